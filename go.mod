@@ -1,0 +1,3 @@
+module detsim
+
+go 1.26

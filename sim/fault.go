@@ -1,0 +1,137 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// FaultKind names a fault. The names are what repro files and traces use.
+type FaultKind string
+
+const (
+	FaultPartition  FaultKind = "partition"   // block exactly Links (directed), replacing any earlier partition
+	FaultHeal       FaultKind = "heal"        // unblock every link
+	FaultCrash      FaultKind = "crash"       // Node loses its process, timers and unsynced writes
+	FaultCrashSync  FaultKind = "crash-sync"  // Node crashes inside its next sync (Before: before it, else after)
+	FaultRestart    FaultKind = "restart"     // Node starts a new incarnation from its disk
+	FaultPause      FaultKind = "pause"       // Node stops like a frozen VM; the world's clock runs on
+	FaultResume     FaultKind = "resume"      // Node runs again; overdue timers fire at once
+	FaultNet        FaultKind = "net"         // the network's loss, duplication and reordering change to Net
+	FaultDamage     FaultKind = "damage"      // one byte of Node's synced data is flipped
+	FaultLoseWrite  FaultKind = "lose-write"  // a 16-byte block of Node's synced data reads back as zeros
+	FaultFailSync   FaultKind = "fail-sync"   // Node's next sync fails
+	FaultCheckpoint FaultKind = "checkpoint"  // no fault: marks a phase (the drain) in the trace
+)
+
+// Fault is one entry of a fault schedule: what happens, when, to whom. A
+// schedule is written out in full before a run starts; it is what a repro file
+// stores and what shrinking cuts down.
+type Fault struct {
+	At     int64     `json:"at"`
+	Kind   FaultKind `json:"kind"`
+	Node   int       `json:"node,omitempty"`
+	Before bool      `json:"before,omitempty"`
+	Links  [][2]int  `json:"links,omitempty"`
+	Net    *NetFault `json:"net,omitempty"`
+	Label  string    `json:"label,omitempty"`
+}
+
+// NetFault is the part of the network's behaviour a fault can change.
+type NetFault struct {
+	LossPPM    uint32 `json:"loss_ppm"`
+	DupPPM     uint32 `json:"dup_ppm"`
+	ReorderPPM uint32 `json:"reorder_ppm"`
+}
+
+// String renders a fault for traces and summaries.
+func (f Fault) String() string {
+	var b strings.Builder
+	b.WriteString(string(f.Kind))
+	switch f.Kind {
+	case FaultPartition:
+		b.WriteString(" ")
+		b.WriteString(DescribeLinks(f.Links))
+	case FaultCrash, FaultRestart, FaultPause, FaultResume, FaultDamage, FaultLoseWrite, FaultFailSync:
+		fmt.Fprintf(&b, " n%d", f.Node)
+	case FaultCrashSync:
+		when := "after"
+		if f.Before {
+			when = "before"
+		}
+		fmt.Fprintf(&b, " n%d %s-sync", f.Node, when)
+	case FaultNet:
+		if f.Net != nil {
+			fmt.Fprintf(&b, " loss=%dppm dup=%dppm reorder=%dppm", f.Net.LossPPM, f.Net.DupPPM, f.Net.ReorderPPM)
+		}
+	}
+	if f.Label != "" {
+		b.WriteString(" ")
+		b.WriteString(f.Label)
+	}
+	return b.String()
+}
+
+// Validate reports the first problem with a fault in a cluster of n nodes.
+func (f Fault) Validate(n int) error {
+	if f.At < 0 {
+		return fmt.Errorf("fault %s: negative time %d", f.Kind, f.At)
+	}
+	switch f.Kind {
+	case FaultHeal, FaultCheckpoint:
+	case FaultPartition:
+		for _, l := range f.Links {
+			if l[0] < 0 || l[0] >= n || l[1] < 0 || l[1] >= n || l[0] == l[1] {
+				return fmt.Errorf("fault partition: bad link %d->%d", l[0], l[1])
+			}
+		}
+	case FaultNet:
+		if f.Net == nil || f.Net.LossPPM > 1_000_000 || f.Net.DupPPM > 1_000_000 || f.Net.ReorderPPM > 1_000_000 {
+			return fmt.Errorf("fault net: missing or out-of-range probabilities")
+		}
+	case FaultCrash, FaultCrashSync, FaultRestart, FaultPause, FaultResume, FaultDamage, FaultLoseWrite, FaultFailSync:
+		if f.Node < 0 || f.Node >= n {
+			return fmt.Errorf("fault %s: no node %d", f.Kind, f.Node)
+		}
+	default:
+		return fmt.Errorf("unknown fault kind %q", f.Kind)
+	}
+	return nil
+}
+
+// SortFaults orders a schedule by time, keeping the given order among equal times.
+func SortFaults(fs []Fault) {
+	slices.SortStableFunc(fs, func(a, b Fault) int {
+		switch {
+		case a.At < b.At:
+			return -1
+		case a.At > b.At:
+			return 1
+		}
+		return 0
+	})
+}
+
+// DescribeLinks renders a set of blocked links compactly, pairing two-way cuts:
+// "0|1 2>3" blocks both directions between 0 and 1 and only 2→3.
+func DescribeLinks(links [][2]int) string {
+	set := map[[2]int]bool{}
+	for _, l := range links {
+		set[l] = true
+	}
+	var parts []string
+	for _, l := range links {
+		rev := [2]int{l[1], l[0]}
+		switch {
+		case set[rev] && l[0] < l[1]:
+			parts = append(parts, fmt.Sprintf("%d|%d", l[0], l[1]))
+		case set[rev]:
+		default:
+			parts = append(parts, fmt.Sprintf("%d>%d", l[0], l[1]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,92 @@
+package sim
+
+// NetParams is the network's behaviour. Latency is uniform in
+// [MinLatency, MaxLatency]; a reordered message is held back by up to
+// ReorderMax more, so later messages overtake it.
+type NetParams struct {
+	MinLatency int64  `json:"min_latency_ns"`
+	MaxLatency int64  `json:"max_latency_ns"`
+	LossPPM    uint32 `json:"loss_ppm,omitempty"`
+	DupPPM     uint32 `json:"dup_ppm,omitempty"`
+	ReorderPPM uint32 `json:"reorder_ppm,omitempty"`
+	ReorderMax int64  `json:"reorder_max_ns,omitempty"`
+}
+
+// DefaultNet is a calm LAN: 1–5 ms, nothing lost.
+var DefaultNet = NetParams{MinLatency: 1_000_000, MaxLatency: 5_000_000, ReorderMax: 200_000_000}
+
+// network holds the links between n nodes.
+type network struct {
+	n       int
+	params  NetParams
+	blocked []bool   // [from*n+to]
+	linkSeq []uint64 // messages sent so far on each link
+}
+
+func newNetwork(n int, p NetParams) network {
+	return network{n: n, params: p, blocked: make([]bool, n*n), linkSeq: make([]uint64, n*n)}
+}
+
+func (nw *network) setPartition(links [][2]int) {
+	clear(nw.blocked)
+	for _, l := range links {
+		nw.blocked[l[0]*nw.n+l[1]] = true
+	}
+}
+
+func (nw *network) isBlocked(from, to int) bool { return nw.blocked[from*nw.n+to] }
+
+func (nw *network) anyBlocked() bool {
+	for _, b := range nw.blocked {
+		if b {
+			return true
+		}
+	}
+	return false
+}
+
+// send decides one message's fate from (seed, sender, receiver, that link's
+// message number) alone, so that a change elsewhere in the run does not
+// reshuffle it, and queues its deliveries.
+func (w *World) send(from, to int, msg []byte) {
+	nw := &w.net
+	if to < 0 || to >= nw.n {
+		return
+	}
+	link := from*nw.n + to
+	seq := nw.linkSeq[link]
+	nw.linkSeq[link]++
+	w.Stats.Sent++
+	if nw.blocked[link] {
+		w.Stats.Dropped++
+		return
+	}
+	var r Rand
+	r.Reset(Key(w.seed, tagLink, uint64(from), uint64(to), seq))
+	p := &nw.params
+	if r.Chance(p.LossPPM) {
+		w.Stats.Dropped++
+		return
+	}
+	buf := make([]byte, len(msg)) // the one copy: read-only from here on
+	copy(buf, msg)
+	target := w.nodes[to]
+	ev := event{kind: evDeliver, node: int32(to), from: int32(from), inc: target.inc, msg: buf}
+	ev.at = w.now + w.delay(&r)
+	w.push(ev)
+	if r.Chance(p.DupPPM) {
+		w.Stats.Duplicated++
+		ev.at = w.now + w.delay(&r)
+		w.push(ev)
+	}
+}
+
+func (w *World) delay(r *Rand) int64 {
+	p := &w.net.params
+	d := r.Range(p.MinLatency, p.MaxLatency)
+	if r.Chance(p.ReorderPPM) {
+		w.Stats.Reordered++
+		d += r.Range(0, p.ReorderMax)
+	}
+	return d
+}
