@@ -48,9 +48,9 @@ type inode struct {
 type CrashPoint uint8
 
 const (
-	CrashNone        CrashPoint = iota
-	CrashBeforeSync             // after a write, before its sync
-	CrashAfterSync              // after the sync, before anything sent
+	CrashNone       CrashPoint = iota
+	CrashBeforeSync            // after a write, before its sync
+	CrashAfterSync             // after the sync, before anything sent
 )
 
 func newDisk(node int) *Disk {

@@ -56,7 +56,9 @@ type nodeEnv struct {
 	inc uint32
 }
 
-func (e *nodeEnv) live() bool { return e.n.inc == e.inc && e.n.status != StatusDown && e.n.status != StatusStopped }
+func (e *nodeEnv) live() bool {
+	return e.n.inc == e.inc && e.n.status != StatusDown && e.n.status != StatusStopped
+}
 
 func (e *nodeEnv) ID() int { return e.n.id }
 
@@ -95,3 +97,7 @@ func (e *nodeEnv) CancelTimer(id TimerID) {
 }
 
 func (e *nodeEnv) FS() FS { return &diskView{d: e.n.disk, env: e} }
+
+// IsCrashSignal reports whether a recovered panic value is the world crashing a
+// node inside a step (for tests that drive a Disk outside a world).
+func IsCrashSignal(v any) bool { _, ok := v.(crashSignal); return ok }

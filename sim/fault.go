@@ -10,18 +10,18 @@ import (
 type FaultKind string
 
 const (
-	FaultPartition  FaultKind = "partition"   // block exactly Links (directed), replacing any earlier partition
-	FaultHeal       FaultKind = "heal"        // unblock every link
-	FaultCrash      FaultKind = "crash"       // Node loses its process, timers and unsynced writes
-	FaultCrashSync  FaultKind = "crash-sync"  // Node crashes inside its next sync (Before: before it, else after)
-	FaultRestart    FaultKind = "restart"     // Node starts a new incarnation from its disk
-	FaultPause      FaultKind = "pause"       // Node stops like a frozen VM; the world's clock runs on
-	FaultResume     FaultKind = "resume"      // Node runs again; overdue timers fire at once
-	FaultNet        FaultKind = "net"         // the network's loss, duplication and reordering change to Net
-	FaultDamage     FaultKind = "damage"      // one byte of Node's synced data is flipped
-	FaultLoseWrite  FaultKind = "lose-write"  // a 16-byte block of Node's synced data reads back as zeros
-	FaultFailSync   FaultKind = "fail-sync"   // Node's next sync fails
-	FaultCheckpoint FaultKind = "checkpoint"  // no fault: marks a phase (the drain) in the trace
+	FaultPartition  FaultKind = "partition"  // block exactly Links (directed), replacing any earlier partition
+	FaultHeal       FaultKind = "heal"       // unblock every link
+	FaultCrash      FaultKind = "crash"      // Node loses its process, timers and unsynced writes
+	FaultCrashSync  FaultKind = "crash-sync" // Node crashes inside its next sync (Before: before it, else after)
+	FaultRestart    FaultKind = "restart"    // Node starts a new incarnation from its disk
+	FaultPause      FaultKind = "pause"      // Node stops like a frozen VM; the world's clock runs on
+	FaultResume     FaultKind = "resume"     // Node runs again; overdue timers fire at once
+	FaultNet        FaultKind = "net"        // the network's loss, duplication and reordering change to Net
+	FaultDamage     FaultKind = "damage"     // one byte of Node's synced data is flipped
+	FaultLoseWrite  FaultKind = "lose-write" // a 16-byte block of Node's synced data reads back as zeros
+	FaultFailSync   FaultKind = "fail-sync"  // Node's next sync fails
+	FaultCheckpoint FaultKind = "checkpoint" // no fault: marks a phase (the drain) in the trace
 )
 
 // Fault is one entry of a fault schedule: what happens, when, to whom. A
