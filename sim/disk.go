@@ -197,22 +197,28 @@ const (
 // damage hurts synced data of one durable file chosen by r. It returns false
 // when there is no synced data to damage.
 func (d *Disk) damage(r *Rand, kind DamageKind) bool {
-	var names []string
-	for _, name := range sortedNames(d.durable) {
-		if d.durable[name].synced > 0 {
-			names = append(names, name)
-		}
+	// Any synced byte is equally likely to be hit, as a bad sector would be.
+	names := sortedNames(d.durable)
+	total := 0
+	for _, name := range names {
+		total += d.durable[name].synced
 	}
-	if len(names) == 0 {
+	if total == 0 {
 		return false
 	}
-	f := d.durable[names[r.Pick(len(names))]]
-	off := int(r.Below(uint64(f.synced)))
+	pos := int(r.Below(uint64(total)))
+	var f *inode
+	for _, name := range names {
+		if f = d.durable[name]; pos < f.synced {
+			break
+		}
+		pos -= f.synced
+	}
 	switch kind {
 	case DamageFlip:
-		f.data[off] ^= byte(1 + r.Below(255))
+		f.data[pos] ^= byte(1 + r.Below(255))
 	case DamageLost:
-		start := off &^ 15
+		start := pos &^ 15
 		end := min(start+16, f.synced)
 		clear(f.data[start:end])
 	}

@@ -34,7 +34,12 @@ type Fault struct {
 	Before bool      `json:"before,omitempty"`
 	Links  [][2]int  `json:"links,omitempty"`
 	Net    *NetFault `json:"net,omitempty"`
-	Label  string    `json:"label,omitempty"`
+	// Target, if set, names the node by its role when the fault strikes
+	// ("leader", "follower"); the world's Config.Resolve fills in Node and,
+	// for a partition, Links (isolating the target together with With).
+	Target string `json:"target,omitempty"`
+	With   []int  `json:"with,omitempty"`
+	Label  string `json:"label,omitempty"`
 }
 
 // NetFault is the part of the network's behaviour a fault can change.
@@ -65,6 +70,9 @@ func (f Fault) String() string {
 			fmt.Fprintf(&b, " loss=%dppm dup=%dppm reorder=%dppm", f.Net.LossPPM, f.Net.DupPPM, f.Net.ReorderPPM)
 		}
 	}
+	if f.Target != "" {
+		b.WriteString(" target=" + f.Target)
+	}
 	if f.Label != "" {
 		b.WriteString(" ")
 		b.WriteString(f.Label)
@@ -76,6 +84,11 @@ func (f Fault) String() string {
 func (f Fault) Validate(n int) error {
 	if f.At < 0 {
 		return fmt.Errorf("fault %s: negative time %d", f.Kind, f.At)
+	}
+	for _, m := range f.With {
+		if m < 0 || m >= n {
+			return fmt.Errorf("fault %s: no node %d", f.Kind, m)
+		}
 	}
 	switch f.Kind {
 	case FaultHeal, FaultCheckpoint:

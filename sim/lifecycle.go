@@ -84,6 +84,12 @@ func (w *World) resumeNode(n *node) {
 
 // strike applies one fault of the schedule.
 func (w *World) strike(f Fault) {
+	if f.Target != "" {
+		if w.cfg.Resolve == nil || !w.cfg.Resolve(&f) {
+			w.tr.record(w.now, TraceFault, -1, -1, faultCode(f), 1, func() string { return f.String() + " (no such node: skipped)" })
+			return
+		}
+	}
 	w.tr.record(w.now, TraceFault, f.Node, -1, faultCode(f), 0, f.String)
 	if w.cfg.OnFault != nil {
 		w.cfg.OnFault(w.now, f)

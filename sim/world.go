@@ -26,6 +26,9 @@ type Config struct {
 	Trace io.Writer
 	// OnFault is told of every fault as it strikes (for checkers and annotations).
 	OnFault func(at int64, f Fault)
+	// Resolve fills in a fault whose Target names a role; it returns false
+	// when no node fits (the fault then does nothing).
+	Resolve func(f *Fault) bool
 	// OnStop is told when a node stops for good with the error it gave.
 	OnStop func(at int64, node int, err error)
 }

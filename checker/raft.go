@@ -1,0 +1,224 @@
+package checker
+
+import (
+	"fmt"
+
+	"detsim/raft"
+	"detsim/sim"
+)
+
+// Raft checks Raft's safety properties online (Figure 3 of the paper) from
+// what each node reports through raft.Observer.
+type Raft struct {
+	now     func() int64
+	v       violations
+	leaders map[uint64]int // term → the node that led it
+	nodes   []nodeView
+	chains  map[[2]uint64]uint64 // (index, term) → chain hash of the log through it
+	commits []entryID            // commits[i-1]: the entry committed at index i
+	applied []entryID            // applied[i-1]: the entry first applied at index i
+	hb      map[[2]int][]int64   // (leader, follower) → recent heartbeat times
+	probes  map[string]int
+}
+
+type entryID struct {
+	term   uint64
+	digest uint64
+}
+
+// nodeView is what the checker knows of one node, from its reports alone.
+type nodeView struct {
+	log         []entryID // persisted log, index i at log[i-1]
+	chain       []uint64  // chain hash through each index
+	term        uint64
+	role        raft.Role
+	lead        int
+	commit      uint64
+	lastApplied uint64
+}
+
+// NewRaft returns a checker for n servers; now reads the world's virtual time.
+func NewRaft(n int, now func() int64) *Raft {
+	return &Raft{
+		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{},
+		chains: map[[2]uint64]uint64{}, hb: map[[2]int][]int64{}, probes: map[string]int{},
+	}
+}
+
+func digestEntry(e *raft.Entry) entryID {
+	return entryID{term: e.Term, digest: sim.Key(sim.Digest(e.Data), uint64(e.Type), e.Term)}
+}
+
+// Recovered resets a node's volatile view: it will apply again from the start.
+func (c *Raft) Recovered(node int, rec *raft.Recovered) {
+	n := &c.nodes[node]
+	n.log, n.chain = n.log[:0], n.chain[:0]
+	c.appendLog(node, 1, rec.Entries)
+	n.commit, n.lastApplied = 0, 0
+	n.term, n.role, n.lead = rec.HardState.Term, raft.Follower, raft.None
+}
+
+func (c *Raft) Persisted(node int, hs raft.HardState, entries []raft.Entry) {
+	if len(entries) > 0 {
+		c.appendLog(node, entries[0].Index, entries)
+	}
+}
+
+// appendLog records a node's persisted log and checks Log Matching: two logs
+// with an entry of the same index and term agree on everything through it,
+// which holds iff the chain hashes through that entry agree.
+func (c *Raft) appendLog(node int, first uint64, entries []raft.Entry) {
+	n := &c.nodes[node]
+	if first > uint64(len(n.log))+1 {
+		c.v.add(LogMatching, "n%d persisted index %d after a log ending at %d", node, first, len(n.log))
+		return
+	}
+	n.log, n.chain = n.log[:first-1], n.chain[:first-1]
+	for i := range entries {
+		e := &entries[i]
+		id := digestEntry(e)
+		prev := uint64(0)
+		if len(n.chain) > 0 {
+			prev = n.chain[len(n.chain)-1]
+		}
+		chain := sim.Key(prev, id.term, id.digest)
+		n.log, n.chain = append(n.log, id), append(n.chain, chain)
+		key := [2]uint64{e.Index, e.Term}
+		if seen, ok := c.chains[key]; !ok {
+			c.chains[key] = chain
+		} else if seen != chain {
+			c.v.add(LogMatching, "n%d at %s: entry %d of term %d ends a log that differs from another node's with the same entry",
+				node, sim.AppendTime(nil, c.now()), e.Index, e.Term)
+		}
+	}
+}
+
+func (c *Raft) StateChanged(node int, term uint64, role raft.Role, lead int) {
+	n := &c.nodes[node]
+	n.term, n.role, n.lead = term, role, lead
+	if role != raft.Leader {
+		return
+	}
+	if other, ok := c.leaders[term]; ok && other != node {
+		c.v.add(ElectionSafety, "two leaders in term %d: n%d and n%d at %s", term, other, node, sim.AppendTime(nil, c.now()))
+	}
+	c.leaders[term] = node
+	c.checkCompleteness(node, term)
+}
+
+// checkCompleteness: a new leader's log holds every entry committed so far.
+func (c *Raft) checkCompleteness(node int, term uint64) {
+	n := &c.nodes[node]
+	for i, want := range c.commits {
+		if i >= len(n.log) || n.log[i] != want {
+			c.v.add(LeaderCompleteness, "n%d became leader of term %d at %s without committed entry %d (term %d)",
+				node, term, sim.AppendTime(nil, c.now()), i+1, want.term)
+			return
+		}
+	}
+}
+
+// CommitAdvanced records entries as committed; a committed index must never
+// hold a different entry on another node.
+func (c *Raft) CommitAdvanced(node int, commit uint64) {
+	n := &c.nodes[node]
+	if commit > uint64(len(n.log)) {
+		c.v.add(StateMachineSafety, "n%d committed %d beyond its log of %d", node, commit, len(n.log))
+		commit = uint64(len(n.log))
+	}
+	for i := n.commit; i < commit; i++ {
+		id := n.log[i]
+		if i < uint64(len(c.commits)) {
+			if c.commits[i] != id {
+				c.v.add(StateMachineSafety, "n%d committed entry %d of term %d at %s, but entry %d of term %d was committed there before",
+					node, i+1, id.term, sim.AppendTime(nil, c.now()), i+1, c.commits[i].term)
+			}
+			continue
+		}
+		c.commits = append(c.commits, id)
+	}
+	n.commit = max(n.commit, commit)
+}
+
+func (c *Raft) Applied(node int, e *raft.Entry) {
+	n := &c.nodes[node]
+	if e.Index != n.lastApplied+1 {
+		c.v.add(ApplyOrder, "n%d applied %d after %d at %s", node, e.Index, n.lastApplied, sim.AppendTime(nil, c.now()))
+	}
+	if e.Index > n.commit {
+		c.v.add(ApplyOrder, "n%d applied %d before committing it (commit %d)", node, e.Index, n.commit)
+	}
+	n.lastApplied = e.Index
+	id := digestEntry(e)
+	switch i := e.Index - 1; {
+	case i < uint64(len(c.applied)):
+		if c.applied[i] != id {
+			c.v.add(StateMachineSafety, "n%d applied entry %d of term %d at %s; another node applied entry %d of term %d there",
+				node, e.Index, id.term, sim.AppendTime(nil, c.now()), e.Index, c.applied[i].term)
+		}
+	case i == uint64(len(c.applied)):
+		c.applied = append(c.applied, id)
+	}
+}
+
+// Sent watches heartbeats: at most 10 from a leader to a follower in any
+// second.
+func (c *Raft) Sent(node int, m *raft.Message) {
+	if m.Type != raft.MsgHeartbeat {
+		return
+	}
+	key := [2]int{node, m.To}
+	now := c.now()
+	times := append(c.hb[key], now)
+	if len(times) > 11 {
+		times = times[1:]
+	}
+	if len(times) == 11 && now-times[0] < 1e9 {
+		c.v.add(HeartbeatRate, "n%d sent n%d 11 heartbeats within %s ending at %s", node, m.To,
+			sim.AppendTime(nil, now-times[0]), sim.AppendTime(nil, now))
+	}
+	c.hb[key] = times
+}
+
+func (c *Raft) Probe(node int, name string) { c.probes[name]++ }
+
+// Fired reports how often a coverage probe fired.
+func (c *Raft) Fired(name string) int { return c.probes[name] }
+
+// Status renders each node's term, role, commit and applied index.
+func (c *Raft) Status() string {
+	s := ""
+	for i, n := range c.nodes {
+		s += fmt.Sprintf("n%d:t%d/%s/commit=%d/applied=%d ", i, n.term, n.role, n.commit, n.lastApplied)
+	}
+	return s
+}
+
+// Leader returns a node that believes it leads in the highest term any node
+// knows, or None.
+func (c *Raft) Leader() int {
+	best, lead := uint64(0), raft.None
+	for i, n := range c.nodes {
+		if n.term > best {
+			best, lead = n.term, raft.None
+		}
+		if n.role == raft.Leader && n.term == best {
+			lead = i
+		}
+	}
+	return lead
+}
+
+// Results returns the safety checks' verdicts in contract order.
+func (c *Raft) Results() []Result {
+	var rs []Result
+	for _, name := range []string{ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety, ApplyOrder} {
+		rs = append(rs, c.v.result(name))
+	}
+	return rs
+}
+
+// HeartbeatResult is the heartbeat-rate verdict.
+func (c *Raft) HeartbeatResult() Result { return c.v.result(HeartbeatRate) }
+
+var _ raft.Observer = (*Raft)(nil)

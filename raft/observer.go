@@ -1,0 +1,33 @@
+package raft
+
+// Observer watches a node from outside: checkers and coverage probes see what
+// the node persisted, decided and applied, but never steer it. Every method is
+// called from the node's own step, after the fact.
+type Observer interface {
+	// Recovered reports what the node read back from disk at start.
+	Recovered(node int, rec *Recovered)
+	// Persisted reports a synced Ready: the hard state and the entries
+	// appended (truncating at Entries[0].Index).
+	Persisted(node int, hs HardState, entries []Entry)
+	// StateChanged reports a new term, role or leader.
+	StateChanged(node int, term uint64, role Role, lead int)
+	// CommitAdvanced reports a new commit index.
+	CommitAdvanced(node int, commit uint64)
+	// Applied reports an entry handed to the service, in order.
+	Applied(node int, e *Entry)
+	// Sent reports a message as it leaves (after persisting).
+	Sent(node int, m *Message)
+	// Probe reports a coverage event.
+	Probe(node int, name string)
+}
+
+// NopObserver observes nothing.
+type NopObserver struct{}
+
+func (NopObserver) Recovered(int, *Recovered)           {}
+func (NopObserver) Persisted(int, HardState, []Entry)   {}
+func (NopObserver) StateChanged(int, uint64, Role, int) {}
+func (NopObserver) CommitAdvanced(int, uint64)          {}
+func (NopObserver) Applied(int, *Entry)                 {}
+func (NopObserver) Sent(int, *Message)                  {}
+func (NopObserver) Probe(int, string)                   {}

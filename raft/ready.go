@@ -1,0 +1,45 @@
+package raft
+
+// HasReady reports whether Ready would return any work.
+func (r *Raft) HasReady() bool {
+	return r.pendingBcast || len(r.msgs) > 0 || len(r.probes) > 0 ||
+		r.HardState() != r.savedHS || r.log.stable < r.log.lastIndex() ||
+		r.applied < min(r.commit, r.log.stable)
+}
+
+// Ready returns the work the host must do now, in the order the Ready type
+// documents.
+func (r *Raft) Ready() Ready {
+	if r.pendingBcast {
+		r.pendingBcast = false
+		if r.role == Leader {
+			r.bcastAppend()
+		}
+	}
+	rd := Ready{HardState: r.HardState(), Entries: r.log.unstable(), Messages: r.msgs, Probes: r.probes}
+	rd.MustSync = rd.HardState != r.savedHS || len(rd.Entries) > 0
+	if hi := min(r.commit, r.log.stable); hi > r.applied {
+		rd.Committed = r.log.slice(r.applied+1, hi+1)
+	}
+	r.msgs = nil
+	r.probes = nil
+	return rd
+}
+
+// Advance acknowledges that rd was persisted, sent and applied.
+func (r *Raft) Advance(rd Ready) {
+	r.savedHS = rd.HardState
+	if n := len(rd.Entries); n > 0 {
+		last := rd.Entries[n-1]
+		if r.log.matchTerm(last.Index, last.Term) && last.Index > r.log.stable {
+			r.log.stable = last.Index
+		}
+	}
+	if n := len(rd.Committed); n > 0 {
+		r.applied = rd.Committed[n-1].Index
+	}
+	if r.role == Leader {
+		r.self().match = r.log.stable
+		r.maybeCommit()
+	}
+}

@@ -1,0 +1,208 @@
+package raft
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"detsim/sim"
+)
+
+// Storage persists a node's hard state and log on a sim.FS in the format
+// storage_format.go describes.
+type Storage struct {
+	fs      sim.FS
+	meta    metaRecord
+	metaGen uint64
+	metaLen int
+}
+
+// metaRotateSize is when the meta file is replaced by a fresh one.
+const metaRotateSize = 64 << 10
+
+// Recovered is what OpenStorage found on disk.
+type Recovered struct {
+	HardState HardState
+	Entries   []Entry
+	// DroppedTail: a torn or unacknowledged tail was found and dropped.
+	DroppedTail bool
+}
+
+func logName(gen uint64) string  { return "log." + strconv.FormatUint(gen, 10) }
+func metaName(gen uint64) string { return "meta." + strconv.FormatUint(gen, 10) }
+
+// OpenStorage recovers the state on fs, or starts empty storage if there is
+// none. Damage to synced data is reported as an error wrapping ErrCorrupt: the
+// node must not run on it.
+func OpenStorage(fs sim.FS) (*Storage, Recovered, error) {
+	s := &Storage{fs: fs}
+	var rec Recovered
+	names, err := fs.List()
+	if err != nil {
+		return nil, rec, err
+	}
+	metas := generations(names, "meta.")
+	if len(metas) == 0 {
+		s.meta = metaRecord{vote: None, logGen: 1}
+		return s, rec, s.rewrite(nil, names)
+	}
+	meta, dirty, gen, err := s.readMeta(metas)
+	if err != nil {
+		return nil, rec, err
+	}
+	s.meta, s.metaGen = meta, gen
+	data, err := fs.ReadFile(logName(meta.logGen))
+	if err != nil && meta.logSize > 0 {
+		return nil, rec, fmt.Errorf("%w: %s: %v", ErrCorrupt, logName(meta.logGen), err)
+	}
+	if uint64(len(data)) < meta.logSize {
+		return nil, rec, fmt.Errorf("%w: %s has %d bytes, %d were synced", ErrCorrupt, logName(meta.logGen), len(data), meta.logSize)
+	}
+	entries, err := parseLog(data[:meta.logSize])
+	if err != nil {
+		return nil, rec, fmt.Errorf("%w: %s: %v", ErrCorrupt, logName(meta.logGen), err)
+	}
+	if uint64(len(entries)) != meta.lastIndex {
+		return nil, rec, fmt.Errorf("%w: %s ends at %d, meta says %d", ErrCorrupt, logName(meta.logGen), len(entries), meta.lastIndex)
+	}
+	rec = Recovered{HardState: HardState{Term: meta.term, Vote: meta.vote}, Entries: entries}
+	rec.DroppedTail = dirty || uint64(len(data)) > meta.logSize
+	if rec.DroppedTail || len(metas) > 1 || len(generations(names, "log.")) > 1 {
+		// Never append after garbage: start clean files holding exactly what
+		// is valid, then remove the old ones.
+		if err := s.rewrite(entries, names); err != nil {
+			return nil, rec, err
+		}
+	}
+	return s, rec, nil
+}
+
+// readMeta reads the newest meta file. A newest file too short to hold one
+// whole pair is a rotation or first start that a crash interrupted; the one
+// before it is then the truth.
+func (s *Storage) readMeta(gens []uint64) (metaRecord, bool, uint64, error) {
+	for i := len(gens) - 1; i >= 0; i-- {
+		name := metaName(gens[i])
+		b, err := s.fs.ReadFile(name)
+		if err != nil {
+			return metaRecord{}, false, 0, err
+		}
+		last, found, dirty, err := parseMeta(b)
+		if err != nil {
+			return metaRecord{}, false, 0, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
+		}
+		if found {
+			s.metaLen = len(b)
+			return last, dirty, gens[i], nil
+		}
+		if len(b) >= metaPairSize {
+			return metaRecord{}, false, 0, fmt.Errorf("%w: %s holds no valid record", ErrCorrupt, name)
+		}
+	}
+	return metaRecord{vote: None, logGen: 1}, true, 0, nil
+}
+
+// generations lists the numeric suffixes of files named prefix+N, ascending.
+func generations(names []string, prefix string) []uint64 {
+	var gens []uint64
+	for _, n := range names {
+		if g, err := strconv.ParseUint(strings.TrimPrefix(n, prefix), 10, 64); strings.HasPrefix(n, prefix) && err == nil {
+			gens = append(gens, g)
+		}
+	}
+	return gens
+}
+
+// rewrite writes entries into a fresh log generation and the current record
+// into a fresh meta generation, durably, then removes every older file. A
+// crash at any point leaves either the old files or the new ones in force.
+func (s *Storage) rewrite(entries []Entry, old []string) error {
+	s.meta.logGen++
+	s.meta.logSize = 0
+	s.meta.lastIndex = 0
+	logFile := logName(s.meta.logGen)
+	if err := s.fs.Create(logFile); err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		if err := s.appendLog(entries); err != nil {
+			return err
+		}
+	}
+	if err := s.newMeta(); err != nil {
+		return err
+	}
+	for _, name := range old {
+		if name != logFile && name != metaName(s.metaGen) && (strings.HasPrefix(name, "log.") || strings.HasPrefix(name, "meta.")) {
+			if err := s.fs.Remove(name); err != nil {
+				return err
+			}
+		}
+	}
+	return s.fs.SyncDir()
+}
+
+// newMeta starts meta.<gen+1> holding the current record, durably.
+func (s *Storage) newMeta() error {
+	s.metaGen++
+	name := metaName(s.metaGen)
+	if err := s.fs.Create(name); err != nil {
+		return err
+	}
+	s.metaLen = 0
+	if err := s.appendMeta(); err != nil {
+		return err
+	}
+	return s.fs.SyncDir()
+}
+
+func (s *Storage) appendLog(entries []Entry) error {
+	frame := encodeLogFrame(entries)
+	name := logName(s.meta.logGen)
+	if err := s.fs.Append(name, frame); err != nil {
+		return err
+	}
+	if err := s.fs.Sync(name); err != nil {
+		return err
+	}
+	s.meta.logSize += uint64(len(frame))
+	s.meta.lastIndex = entries[len(entries)-1].Index
+	return nil
+}
+
+func (s *Storage) appendMeta() error {
+	s.meta.seq++
+	rec := s.meta.encode()
+	pair := append(rec[:metaRecordSize:metaRecordSize], rec...)
+	name := metaName(s.metaGen)
+	if err := s.fs.Append(name, pair); err != nil {
+		return err
+	}
+	s.metaLen += len(pair)
+	return s.fs.Sync(name)
+}
+
+// Save makes hs and entries durable: the log first, then the meta record that
+// vouches for it. When Save returns, a crash cannot lose them.
+func (s *Storage) Save(hs HardState, entries []Entry) error {
+	if len(entries) > 0 {
+		if err := s.appendLog(entries); err != nil {
+			return err
+		}
+	}
+	s.meta.term, s.meta.vote = hs.Term, hs.Vote
+	if s.metaLen+metaPairSize > metaRotateSize {
+		old := metaName(s.metaGen)
+		if err := s.newMeta(); err != nil {
+			return err
+		}
+		if err := s.fs.Remove(old); err != nil {
+			return err
+		}
+		return s.fs.SyncDir()
+	}
+	return s.appendMeta()
+}
+
+// Size is the bytes of durable Raft state (the log and the meta file).
+func (s *Storage) Size() int64 { return int64(s.meta.logSize) + int64(s.metaLen) }
