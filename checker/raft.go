@@ -19,6 +19,8 @@ type Raft struct {
 	applied []entryID            // applied[i-1]: the entry first applied at index i
 	hb      map[[2]int][]int64   // (leader, follower) → recent heartbeat times
 	probes  map[string]int
+
+	maxLeaderTerm uint64
 }
 
 type entryID struct {
@@ -56,6 +58,9 @@ func (c *Raft) Recovered(node int, rec *raft.Recovered) {
 	c.appendLog(node, 1, rec.Entries)
 	n.commit, n.lastApplied = 0, 0
 	n.term, n.role, n.lead = rec.HardState.Term, raft.Follower, raft.None
+	if len(rec.Entries) > 0 {
+		c.Probe(node, "restart-recovered")
+	}
 }
 
 func (c *Raft) Persisted(node int, hs raft.HardState, entries []raft.Entry) {
@@ -102,7 +107,17 @@ func (c *Raft) StateChanged(node int, term uint64, role raft.Role, lead int) {
 	if other, ok := c.leaders[term]; ok && other != node {
 		c.v.add(ElectionSafety, "two leaders in term %d: n%d and n%d at %s", term, other, node, sim.AppendTime(nil, c.now()))
 	}
+	if _, ok := c.leaders[term]; !ok {
+		if len(c.leaders) == 0 {
+			c.Probe(node, "leader-elected")
+		} else {
+			c.Probe(node, "leader-changed")
+		}
+	}
 	c.leaders[term] = node
+	if term > c.maxLeaderTerm {
+		c.maxLeaderTerm = term
+	}
 	c.checkCompleteness(node, term)
 }
 
@@ -149,6 +164,9 @@ func (c *Raft) Applied(node int, e *raft.Entry) {
 		c.v.add(ApplyOrder, "n%d applied %d before committing it (commit %d)", node, e.Index, n.commit)
 	}
 	n.lastApplied = e.Index
+	if e.Type == raft.EntryNormal {
+		c.probes["command-applied"]++
+	}
 	id := digestEntry(e)
 	switch i := e.Index - 1; {
 	case i < uint64(len(c.applied)):
@@ -207,6 +225,42 @@ func (c *Raft) Leader() int {
 		}
 	}
 	return lead
+}
+
+// Down records that a node crashed: it leads nothing until it reports again.
+func (c *Raft) Down(node int) {
+	c.nodes[node].role, c.nodes[node].lead = raft.Follower, raft.None
+}
+
+// CommittedInTerm reports whether a node has committed an entry of its
+// current term (a leader that has, holds a working quorum).
+func (c *Raft) CommittedInTerm(node int) bool {
+	n := &c.nodes[node]
+	return n.commit > 0 && n.commit <= uint64(len(n.log)) && n.log[n.commit-1].term == n.term
+}
+
+// MaxTerm is the highest term any node reports.
+func (c *Raft) MaxTerm() uint64 {
+	t := uint64(0)
+	for _, n := range c.nodes {
+		t = max(t, n.term)
+	}
+	return t
+}
+
+// LeaderTerms is how many terms had a leader.
+func (c *Raft) LeaderTerms() int { return len(c.leaders) }
+
+// MaxLeaderTerm is the highest term that had a leader.
+func (c *Raft) MaxLeaderTerm() uint64 { return c.maxLeaderTerm }
+
+// CommittedCount is how many entries are known committed.
+func (c *Raft) CommittedCount() int { return len(c.commits) }
+
+// Node returns a node's term, role, commit and applied index as reported.
+func (c *Raft) Node(i int) (term uint64, role raft.Role, commit, applied uint64) {
+	n := &c.nodes[i]
+	return n.term, n.role, n.commit, n.lastApplied
 }
 
 // Results returns the safety checks' verdicts in contract order.

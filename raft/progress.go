@@ -11,6 +11,8 @@ type progress struct {
 	probeSent bool
 	inflight  []uint64 // last index of each AppendEntries in flight, ascending
 	active    bool     // heard from since the last CheckQuorum round
+
+	matchAtHeartbeat uint64 // match when the last heartbeat response came
 }
 
 func (p *progress) paused(maxInflight int) bool {

@@ -161,11 +161,14 @@ func (r *Raft) stepLeader(m Message) {
 	case MsgAppResp:
 		r.handleAppendResp(pr, m)
 	case MsgHeartbeatResp:
-		// The follower's log is shorter than what we have sent it: appends in
-		// flight were lost (or are very late). Probe again from its match.
-		if pr.replicate && m.Index+1 < pr.next {
+		// The follower's log is shorter than what we have sent it, or its
+		// match has not moved for a whole heartbeat interval: appends or their
+		// acknowledgements were lost. Probe again from its match.
+		stuck := pr.match < r.log.lastIndex() && pr.match == pr.matchAtHeartbeat
+		if pr.replicate && (m.Index+1 < pr.next || stuck) {
 			pr.becomeProbe(pr.match + 1)
 		}
+		pr.matchAtHeartbeat = pr.match
 		pr.probeSent = false
 		if pr.match < r.log.lastIndex() {
 			r.sendAppend(pr, false)

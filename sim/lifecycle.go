@@ -42,6 +42,9 @@ func (w *World) crashNode(n *node, how string) {
 	r.Reset(Key(w.seed, tagDisk, uint64(n.id), uint64(n.inc)))
 	n.disk.crash(&r, w.cfg.TornPPM)
 	w.tr.record(w.now, TraceFault, n.id, -1, 0, 0, func() string { return "crashed " + how })
+	if how != "" && w.cfg.OnFault != nil {
+		w.cfg.OnFault(w.now, Fault{At: w.now, Kind: FaultCrash, Node: n.id, Label: how})
+	}
 }
 
 // stopNode stops n for good: it reported an error it cannot survive.
@@ -116,6 +119,9 @@ func (w *World) strike(f Fault) {
 			}
 		}
 	case FaultRestart:
+		// On a running node a restart ends the fault window instead: a crash
+		// or sync failure armed for its next sync is called off.
+		n.disk.crashAt, n.disk.failSync = CrashNone, false
 		if n.status == StatusDown {
 			w.Stats.Restarts++
 			w.startNode(n)

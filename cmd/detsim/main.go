@@ -1,0 +1,66 @@
+// Command detsim runs detsim's deterministic simulations: see README.md.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit statuses: a contract with scripts.
+const (
+	exitPass           = 0
+	exitFail           = 1
+	exitUsage          = 2
+	exitUnknown        = 3
+	exitNondeterminism = 4
+)
+
+// usageError is bad usage or bad input: one line on stderr, exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `usage: detsim <command> [flags]
+
+commands:
+  list                          every scenario, one a line
+  run --scenario=NAME --seed=N  one run; --trace=FILE, --json
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var (
+		code int
+		err  error
+	)
+	switch args[0] {
+	case "list":
+		code, err = cmdList(args[1:], stdout)
+	case "run":
+		code, err = cmdRun(args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitPass
+	default:
+		err = usagef("unknown command %q (try 'detsim help')", args[0])
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "detsim: %v\n", err)
+		if _, ok := err.(usageError); ok {
+			return exitUsage
+		}
+		return exitUsage
+	}
+	return code
+}

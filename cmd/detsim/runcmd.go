@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"detsim/checker"
+	"detsim/scenarios"
+)
+
+func cmdRun(args []string, stdout io.Writer) (int, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	name := fs.String("scenario", "", "scenario name (see 'detsim list')")
+	seedText := fs.String("seed", "", "the seed, a decimal number")
+	tracePath := fs.String("trace", "", "write the trace to this file")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) > 0 {
+		return 0, usagef("run: unexpected argument %q", rest[0])
+	}
+	if *name == "" || *seedText == "" {
+		return 0, usagef("run: need --scenario=NAME and --seed=N")
+	}
+	sc, err := scenarios.Lookup(*name)
+	if err != nil {
+		return 0, usageError{err.Error()}
+	}
+	seed, err := parseSeed(*seedText)
+	if err != nil {
+		return 0, err
+	}
+	var cfg scenarios.RunConfig
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err != nil {
+			return 0, usagef("run: cannot write trace: %v", err)
+		}
+		defer f.Close()
+		w := bufio.NewWriterSize(f, 1<<16)
+		defer w.Flush()
+		cfg.Trace = w
+	}
+	rep := scenarios.Run(sc.Resolve(seed), seed, cfg)
+	if *asJSON {
+		b, err := rep.JSON()
+		if err != nil {
+			return 0, err
+		}
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		fmt.Fprint(stdout, rep.Text())
+	}
+	return exitFor(rep.Verdict), nil
+}
+
+func exitFor(v checker.Status) int {
+	switch v {
+	case checker.Fail:
+		return exitFail
+	case checker.Unknown:
+		return exitUnknown
+	}
+	return exitPass
+}

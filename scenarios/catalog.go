@@ -1,0 +1,191 @@
+package scenarios
+
+import "detsim/sim"
+
+// The raft scenarios of issue 3. Probes every scenario must hit: a leader
+// elected and a command applied, so a scenario whose workload never ran fails.
+var basicProbes = []string{"leader-elected", "command-applied"}
+
+func probes(extra ...string) []string { return append(append([]string(nil), basicProbes...), extra...) }
+
+var (
+	think      = [2]int64{5 * ms, 50 * ms}
+	unreliable = sim.NetParams{
+		MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 100_000, DupPPM: 50_000,
+		ReorderPPM: 100_000, ReorderMax: 2 * s,
+	}
+)
+
+func init() {
+	register(&Scenario{
+		Name: "election", Description: "3 nodes, no faults: one leader, stays leader, heartbeats at most 10/s",
+		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{50 * ms, 200 * ms}, Duration: 10 * s, Bound: 5 * s,
+		Probes: probes(), Expect: Expectations{StableLeader: true},
+	})
+	register(&Scenario{
+		Name: "reelection", Description: "leader isolated: a new leader within 5 s; the old one rejoins without disrupting (PreVote)",
+		Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 14 * s, Bound: 5 * s,
+		Probes: probes("leader-changed", "checkquorum-stepdown"),
+		Expect: Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
+		Faults: func(g *gen) {
+			for _, t := range []int64{2 * s, 8 * s} {
+				g.targeted(t, "leader", nil, "")
+				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+			}
+		},
+	})
+	register(&Scenario{
+		Name: "many-elections", Description: "7 nodes, random partitions of any shape for 60 virtual s",
+		Servers: [2]int{7, 7}, Clients: 2, Think: think, Duration: 60 * s, Bound: 10 * s,
+		Probes: probes("leader-changed"),
+		Faults: func(g *gen) {
+			g.chaos(0, g.duration, [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+		},
+	})
+	register(&Scenario{
+		Name: "agree", Description: "3-5 nodes, no faults: commands replicated and applied everywhere in order",
+		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 10 * s, Bound: 5 * s,
+		Probes: probes(), Expect: Expectations{StableLeader: true},
+	})
+	register(&Scenario{
+		Name: "fail-agree", Description: "a follower cut off: agreement continues, it catches up on return",
+		Servers: [2]int{3, 3}, Clients: 2, Think: think, Duration: 13 * s, Bound: 5 * s,
+		Probes: probes("append-rejected", "fast-backup"),
+		Faults: func(g *gen) {
+			for _, t := range []int64{2 * s, 8 * s} {
+				g.targeted(t, "follower", nil, "")
+				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+			}
+		},
+	})
+	register(&Scenario{
+		Name: "fail-no-agree", Description: "a majority cut off: nothing commits, then progress after heal",
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 9 * s, Bound: 5 * s,
+		Probes: probes("checkquorum-stepdown"), Expect: Expectations{NoCommitInCut: true},
+		Faults: func(g *gen) {
+			g.targeted(2*s, "minority-leader", g.clients, "majority-cut")
+			g.add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
+		},
+	})
+	register(&Scenario{
+		Name: "rejoin", Description: "a partitioned old leader with uncommitted entries rejoins and gives them up",
+		Servers: [2]int{3, 3}, Clients: 3, Think: [2]int64{1 * ms, 10 * ms}, Duration: 12 * s, Bound: 5 * s,
+		Probes: probes("log-truncated", "leader-changed"),
+		Faults: func(g *gen) {
+			for _, t := range []int64{2 * s, 7 * s} {
+				g.targeted(t, "leader", g.clients, "")
+				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+			}
+		},
+	})
+	register(&Scenario{
+		Name: "backup", Description: "a lagging leader+follower with many conflicting entries catch up quickly (fast backup)",
+		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{1 * ms, 5 * ms}, Duration: 12 * s, Bound: 3 * s,
+		Probes: probes("log-truncated", "fast-backup"),
+		Faults: func(g *gen) {
+			g.targeted(2*s, "leader+1", g.clients[:1], "")
+			g.targeted(5*s, "leader+1", g.clients[1:2], "")
+			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
+		},
+	})
+	register(&Scenario{
+		Name: "persist", Description: "crashes and restarts of any nodes, all at once too",
+		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 5 * s,
+		Probes: probes("restart-recovered"),
+		Faults: func(g *gen) {
+			g.chaos(0, 10*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
+			g.crashAll(12*s, 2*s)
+			g.chaos(15*s, 24*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
+			g.crashAll(26*s, 1*s)
+		},
+	})
+	register(&Scenario{
+		Name: "figure8", Description: "the Figure 8 schedule: leaders crash right after appending",
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s,
+		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+	})
+	register(&Scenario{
+		Name: "figure8-unreliable", Description: "Figure 8 with loss, duplication and long reordering",
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, Net: unreliable,
+		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+	})
+	register(&Scenario{
+		Name: "churn", Description: "many crashes, restarts and partitions with concurrent commands",
+		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s,
+		Probes: probes("restart-recovered"),
+		Faults: func(g *gen) {
+			g.chaos(0, g.duration, [2]int64{200 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync,
+				sim.FaultPartition, sim.FaultHeal, sim.FaultRestart)
+		},
+	})
+	register(&Scenario{
+		Name: "partition-oneway", Description: "one-way links and bridges; CheckQuorum steps a cut-off leader down",
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 20 * s, Bound: 5 * s,
+		Probes: probes("checkquorum-stepdown", "leader-changed"),
+		Faults: func(g *gen) {
+			g.targeted(2*s, "leader-inbound", nil, "")
+			g.add(sim.Fault{At: 5 * s, Kind: sim.FaultHeal})
+			g.add(sim.Fault{At: 7 * s, Kind: sim.FaultPartition, Links: g.withClients(sim.Bridge([]int{0, 1}, []int{3, 4}))})
+			g.add(sim.Fault{At: 10 * s, Kind: sim.FaultHeal})
+			for t := 11 * s; t < 19*s; t += g.r.Range(500*ms, 2*s) {
+				k := 1 + g.r.Pick(len(g.servers)-1)
+				g.add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.withClients(sim.OneWay(g.servers[:k], g.servers[k:]))})
+			}
+		},
+	})
+	register(&Scenario{
+		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",
+		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 12 * s, Bound: 5 * s, Skew: true,
+		Probes: probes("leader-changed", "leader-deposed"), Expect: Expectations{NewLeaderWithin: 5 * s},
+		Faults: func(g *gen) {
+			for _, t := range []int64{2 * s, 7 * s} {
+				g.add(sim.Fault{At: t, Kind: sim.FaultPause, Target: "leader"})
+				g.add(sim.Fault{At: t + g.r.Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: "paused"})
+			}
+		},
+	})
+	register(&Scenario{
+		Name: "disk-faults", Description: "torn writes, lost unsynced writes, crashes inside a step, synced-data damage on a minority",
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 500_000,
+		Probes: probes("torn-tail-dropped", "crash-in-step", "node-stopped"), Faults: diskFaults,
+	})
+}
+
+// figure8Faults crashes whoever leads, often inside the step right after it
+// appends, and restarts nodes at random so a majority is usually up.
+func figure8Faults(g *gen) {
+	for t := g.r.Range(200*ms, 800*ms); t < g.duration; t += g.r.Range(100*ms, 900*ms) {
+		if g.r.Chance(500_000) {
+			g.add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: "leader", Before: g.r.Chance(300_000)})
+		} else {
+			g.add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: "leader"})
+		}
+		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())
+		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())
+	}
+}
+
+// diskFaults damages synced data on a minority only (the fault atlas), and
+// crashes everyone, often mid-step, so torn tails are common.
+func diskFaults(g *gen) {
+	n := len(g.servers)
+	damaged := g.servers[:1+g.r.Pick((n-1)/2)]
+	// Crashes end at 20 s so that nothing restarts the node whose sync
+	// is made to fail after 21 s: that failure must stop it.
+	g.chaos(0, 20*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
+	for i, d := range damaged {
+		t := g.r.Range(3*s, 19*s)
+		for k := 0; k < 3; k++ {
+			kind := sim.FaultDamage
+			if g.r.Chance(500_000) {
+				kind = sim.FaultLoseWrite
+			}
+			g.at(t+int64(k)*10*ms, kind, d)
+		}
+		g.at(t+100*ms, sim.FaultCrash, d)
+		g.at(t+600*ms, sim.FaultRestart, d)
+		if i == 0 {
+			g.at(g.r.Range(21*s, 28*s), sim.FaultFailSync, d)
+		}
+	}
+}

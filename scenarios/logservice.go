@@ -1,0 +1,108 @@
+package scenarios
+
+import (
+	"strconv"
+
+	"detsim/raft"
+	"detsim/sim"
+)
+
+// logServer is a raft scenario's server: a Raft host whose service just
+// acknowledges each client's command once it is applied.
+type logServer struct {
+	env     sim.Env
+	host    *raft.Host
+	pending []pendingCmd // ascending index
+	buf     []byte
+}
+
+type pendingCmd struct {
+	index, term uint64
+	client      int
+	seq         uint64
+}
+
+func newLogServer(env sim.Env, cfg raft.HostConfig, obs raft.Observer) (sim.Process, error) {
+	s := &logServer{env: env}
+	h, err := raft.NewHost(env, cfg, s, obs)
+	if err != nil {
+		return nil, err
+	}
+	s.host = h
+	return s, nil
+}
+
+func (s *logServer) Receive(from int, msg []byte) error {
+	if len(msg) == 0 {
+		return nil
+	}
+	var err error
+	if msg[0] == raft.WireTag {
+		err = s.host.Receive(msg)
+	} else {
+		err = s.handleRequest(from, msg)
+	}
+	s.failPendingIfDeposed()
+	return err
+}
+
+func (s *logServer) Timer(id sim.TimerID) error {
+	_, err := s.host.Timer(id)
+	s.failPendingIfDeposed()
+	return err
+}
+
+func (s *logServer) handleRequest(from int, msg []byte) error {
+	seq, burst, data, err := decodeRequest(msg)
+	if err != nil {
+		return nil // garbage from the network is dropped
+	}
+	var index, term uint64
+	for k := 0; k < burst; k++ {
+		cmd := strconv.AppendInt(append(append([]byte(nil), data...), '/'), int64(k), 10)
+		index, term, err = s.host.Propose(cmd)
+		if err == raft.ErrNotLeader {
+			s.reply(from, seq, cmdNotLeader)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.pending = append(s.pending, pendingCmd{index: index, term: term, client: from, seq: seq})
+	return nil
+}
+
+// Apply answers the client whose command was proposed at this index: done if
+// the entry is the one proposed (same term), lost if another took its place.
+func (s *logServer) Apply(e *raft.Entry) {
+	for len(s.pending) > 0 && s.pending[0].index <= e.Index {
+		p := s.pending[0]
+		s.pending = s.pending[1:]
+		switch {
+		case p.index < e.Index:
+			s.reply(p.client, p.seq, cmdLost)
+		case p.term == e.Term:
+			s.reply(p.client, p.seq, cmdOK)
+		default:
+			s.reply(p.client, p.seq, cmdLost)
+		}
+	}
+}
+
+// failPendingIfDeposed answers every waiting client at once when this server
+// is no longer leader, instead of letting them time out.
+func (s *logServer) failPendingIfDeposed() {
+	if len(s.pending) == 0 || s.host.Core().Role() == raft.Leader {
+		return
+	}
+	for _, p := range s.pending {
+		s.reply(p.client, p.seq, cmdNotLeader)
+	}
+	s.pending = nil
+}
+
+func (s *logServer) reply(client int, seq uint64, st cmdStatus) {
+	s.buf = encodeReply(s.buf[:0], seq, st, s.host.Core().Lead())
+	s.env.Send(client, s.buf)
+}

@@ -1,0 +1,137 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"detsim/checker"
+	"detsim/sim"
+)
+
+// Report is the outcome of one run.
+type Report struct {
+	Scenario    string
+	Seed        uint64
+	Options     Options
+	TraceHash   string
+	Checkpoints []sim.Checkpoint
+	Virtual     int64 // ns
+	Wall        time.Duration
+	Events      uint64
+	Ops         int
+	Stats       sim.Stats
+	Results     []checker.Result
+	Verdict     checker.Status
+}
+
+func (r *runner) report(res sim.Result, live bool, wall time.Duration) *Report {
+	rep := &Report{
+		Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts,
+		TraceHash: fmt.Sprintf("%016x", r.w.Hash()), Checkpoints: r.w.Checkpoints(),
+		Virtual: r.w.Now(), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
+	}
+	rep.Results = append(rep.Results, r.chk.Results()...)
+	rep.Results = append(rep.Results, r.livenessResult(live), r.chk.HeartbeatResult(), r.exp.result(), r.coverageResult())
+	progress := checker.Result{Name: checker.Progress, Status: checker.OK}
+	switch {
+	case res.CapHit:
+		progress = checker.Result{Name: checker.Progress, Status: checker.Fail, Detail: fmt.Sprintf("event cap hit at %s", sim.AppendTime(nil, r.w.Now()))}
+	case res.Stalled:
+		progress = checker.Result{Name: checker.Progress, Status: checker.Fail, Detail: fmt.Sprintf("virtual time stuck at %s", sim.AppendTime(nil, r.w.Now()))}
+	}
+	noPanic := checker.Result{Name: checker.NoPanic, Status: checker.OK}
+	if res.Panic != "" {
+		noPanic = checker.Result{Name: checker.NoPanic, Status: checker.Fail, Detail: strings.SplitN(res.Panic, "\n", 2)[0]}
+	}
+	rep.Results = append(rep.Results, progress, noPanic)
+	rep.Verdict = checker.Verdict(rep.Results)
+	return rep
+}
+
+// OptionsLine renders the resolved options on one line.
+func (o *Options) OptionsLine() string {
+	counts := map[sim.FaultKind]int{}
+	var kinds []string
+	for _, f := range o.Faults {
+		if counts[f.Kind] == 0 {
+			kinds = append(kinds, string(f.Kind))
+		}
+		counts[f.Kind]++
+	}
+	var mix []string
+	for _, k := range kinds {
+		mix = append(mix, fmt.Sprintf("%s=%d", k, counts[sim.FaultKind(k)]))
+	}
+	n := o.Net
+	return fmt.Sprintf("servers=%d clients=%d burst=%d duration=%s bound=%s latency=%s-%s loss=%dppm dup=%dppm reorder=%dppm/%s torn=%dppm skewed-clocks=%d faults=%d [%s]",
+		o.Servers, o.Clients, o.Burst, sim.AppendTime(nil, o.Duration), sim.AppendTime(nil, o.Bound),
+		sim.AppendTime(nil, n.MinLatency), sim.AppendTime(nil, n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
+		sim.AppendTime(nil, n.ReorderMax), o.TornPPM, len(o.Clocks), len(o.Faults), strings.Join(mix, " "))
+}
+
+// Text renders the summary, one fact per line, as the CLI contract fixes it.
+func (rep *Report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario=%s seed=%d\n", rep.Scenario, rep.Seed)
+	fmt.Fprintf(&b, "options %s\n", rep.Options.OptionsLine())
+	fmt.Fprintf(&b, "trace-hash=%s\n", rep.TraceHash)
+	fmt.Fprintf(&b, "virtual=%.3fs wall=%.3fs events=%d speedup=%.0fx\n", float64(rep.Virtual)/1e9, rep.Wall.Seconds(), rep.Events, rep.Speedup())
+	st := rep.Stats
+	fmt.Fprintf(&b, "ops=%d messages=%d dropped=%d duplicated=%d crashes=%d partitions=%d\n", rep.Ops, st.Sent, st.Dropped, st.Duplicated, st.Crashes, st.Partitions)
+	for _, res := range rep.Results {
+		fmt.Fprintln(&b, res.String())
+	}
+	fmt.Fprintf(&b, "verdict %s\n", rep.VerdictWord())
+	return b.String()
+}
+
+// Speedup is virtual time over wall time.
+func (rep *Report) Speedup() float64 {
+	if rep.Wall <= 0 {
+		return 0
+	}
+	return float64(rep.Virtual) / float64(rep.Wall.Nanoseconds())
+}
+
+// VerdictWord is pass, fail or unknown.
+func (rep *Report) VerdictWord() string {
+	return [...]string{"pass", "fail", "unknown"}[rep.Verdict]
+}
+
+// JSON renders the summary as one JSON object.
+func (rep *Report) JSON() ([]byte, error) {
+	type check struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Detail string `json:"detail,omitempty"`
+	}
+	out := struct {
+		Scenario  string  `json:"scenario"`
+		Seed      string  `json:"seed"`
+		Options   Options `json:"options"`
+		TraceHash string  `json:"trace_hash"`
+		Virtual   float64 `json:"virtual_s"`
+		Wall      float64 `json:"wall_s"`
+		Events    uint64  `json:"events"`
+		Speedup   float64 `json:"speedup"`
+		Ops       int     `json:"ops"`
+		Messages  uint64  `json:"messages"`
+		Dropped   uint64  `json:"dropped"`
+		Dup       uint64  `json:"duplicated"`
+		Crashes   int     `json:"crashes"`
+		Parts     int     `json:"partitions"`
+		Checks    []check `json:"checks"`
+		Verdict   string  `json:"verdict"`
+	}{
+		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
+		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
+		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
+		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(),
+	}
+	for _, res := range rep.Results {
+		out.Checks = append(out.Checks, check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail})
+	}
+	return json.Marshal(out)
+}

@@ -1,0 +1,206 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"detsim/checker"
+	"detsim/raft"
+	"detsim/sim"
+)
+
+// RunConfig is how a run reports, never what it does.
+type RunConfig struct {
+	Trace io.Writer // the trace text, if wanted
+}
+
+// runner is one run in progress.
+type runner struct {
+	opts    Options
+	seed    uint64
+	w       *sim.World
+	chk     *checker.Raft
+	exp     expectWatch
+	pending map[int]pendingCall // client → its call in flight
+	ops     int
+}
+
+type pendingCall struct {
+	seq uint64
+	at  int64
+}
+
+// Run executes one seeded run of opts and judges it.
+func Run(opts Options, seed uint64, cfg RunConfig) *Report {
+	r := &runner{opts: opts, seed: seed, pending: map[int]pendingCall{}}
+	r.chk = checker.NewRaft(opts.Servers, func() int64 { return r.w.Now() })
+	r.exp = expectWatch{r: r}
+	r.w = sim.New(sim.Config{
+		Seed: seed, Nodes: r.factories(), Net: opts.Net, Clocks: opts.Clocks, TornPPM: opts.TornPPM,
+		Describe: describe, Trace: cfg.Trace, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
+	})
+	r.w.Schedule(opts.Faults)
+
+	start := time.Now()
+	res := r.w.Start()
+	if !res.Failed() {
+		res = r.w.Run(opts.Duration)
+	}
+	live := r.drain(&res)
+	wall := time.Since(start)
+	return r.report(res, live, wall)
+}
+
+func (r *runner) factories() []sim.Factory {
+	servers := r.servers()
+	hostCfg := raft.DefaultHostConfig(servers)
+	var fs []sim.Factory
+	for range servers {
+		fs = append(fs, func(env sim.Env) (sim.Process, error) { return newLogServer(env, hostCfg, r.chk) })
+	}
+	for range r.opts.Clients {
+		fs = append(fs, func(env sim.Env) (sim.Process, error) {
+			return newCmdClient(env, servers, r, r.opts.Duration, r.opts.Think, r.opts.Burst), nil
+		})
+	}
+	return fs
+}
+
+// drain runs the liveness phase: every fault has healed at Duration (the
+// schedule says so); clients issue nothing new; within Bound every client must
+// finish and a leader must hold a working quorum. It stops as soon as both hold.
+func (r *runner) drain(res *sim.Result) bool {
+	deadline := r.opts.Duration + r.opts.Bound
+	for t := r.opts.Duration; !res.Failed(); {
+		if r.live() {
+			return true
+		}
+		if t >= deadline {
+			return false
+		}
+		t = min(t+50*ms, deadline)
+		*res = r.w.Run(t)
+	}
+	return false
+}
+
+// live: no client waits, a running leader has committed in its term, and
+// every running server has applied everything the leader committed.
+func (r *runner) live() bool {
+	if len(r.pending) > 0 {
+		return false
+	}
+	lead := r.chk.Leader()
+	if lead == raft.None || r.w.Status(lead) != sim.StatusUp || !r.chk.CommittedInTerm(lead) {
+		return false
+	}
+	_, _, commit, _ := r.chk.Node(lead)
+	for _, n := range r.servers() {
+		if r.w.Status(n) == sim.StatusStopped {
+			continue
+		}
+		if _, _, _, applied := r.chk.Node(n); r.w.Status(n) != sim.StatusUp || applied < commit {
+			return false
+		}
+	}
+	return true
+}
+
+// Call and Return implement recorder for the clients.
+func (r *runner) Call(client int, seq uint64, data []byte) {
+	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
+	r.w.Record(client, sim.TraceCall, seq, sim.Digest(data), func() string { return fmt.Sprintf("cmd %q", data) })
+}
+
+func (r *runner) Return(client int, seq uint64) {
+	delete(r.pending, client)
+	r.ops++
+	r.w.Record(client, sim.TraceReturn, seq, 0, func() string { return fmt.Sprintf("seq=%d ok", seq) })
+}
+
+func (r *runner) onFault(at int64, f sim.Fault) {
+	switch f.Kind {
+	case sim.FaultCrash:
+		r.chk.Down(f.Node)
+		if f.Label == "in-step" {
+			r.chk.Probe(f.Node, "crash-in-step")
+		}
+	case sim.FaultPartition:
+		r.chk.Probe(f.Node, "partition")
+	}
+	r.exp.onFault(at, f)
+}
+
+func (r *runner) onStop(at int64, node int, err error) {
+	if node >= r.opts.Servers {
+		return
+	}
+	r.chk.Down(node)
+	r.chk.Probe(node, "node-stopped")
+	if errors.Is(err, raft.ErrCorrupt) {
+		r.chk.Probe(node, "node-stopped-corrupt")
+	}
+}
+
+func (r *runner) livenessResult(live bool) checker.Result {
+	if live {
+		return checker.Result{Name: checker.Liveness, Status: checker.OK}
+	}
+	d := fmt.Sprintf("not live %s after the final heal at %s:", sim.AppendTime(nil, r.opts.Bound), sim.AppendTime(nil, r.opts.Duration))
+	if lead := r.chk.Leader(); lead == raft.None {
+		d += " no leader;"
+	}
+	var clients []int
+	for c := range r.pending {
+		clients = append(clients, c)
+	}
+	sort.Ints(clients)
+	for _, c := range clients {
+		p := r.pending[c]
+		d += fmt.Sprintf(" n%d call %d pending since %s;", c, p.seq, sim.AppendTime(nil, p.at))
+	}
+	for _, n := range r.servers() {
+		t, role, commit, applied := r.chk.Node(n)
+		d += fmt.Sprintf(" n%d:%s/t%d/%s/commit=%d/applied=%d", n, r.w.Status(n), t, role, commit, applied)
+	}
+	return checker.Result{Name: checker.Liveness, Status: checker.Fail, Detail: d}
+}
+
+func (r *runner) coverageResult() checker.Result {
+	var missing []string
+	for _, p := range r.opts.Probes {
+		if r.chk.Fired(p) == 0 {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		return checker.Result{Name: checker.Coverage, Status: checker.Fail, Detail: fmt.Sprintf("never fired: %v", missing)}
+	}
+	return checker.Result{Name: checker.Coverage, Status: checker.OK, Detail: fmt.Sprintf("%d probes", len(r.opts.Probes))}
+}
+
+func describe(msg []byte) string {
+	if len(msg) == 0 {
+		return "empty"
+	}
+	switch msg[0] {
+	case raft.WireTag:
+		return raft.DescribeMessage(msg)
+	case cmdRequestTag:
+		seq, burst, data, err := decodeRequest(msg)
+		if err != nil {
+			return "bad request"
+		}
+		return fmt.Sprintf("request seq=%d burst=%d %q", seq, burst, data)
+	case cmdReplyTag:
+		seq, st, lead, err := decodeReply(msg)
+		if err != nil {
+			return "bad reply"
+		}
+		return fmt.Sprintf("reply seq=%d status=%d leader=%d", seq, st, lead)
+	}
+	return "unknown message"
+}

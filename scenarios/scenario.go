@@ -1,0 +1,144 @@
+// Package scenarios holds detsim's named, seeded scenarios: a cluster, a
+// workload, a fault schedule written out in full before the run, the checks
+// and the coverage probes each must hit. Run executes one and judges it.
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+
+	"detsim/sim"
+)
+
+// Scenario is a recipe; Resolve turns it and a seed into Options, which are
+// pure data: everything a run needs and a repro file stores.
+type Scenario struct {
+	Name        string
+	Description string
+	Servers     [2]int   // cluster size, drawn from [lo, hi]
+	Clients     int      // client nodes submitting commands
+	Burst       int      // commands per client request (default 1)
+	Think       [2]int64 // pause between a client's commands, ns
+	Duration    int64    // the safety phase, under faults, ns
+	Bound       int64    // the liveness bound after the final heal, ns
+	Net         sim.NetParams
+	TornPPM     uint32
+	Skew        bool // give servers clock skew and drift
+	Probes      []string
+	Expect      Expectations
+	// Faults fills the schedule for [0, Duration); the final heal is added
+	// by Resolve.
+	Faults func(g *gen)
+}
+
+// Expectations are what a scenario promises beyond the generic checks; they
+// are judged by the `expectations` check.
+type Expectations struct {
+	StableLeader    bool  `json:"stable_leader,omitempty"`     // one leader for the whole run
+	NewLeaderWithin int64 `json:"new_leader_within,omitempty"` // after a fault on the leader, a new one within this
+	NoDisruption    int64 `json:"no_disruption,omitempty"`     // for this long after a heal, the term does not rise
+	NoCommitInCut   bool  `json:"no_commit_in_cut,omitempty"`  // nothing commits while a "majority-cut" partition holds
+}
+
+// Options is a resolved scenario: the whole run as data.
+type Options struct {
+	Scenario string        `json:"scenario"`
+	Servers  int           `json:"servers"`
+	Clients  int           `json:"clients"`
+	Burst    int           `json:"burst"`
+	Think    [2]int64      `json:"think_ns"`
+	Duration int64         `json:"duration_ns"`
+	Bound    int64         `json:"bound_ns"`
+	Net      sim.NetParams `json:"net"`
+	TornPPM  uint32        `json:"torn_ppm,omitempty"`
+	Clocks   []sim.Clock   `json:"clocks,omitempty"`
+	Faults   []sim.Fault   `json:"faults"`
+	Probes   []string      `json:"probes"`
+	Expect   Expectations  `json:"expect"`
+}
+
+var registry = map[string]*Scenario{}
+
+func register(s *Scenario) {
+	if _, dup := registry[s.Name]; dup {
+		panic("scenarios: duplicate " + s.Name)
+	}
+	registry[s.Name] = s
+}
+
+// Lookup finds a scenario by name.
+func Lookup(name string) (*Scenario, error) {
+	s, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown scenario %q (see 'detsim list')", name)
+	}
+	return s, nil
+}
+
+// All returns every scenario, sorted by name.
+func All() []*Scenario {
+	var out []*Scenario
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Resolve draws everything the seed decides — cluster size, clocks, the
+// fault schedule — from streams keyed by name, and writes it out.
+func (s *Scenario) Resolve(seed uint64) Options {
+	r := sim.NewRand(sim.NameKey(seed, "options"))
+	o := Options{
+		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
+		Clients: s.Clients, Burst: max(s.Burst, 1), Think: s.Think, Duration: s.Duration, Bound: s.Bound,
+		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
+	}
+	if o.Net.MaxLatency == 0 {
+		o.Net = sim.DefaultNet
+	}
+	if s.Skew {
+		cr := sim.NewRand(sim.NameKey(seed, "clocks"))
+		for i := 0; i < o.Servers; i++ {
+			o.Clocks = append(o.Clocks, sim.Clock{SkewNs: cr.Range(-2e9, 2e9), DriftPPM: int32(cr.Range(-5000, 5000))})
+		}
+	}
+	g := newGen(sim.NewRand(sim.NameKey(seed, "faults")), o.Servers, o.Clients, o.Duration)
+	if s.Faults != nil {
+		s.Faults(g)
+	}
+	g.finalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM) != 0)
+	o.Faults = g.faults
+	sim.SortFaults(o.Faults)
+	return o
+}
+
+// Nodes is the number of world nodes: servers, then clients.
+func (o *Options) Nodes() int { return o.Servers + o.Clients }
+
+// Validate reports the first problem with options read from outside.
+func (o *Options) Validate() error {
+	if _, err := Lookup(o.Scenario); err != nil {
+		return err
+	}
+	if o.Servers < 1 || o.Servers > 15 || o.Clients < 0 || o.Clients > 64 {
+		return fmt.Errorf("options: %d servers and %d clients out of range", o.Servers, o.Clients)
+	}
+	if o.Duration <= 0 || o.Bound <= 0 || o.Burst < 1 || o.Think[0] < 0 || o.Think[1] < o.Think[0] {
+		return fmt.Errorf("options: bad duration, bound, burst or think time")
+	}
+	if o.Net.MinLatency < 0 || o.Net.MaxLatency < o.Net.MinLatency || o.Net.ReorderMax < 0 {
+		return fmt.Errorf("options: bad network latencies")
+	}
+	for i, c := range o.Clocks {
+		if c.DriftPPM > sim.MaxDriftPPM || c.DriftPPM < -sim.MaxDriftPPM || i >= o.Servers {
+			return fmt.Errorf("options: bad clock %d", i)
+		}
+	}
+	for i, f := range o.Faults {
+		if err := f.Validate(o.Nodes()); err != nil {
+			return fmt.Errorf("options: fault %d: %w", i, err)
+		}
+	}
+	return nil
+}
