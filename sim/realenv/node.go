@@ -35,6 +35,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
+// acceptRetry is the pause after a failed Accept.
+const acceptRetry = 50 * time.Millisecond
+
 // inbound is a message that arrived for the event loop.
 type inbound struct {
 	from int
@@ -65,6 +68,10 @@ type node struct {
 // with an error (which Run returns). A panic in the process is returned as
 // an error too. Run closes every connection, timer and file before returning.
 func Run(ctx context.Context, cfg Config, factory sim.Factory) error {
+	ln := cfg.Listener
+	if ln != nil {
+		defer ln.Close()
+	}
 	if cfg.ID < 0 || cfg.ID >= len(cfg.Addrs) {
 		return fmt.Errorf("realenv: node id %d outside the %d addresses", cfg.ID, len(cfg.Addrs))
 	}
@@ -76,7 +83,6 @@ func Run(ctx context.Context, cfg Config, factory sim.Factory) error {
 		return fmt.Errorf("realenv: n%d: %w", cfg.ID, err)
 	}
 	defer fsys.Close()
-	ln := cfg.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addrs[cfg.ID]); err != nil {
 			return fmt.Errorf("realenv: n%d: %w", cfg.ID, err)
@@ -159,6 +165,7 @@ func (n *node) accept() {
 		if err != nil {
 			if n.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
 				n.cfg.Logf("realenv: n%d: accept: %v", n.cfg.ID, err)
+				time.Sleep(acceptRetry) // say, out of file descriptors
 				continue
 			}
 			return

@@ -166,6 +166,11 @@ func TestPingPong(t *testing.T) {
 	done1 := start(ctx1, Config{ID: 1, Addrs: addrs, Dir: t.TempDir(), Listener: lns[1], Logf: t.Logf}, newEcho(x1))
 
 	await(t, ctx, out, func(s string) bool { return s == "n0: self" }, "the message n0 sent itself")
+	// A stranger is refused without disturbing the node.
+	if c, err := net.Dial("tcp", addrs[1]); err == nil {
+		c.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+		c.Close()
+	}
 	for range 3 {
 		await(t, ctx, out, isPong, "a pong")
 	}

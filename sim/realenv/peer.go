@@ -90,10 +90,7 @@ func (p *peer) connect(ctx context.Context) bool {
 	conn, err := d.DialContext(ctx, "tcp", p.addr)
 	if err == nil {
 		p.w = bufio.NewWriter(conn)
-		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if err = writeHello(p.w, p.from); err != nil {
-			conn.Close()
-		}
+		err = writeHello(p.w, p.from) // buffered: goes out with the first frame
 	}
 	if err != nil {
 		p.backoff = min(max(2*p.backoff, minBackoff), maxBackoff)
