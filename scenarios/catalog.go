@@ -80,7 +80,7 @@ func init() {
 	})
 	register(&Scenario{
 		Name: "backup", Description: "a lagging leader+follower with many conflicting entries catch up quickly (fast backup)",
-		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{1 * ms, 5 * ms}, Duration: 12 * s, Bound: 3 * s,
+		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{20 * ms, 50 * ms}, Duration: 12 * s, Bound: 3 * s,
 		Probes: probes("log-truncated", "fast-backup"),
 		Faults: func(g *gen) {
 			g.targeted(2*s, "leader+1", g.clients[:1], "")

@@ -15,6 +15,9 @@ import (
 // RunConfig is how a run reports, never what it does.
 type RunConfig struct {
 	Trace io.Writer // the trace text, if wanted
+	// MaxEvents overrides the world's event cap (0: its default). A run
+	// that hits it fails the progress check.
+	MaxEvents uint64
 }
 
 // runner is one run in progress.
@@ -40,7 +43,7 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	r.exp = expectWatch{r: r}
 	r.w = sim.New(sim.Config{
 		Seed: seed, Nodes: r.factories(), Net: opts.Net, Clocks: opts.Clocks, TornPPM: opts.TornPPM,
-		Describe: describe, Trace: cfg.Trace, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
+		Describe: describe, Trace: cfg.Trace, MaxEvents: cfg.MaxEvents, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
 	})
 	r.w.Schedule(opts.Faults)
 

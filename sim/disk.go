@@ -61,6 +61,12 @@ func (d *Disk) create(name string) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
+	if f, ok := d.live[name]; ok {
+		// Like O_TRUNC: the same file, emptied; until it is synced a crash
+		// may leave it empty (the harsher of what a real disk may do).
+		f.data, f.synced = f.data[:0], 0
+		return nil
+	}
 	d.live[name] = &inode{}
 	return nil
 }

@@ -53,7 +53,7 @@ func TestDiskCrashLosesWhatIsNotDurable(t *testing.T) {
 		"renamed":  "r",
 		"moved":    "<missing>",
 		"removed":  "still here",
-		"replaced": "old",
+		"replaced": "new", // Create truncates in place, as O_TRUNC does; the sync made it durable
 	} {
 		if got := readOr(d, name); got != want {
 			t.Errorf("after the crash %q = %q, want %q", name, got, want)

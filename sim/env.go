@@ -82,18 +82,14 @@ func (e *nodeEnv) SetTimer(after int64) TimerID {
 	}
 	at := e.w.now + n.clock.globalDuration(max(after, 0))
 	e.w.push(event{at: at, kind: evTimer, node: int32(n.id), inc: e.inc, id: uint64(id)})
-	n.liveTimers++
+	n.armed = append(n.armed, id)
 	return id
 }
 
 func (e *nodeEnv) CancelTimer(id TimerID) {
-	if !e.live() || id == 0 || id > e.n.nextTimer {
-		return
+	if e.live() {
+		e.n.disarm(id)
 	}
-	if e.n.canceled == nil {
-		e.n.canceled = make(map[TimerID]struct{})
-	}
-	e.n.canceled[id] = struct{}{}
 }
 
 func (e *nodeEnv) FS() FS { return &diskView{d: e.n.disk, env: e} }

@@ -11,9 +11,8 @@ func (w *World) startNode(n *node) {
 	n.inc++
 	n.status = StatusUp
 	n.rand.Reset(Key(w.seed, tagNode, uint64(n.id), uint64(n.inc)))
-	n.canceled = nil
+	n.armed = n.armed[:0]
 	n.held = nil
-	n.liveTimers = 0
 	w.tr.record(w.now, TraceStart, n.id, -1, uint64(n.inc), 0, func() string { return fmt.Sprintf("incarnation=%d", n.inc) })
 	env := &nodeEnv{w: w, n: n, inc: n.inc}
 	w.current = n.id
@@ -36,7 +35,7 @@ func (w *World) crashNode(n *node, how string) {
 	w.Stats.Crashes++
 	n.status = StatusDown
 	n.proc = nil
-	n.canceled = nil
+	n.armed = n.armed[:0]
 	n.held = nil
 	var r Rand
 	r.Reset(Key(w.seed, tagDisk, uint64(n.id), uint64(n.inc)))
@@ -93,7 +92,7 @@ func (w *World) strike(f Fault) {
 			return
 		}
 	}
-	w.tr.record(w.now, TraceFault, f.Node, -1, faultCode(f), 0, f.String)
+	w.tr.record(w.now, TraceFault, faultNode(f), -1, faultCode(f), 0, f.String)
 	if w.cfg.OnFault != nil {
 		w.cfg.OnFault(w.now, f)
 	}
@@ -145,6 +144,15 @@ func (w *World) strike(f Fault) {
 	}
 }
 
+// faultNode is the node a fault line belongs to, -1 for the whole network.
+func faultNode(f Fault) int {
+	switch f.Kind {
+	case FaultPartition, FaultHeal, FaultNet, FaultCheckpoint:
+		return -1
+	}
+	return f.Node
+}
+
 func faultCode(f Fault) uint64 {
 	var h uint64
 	for i := 0; i < len(f.Kind); i++ {
@@ -156,6 +164,11 @@ func faultCode(f Fault) uint64 {
 	}
 	if f.Before {
 		h++
+	}
+	if f.Net != nil {
+		h = h*31 + uint64(f.Net.LossPPM)
+		h = h*31 + uint64(f.Net.DupPPM)
+		h = h*31 + uint64(f.Net.ReorderPPM)
 	}
 	return h
 }

@@ -70,8 +70,15 @@ func (w *World) send(from, to int, msg []byte) {
 	}
 	buf := make([]byte, len(msg)) // the one copy: read-only from here on
 	copy(buf, msg)
+	// A message in flight is lost if its target crashes before it lands; one
+	// sent while the target is down (or not yet started) reaches its next
+	// incarnation, as a datagram would.
 	target := w.nodes[to]
-	ev := event{kind: evDeliver, node: int32(to), from: int32(from), inc: target.inc, msg: buf}
+	inc := target.inc
+	if target.status == StatusDown {
+		inc++
+	}
+	ev := event{kind: evDeliver, node: int32(to), from: int32(from), inc: inc, msg: buf}
 	ev.at = w.now + w.delay(&r)
 	w.push(ev)
 	if r.Chance(p.DupPPM) {

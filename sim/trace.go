@@ -83,8 +83,8 @@ func (t *tracer) record(now int64, kind TraceKind, node, from int, value, digest
 	b = strconv.AppendInt(b, int64(node), 10)
 	b = append(b, ' ')
 	b = append(b, kind.String()...)
-	b = append(b, ' ')
 	if detail != nil {
+		b = append(b, ' ')
 		b = append(b, detail()...)
 	}
 	b = append(b, " #"...)

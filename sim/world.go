@@ -57,9 +57,8 @@ type node struct {
 	clock      Clock
 	disk       *Disk
 	nextTimer  TimerID
-	liveTimers int
-	canceled   map[TimerID]struct{}
-	held       []event // what came due while paused
+	armed      []TimerID // timers set and neither fired nor cancelled: a few at most
+	held       []event   // what came due while paused
 	stopErr    error
 }
 
@@ -95,6 +94,11 @@ type World struct {
 func New(cfg Config) *World {
 	if cfg.MaxEvents == 0 {
 		cfg.MaxEvents = 50_000_000
+	}
+	for _, c := range cfg.Clocks {
+		if c.DriftPPM > MaxDriftPPM || c.DriftPPM < -MaxDriftPPM {
+			panic(fmt.Sprintf("sim: clock drift %d ppm beyond ±%d", c.DriftPPM, MaxDriftPPM))
+		}
 	}
 	if cfg.MaxSameTime == 0 {
 		cfg.MaxSameTime = 1_000_000
@@ -287,6 +291,19 @@ func (w *World) deliver(ev *event) {
 	}
 }
 
+// disarm forgets an armed timer and reports whether it was armed.
+func (n *node) disarm(id TimerID) bool {
+	for i, a := range n.armed {
+		if a == id {
+			last := len(n.armed) - 1
+			n.armed[i] = n.armed[last]
+			n.armed = n.armed[:last]
+			return true
+		}
+	}
+	return false
+}
+
 func (w *World) describer(ev *event) func() string {
 	if w.tr.out == nil {
 		return nil
@@ -309,11 +326,9 @@ func (w *World) fireTimer(ev *event) {
 		n.held = append(n.held, *ev)
 		return
 	}
-	n.liveTimers--
 	id := TimerID(ev.id)
-	if _, ok := n.canceled[id]; ok {
-		delete(n.canceled, id)
-		return
+	if !n.disarm(id) {
+		return // cancelled
 	}
 	w.Stats.Timers++
 	w.tr.record(w.now, TraceTimer, n.id, -1, ev.id, 0, nil)

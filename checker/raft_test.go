@@ -1,0 +1,179 @@
+package checker
+
+import (
+	"strings"
+	"testing"
+
+	"detsim/raft"
+)
+
+// Each test feeds the checker a real violation, as a buggy node would report
+// it, and shows the check failing with a useful first violation.
+
+func newTestChecker(n int) (*Raft, *int64) {
+	now := new(int64)
+	return NewRaft(n, func() int64 { return *now }), now
+}
+
+func entries(term uint64, first uint64, data ...string) []raft.Entry {
+	var es []raft.Entry
+	for i, d := range data {
+		es = append(es, raft.Entry{Term: term, Index: first + uint64(i), Data: []byte(d)})
+	}
+	return es
+}
+
+func result(c *Raft, name string) Result {
+	for _, r := range append(c.Results(), c.HeartbeatResult()) {
+		if r.Name == name {
+			return r
+		}
+	}
+	panic("no result " + name)
+}
+
+func wantFail(t *testing.T, c *Raft, name, detail string) {
+	t.Helper()
+	r := result(c, name)
+	if r.Status != Fail || !strings.Contains(r.Detail, detail) {
+		t.Fatalf("%s = %v %q, want FAIL mentioning %q", name, r.Status, r.Detail, detail)
+	}
+	for _, other := range c.Results() {
+		if other.Name != name && other.Status != OK {
+			t.Errorf("unrelated check %s also failed: %s", other.Name, other.Detail)
+		}
+	}
+}
+
+func TestElectionSafetyCatchesTwoLeadersInOneTerm(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.StateChanged(0, 2, raft.Leader, 0)
+	c.StateChanged(1, 2, raft.Leader, 1)
+	wantFail(t, c, ElectionSafety, "two leaders in term 2")
+}
+
+func TestElectionSafetyAllowsLeadersOfDifferentTerms(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.StateChanged(0, 1, raft.Leader, 0)
+	c.StateChanged(1, 2, raft.Leader, 1)
+	if r := result(c, ElectionSafety); r.Status != OK {
+		t.Fatal(r)
+	}
+}
+
+func TestLogMatchingCatchesDivergentPrefix(t *testing.T) {
+	c, _ := newTestChecker(2)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	// Same index and term at 2, but a different entry at 1: the prefix differs.
+	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "x", "b"))
+	wantFail(t, c, LogMatching, "entry 1 of term 1 ends a log that differs")
+}
+
+func TestLogMatchingCatchesGapInPersistedLog(t *testing.T) {
+	c, _ := newTestChecker(1)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 3, "a"))
+	wantFail(t, c, LogMatching, "persisted index 3 after a log ending at 0")
+}
+
+func TestLeaderCompletenessCatchesLeaderMissingCommittedEntry(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	c.CommitAdvanced(0, 2)
+	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	c.StateChanged(1, 2, raft.Leader, 1) // a vote granted without the up-to-date check
+	wantFail(t, c, LeaderCompleteness, "without committed entry 2")
+}
+
+func TestStateMachineSafetyCatchesDifferentAppliedEntries(t *testing.T) {
+	c, _ := newTestChecker(2)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	c.Persisted(1, raft.HardState{Term: 2}, entries(2, 1, "b"))
+	c.CommitAdvanced(0, 1)
+	c.Applied(0, &entries(1, 1, "a")[0])
+	c.Applied(1, &entries(2, 1, "b")[0])
+	r := result(c, StateMachineSafety)
+	if r.Status != Fail || !strings.Contains(r.Detail, "another node applied entry 1") {
+		t.Fatal(r)
+	}
+}
+
+func TestStateMachineSafetyCatchesOverwrittenCommit(t *testing.T) {
+	c, _ := newTestChecker(2)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	c.CommitAdvanced(0, 1)
+	c.Persisted(1, raft.HardState{Term: 2}, entries(2, 1, "b"))
+	c.CommitAdvanced(1, 1) // the Figure 8 bug: a committed entry replaced
+	wantFail(t, c, StateMachineSafety, "was committed there before")
+}
+
+func TestApplyOrderCatchesSkippedIndex(t *testing.T) {
+	c, _ := newTestChecker(1)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	c.CommitAdvanced(0, 2)
+	c.Applied(0, &entries(1, 2, "b")[0])
+	wantFail(t, c, ApplyOrder, "applied 2 after 0")
+}
+
+func TestApplyOrderCatchesApplyBeforeCommit(t *testing.T) {
+	c, _ := newTestChecker(1)
+	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	c.Applied(0, &entries(1, 1, "a")[0])
+	wantFail(t, c, ApplyOrder, "before committing it")
+}
+
+func TestApplyOrderRestartsWithIncarnation(t *testing.T) {
+	c, _ := newTestChecker(1)
+	es := entries(1, 1, "a")
+	c.Persisted(0, raft.HardState{Term: 1}, es)
+	c.CommitAdvanced(0, 1)
+	c.Applied(0, &es[0])
+	c.Recovered(0, &raft.Recovered{HardState: raft.HardState{Term: 1}, Entries: es})
+	c.CommitAdvanced(0, 1)
+	c.Applied(0, &es[0]) // applying again from the start after a restart is right
+	if r := result(c, ApplyOrder); r.Status != OK {
+		t.Fatal(r)
+	}
+}
+
+func TestHeartbeatRateCatchesStorm(t *testing.T) {
+	c, now := newTestChecker(2)
+	for i := 0; i < 11; i++ {
+		*now = int64(i) * 90_000_000 // every 90 ms: 11 within 0.9 s
+		c.Sent(0, &raft.Message{Type: raft.MsgHeartbeat, To: 1})
+	}
+	r := c.HeartbeatResult()
+	if r.Status != Fail || !strings.Contains(r.Detail, "11 heartbeats") {
+		t.Fatal(r)
+	}
+}
+
+func TestHeartbeatRateAllowsTenPerSecond(t *testing.T) {
+	c, now := newTestChecker(2)
+	for i := 0; i < 50; i++ {
+		*now = int64(i) * 100_000_000
+		c.Sent(0, &raft.Message{Type: raft.MsgHeartbeat, To: 1})
+	}
+	if r := c.HeartbeatResult(); r.Status != OK {
+		t.Fatal(r)
+	}
+}
+
+func TestViolationsKeepFirstAndCount(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.StateChanged(0, 2, raft.Leader, 0)
+	c.StateChanged(1, 2, raft.Leader, 1)
+	c.StateChanged(2, 2, raft.Leader, 2)
+	r := result(c, ElectionSafety)
+	if !strings.Contains(r.Detail, "n0 and n1") || !strings.Contains(r.Detail, "(+1 more)") {
+		t.Fatal(r.Detail)
+	}
+}
+
+func TestVerdictOrder(t *testing.T) {
+	if Verdict([]Result{{Status: OK}, {Status: Unknown}}) != Unknown {
+		t.Fatal("unknown must not pass")
+	}
+	if Verdict([]Result{{Status: Unknown}, {Status: Fail}}) != Fail {
+		t.Fatal("fail must win")
+	}
+}
