@@ -48,18 +48,18 @@ func (s Status) String() string {
 }
 
 type node struct {
-	id         int
-	factory    Factory
-	proc       Process
-	status     Status
-	inc        uint32
-	rand       Rand
-	clock      Clock
-	disk       *Disk
-	nextTimer  TimerID
-	armed      []TimerID // timers set and neither fired nor cancelled: a few at most
-	held       []event   // what came due while paused
-	stopErr    error
+	id        int
+	factory   Factory
+	proc      Process
+	status    Status
+	inc       uint32
+	rand      Rand
+	clock     Clock
+	disk      *Disk
+	nextTimer TimerID
+	armed     []TimerID // timers set and neither fired nor cancelled: a few at most
+	held      []event   // what came due while paused
+	stopErr   error
 }
 
 // Stats counts what happened in a run.
