@@ -146,7 +146,7 @@ func init() {
 	})
 	register(&Scenario{
 		Name: "disk-faults", Description: "torn writes, lost unsynced writes, crashes inside a step, synced-data damage on a minority",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 500_000,
+		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 800_000,
 		Probes: probes("torn-tail-dropped", "crash-in-step", "node-stopped"), Faults: diskFaults,
 	})
 }
@@ -172,7 +172,7 @@ func diskFaults(g *gen) {
 	damaged := g.servers[:1+g.r.Pick((n-1)/2)]
 	// Crashes end at 20 s so that nothing restarts the node whose sync
 	// is made to fail after 21 s: that failure must stop it.
-	g.chaos(0, 20*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
+	g.chaos(0, 20*s, [2]int64{200 * ms, 1 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
 	for i, d := range damaged {
 		t := g.r.Range(3*s, 19*s)
 		for k := 0; k < 3; k++ {

@@ -181,8 +181,8 @@ func (d *Disk) crash(r *Rand, tornPPM uint32) {
 			continue
 		}
 		keep := 0
-		if r.Chance(tornPPM) {
-			keep = int(r.Below(uint64(unsynced)))
+		if unsynced > 1 && r.Chance(tornPPM) {
+			keep = 1 + int(r.Below(uint64(unsynced-1))) // a strict, non-empty prefix
 			d.Stats.TornWrites++
 		} else {
 			d.Stats.LostUnsynced++
