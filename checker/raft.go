@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"sort"
 
 	"detsim/raft"
 	"detsim/sim"
@@ -253,6 +254,21 @@ func (c *Raft) LeaderTerms() int { return len(c.leaders) }
 
 // MaxLeaderTerm is the highest term that had a leader.
 func (c *Raft) MaxLeaderTerm() uint64 { return c.maxLeaderTerm }
+
+// QuorumPersisted is the highest index that a majority could hold without
+// any node outside reach receiving another entry: nodes in reach (the
+// leader's side of a partition) count as holding everything.
+func (c *Raft) QuorumPersisted(reach []int) uint64 {
+	lens := make([]uint64, len(c.nodes))
+	for i, n := range c.nodes {
+		lens[i] = uint64(len(n.log))
+	}
+	for _, i := range reach {
+		lens[i] = ^uint64(0)
+	}
+	sort.Slice(lens, func(i, j int) bool { return lens[i] > lens[j] })
+	return lens[len(lens)/2]
+}
 
 // CommittedCount is how many entries are known committed.
 func (c *Raft) CommittedCount() int { return len(c.commits) }

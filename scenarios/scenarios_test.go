@@ -126,8 +126,9 @@ func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {
 	sc, _ := Lookup("agree")
 	o := sc.Resolve(1)
 	o.Expect.NoCommitInCut = true
-	// Labelled a majority cut, but it cuts nobody off: commits go on.
-	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Label: "majority-cut"},
+	// Labelled a majority cut, but it cuts off one follower: the majority
+	// side keeps committing, which the check must see.
+	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: "follower", Label: "majority-cut"},
 		sim.Fault{At: 5e9, Kind: sim.FaultHeal})
 	sim.SortFaults(o.Faults)
 	mustFail(t, Run(o, 1, RunConfig{}), "expectations", "committed while a majority was cut off")
