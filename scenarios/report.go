@@ -65,11 +65,15 @@ func (o *Options) OptionsLine() string {
 		mix = append(mix, fmt.Sprintf("%s=%d", k, counts[sim.FaultKind(k)]))
 	}
 	n := o.Net
-	return fmt.Sprintf("servers=%d clients=%d burst=%d duration=%s bound=%s latency=%s-%s loss=%dppm dup=%dppm reorder=%dppm/%s torn=%dppm skewed-clocks=%d faults=%d [%s]",
-		o.Servers, o.Clients, o.Burst, sim.AppendTime(nil, o.Duration), sim.AppendTime(nil, o.Bound),
-		sim.AppendTime(nil, n.MinLatency), sim.AppendTime(nil, n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
-		sim.AppendTime(nil, n.ReorderMax), o.TornPPM, len(o.Clocks), len(o.Faults), strings.Join(mix, " "))
+	return fmt.Sprintf("servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d faults=%d [%s]",
+		o.Servers, o.Clients, o.Burst, dur(o.Think[0]), dur(o.Think[1]), dur(o.Duration), dur(o.Bound),
+		dur(n.MinLatency), dur(n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
+		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), len(o.Faults), strings.Join(mix, " "))
 }
+
+// dur renders nanoseconds compactly ("1.5s", "200ms"): exact integer
+// arithmetic, the same on every machine.
+func dur(ns int64) string { return time.Duration(ns).String() }
 
 // Text renders the summary, one fact per line, as the CLI contract fixes it.
 func (rep *Report) Text() string {
