@@ -48,6 +48,7 @@ type Raft struct {
 	pendingBcast      bool
 
 	msgs    []Message
+	scratch []uint64
 	probes  []string
 	savedHS HardState
 }

@@ -29,6 +29,11 @@ func (r *Raft) Ready() Ready {
 // Advance acknowledges that rd was persisted, sent and applied.
 func (r *Raft) Advance(rd Ready) {
 	r.savedHS = rd.HardState
+	if r.msgs == nil {
+		// The host has sent them: reuse the array for the next batch.
+		clear(rd.Messages)
+		r.msgs = rd.Messages[:0]
+	}
 	if n := len(rd.Entries); n > 0 {
 		last := rd.Entries[n-1]
 		if r.log.matchTerm(last.Index, last.Term) && last.Index > r.log.stable {

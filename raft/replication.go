@@ -115,10 +115,11 @@ func (r *Raft) bcastHeartbeat() {
 // but only if that entry is of the current term: counting replicas of an older
 // term's entry is the Figure 8 bug (§5.4.2).
 func (r *Raft) maybeCommit() {
-	matches := make([]uint64, len(r.prs))
+	matches := r.scratch[:0]
 	for i := range r.prs {
-		matches[i] = r.prs[i].match
+		matches = append(matches, r.prs[i].match)
 	}
+	r.scratch = matches
 	sortDesc(matches)
 	n := matches[r.quorum()-1]
 	if n <= r.commit {

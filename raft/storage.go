@@ -15,6 +15,10 @@ type Storage struct {
 	meta    metaRecord
 	metaGen uint64
 	metaLen int
+
+	logFile, metaFile       string // current names, cached
+	logFileGen, metaFileGen uint64
+	buf                     []byte // reused encoding buffer
 }
 
 // metaRotateSize is when the meta file is replaced by a fresh one.
@@ -157,29 +161,43 @@ func (s *Storage) newMeta() error {
 }
 
 func (s *Storage) appendLog(entries []Entry) error {
-	frame := encodeLogFrame(entries)
-	name := logName(s.meta.logGen)
-	if err := s.fs.Append(name, frame); err != nil {
+	s.buf = encodeLogFrame(s.buf[:0], entries)
+	name := s.logName()
+	if err := s.fs.Append(name, s.buf); err != nil {
 		return err
 	}
 	if err := s.fs.Sync(name); err != nil {
 		return err
 	}
-	s.meta.logSize += uint64(len(frame))
+	s.meta.logSize += uint64(len(s.buf))
 	s.meta.lastIndex = entries[len(entries)-1].Index
 	return nil
 }
 
 func (s *Storage) appendMeta() error {
 	s.meta.seq++
-	rec := s.meta.encode()
-	pair := append(rec[:metaRecordSize:metaRecordSize], rec...)
-	name := metaName(s.metaGen)
-	if err := s.fs.Append(name, pair); err != nil {
+	s.buf = s.meta.encode(s.buf[:0])
+	s.buf = append(s.buf, s.buf[:metaRecordSize]...) // the second copy
+	name := s.metaName()
+	if err := s.fs.Append(name, s.buf); err != nil {
 		return err
 	}
-	s.metaLen += len(pair)
+	s.metaLen += len(s.buf)
 	return s.fs.Sync(name)
+}
+
+func (s *Storage) logName() string {
+	if s.logFile == "" || s.logFileGen != s.meta.logGen {
+		s.logFile, s.logFileGen = logName(s.meta.logGen), s.meta.logGen
+	}
+	return s.logFile
+}
+
+func (s *Storage) metaName() string {
+	if s.metaFile == "" || s.metaFileGen != s.metaGen {
+		s.metaFile, s.metaFileGen = metaName(s.metaGen), s.metaGen
+	}
+	return s.metaFile
 }
 
 // Save makes hs and entries durable: the log first, then the meta record that

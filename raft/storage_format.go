@@ -46,9 +46,10 @@ type metaRecord struct {
 	lastIndex uint64
 }
 
-func (m *metaRecord) encode() []byte {
-	b := make([]byte, 4, metaRecordSize)
-	b = append(b, storageVersion)
+// encode appends the record's 64 bytes to dst.
+func (m *metaRecord) encode(dst []byte) []byte {
+	start := len(dst)
+	b := append(dst, 0, 0, 0, 0, storageVersion)
 	for _, v := range [...]uint64{m.seq, m.term} {
 		b = binary.AppendUvarint(b, v)
 	}
@@ -56,9 +57,12 @@ func (m *metaRecord) encode() []byte {
 	for _, v := range [...]uint64{m.logGen, m.logSize, m.lastIndex} {
 		b = binary.AppendUvarint(b, v)
 	}
-	binary.LittleEndian.PutUint32(b, uint32(len(b)))
-	b = sealCRC(b)
-	return b[:metaRecordSize] // the capacity is the size; the tail is zero
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start))
+	b = sealFrom(b, start)
+	for len(b)-start < metaRecordSize {
+		b = append(b, 0)
+	}
+	return b
 }
 
 func decodeMetaRecord(b []byte) (metaRecord, error) {
@@ -118,16 +122,17 @@ func parseMeta(b []byte) (last metaRecord, found, dirty bool, err error) {
 	return last, found, dirty, nil
 }
 
-func encodeLogFrame(entries []Entry) []byte {
-	b := make([]byte, 4, 32+len(entries)*16)
-	b = append(b, storageVersion)
+// encodeLogFrame appends a frame holding entries to dst.
+func encodeLogFrame(dst []byte, entries []Entry) []byte {
+	start := len(dst)
+	b := append(dst, 0, 0, 0, 0, storageVersion)
 	b = binary.AppendUvarint(b, entries[0].Index)
 	b = binary.AppendUvarint(b, uint64(len(entries)))
 	for i := range entries {
 		b = appendEntry(b, &entries[i])
 	}
-	binary.LittleEndian.PutUint32(b, uint32(len(b)))
-	return sealCRC(b)
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start))
+	return sealFrom(b, start)
 }
 
 // parseLog replays the frames of b[:size] into a log that starts empty.

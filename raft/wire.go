@@ -80,8 +80,11 @@ func appendNode(b []byte, id int) []byte { return binary.AppendUvarint(b, uint64
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // sealCRC appends the CRC-32C of b.
-func sealCRC(b []byte) []byte {
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+func sealCRC(b []byte) []byte { return sealFrom(b, 0) }
+
+// sealFrom appends the CRC-32C of b[start:].
+func sealFrom(b []byte, start int) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
 // openCRC checks and strips the trailing CRC-32C.

@@ -86,6 +86,7 @@ type World struct {
 	events   uint64
 	sameTime uint64
 	current  int // node whose code is running, or -1
+	slab     []byte
 
 	Stats Stats
 }
