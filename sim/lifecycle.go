@@ -36,6 +36,7 @@ func (w *World) crashNode(n *node, how string) {
 	n.status = StatusDown
 	n.proc = nil
 	n.armed = n.armed[:0]
+	w.releaseHeld(n.held)
 	n.held = nil
 	var r Rand
 	r.Reset(Key(w.seed, tagDisk, uint64(n.id), uint64(n.inc)))
@@ -54,8 +55,9 @@ func (w *World) stopNode(n *node, err error) {
 	w.Stats.Stops++
 	n.status = StatusStopped
 	n.proc = nil
-	n.held = nil
 	n.stopErr = err
+	w.releaseHeld(n.held)
+	n.held = nil
 	w.tr.record(w.now, TraceStop, n.id, -1, 0, 0, func() string { return "error: " + err.Error() })
 	if w.cfg.OnStop != nil {
 		w.cfg.OnStop(w.now, n.id, err)

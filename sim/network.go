@@ -77,12 +77,13 @@ func (w *World) send(from, to int, msg []byte) {
 	if target.status == StatusDown {
 		inc++
 	}
-	ev := event{kind: evDeliver, node: int32(to), from: int32(from), inc: inc, msg: buf}
+	ev := event{kind: evDeliver, node: int32(to), from: int16(from), inc: inc, id: w.holdMessage(buf)}
 	ev.at = w.now + w.delay(&r)
 	w.push(ev)
 	if r.Chance(p.DupPPM) {
 		w.Stats.Duplicated++
 		ev.at = w.now + w.delay(&r)
+		ev.id = w.holdMessage(buf) // the same bytes, delivered twice
 		w.push(ev)
 	}
 }
@@ -111,4 +112,33 @@ func (w *World) copyMessage(msg []byte) []byte {
 	start := len(w.slab)
 	w.slab = append(w.slab, msg...)
 	return w.slab[start:len(w.slab):len(w.slab)]
+}
+
+// holdMessage parks a message in flight in a free slot of the side table.
+func (w *World) holdMessage(buf []byte) uint64 {
+	if n := len(w.freeSlots); n > 0 {
+		slot := w.freeSlots[n-1]
+		w.freeSlots = w.freeSlots[:n-1]
+		w.msgs[slot] = buf
+		return uint64(slot)
+	}
+	w.msgs = append(w.msgs, buf)
+	return uint64(len(w.msgs) - 1)
+}
+
+// releaseMessage takes a message out of its slot and frees the slot.
+func (w *World) releaseMessage(slot uint64) []byte {
+	buf := w.msgs[slot]
+	w.msgs[slot] = nil
+	w.freeSlots = append(w.freeSlots, uint32(slot))
+	return buf
+}
+
+// releaseHeld frees the slots of deliveries a node was holding.
+func (w *World) releaseHeld(held []event) {
+	for i := range held {
+		if held[i].kind == evDeliver {
+			w.releaseMessage(held[i].id)
+		}
+	}
 }

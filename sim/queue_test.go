@@ -67,16 +67,42 @@ func TestQueueMatchesSort(t *testing.T) {
 	}
 }
 
-// TestQueuePopDropsMessage: a popped slot no longer holds its message, so
-// delivered messages can be collected.
-func TestQueuePopDropsMessage(t *testing.T) {
-	var q queue
-	q.push(event{at: 1, seq: 1, msg: []byte("a")})
-	q.push(event{at: 2, seq: 2, msg: []byte("b")})
-	q.pop()
-	q.pop()
-	if spare := q.items[:cap(q.items)]; spare[0].msg != nil || spare[1].msg != nil {
-		t.Error("the queue keeps a reference to a popped message")
+// TestMessageSlotsAreFreed: every message in flight sits in a slot of the
+// side table; delivered, dropped and crash-discarded ones free theirs, so
+// delivered messages can be collected and the table does not grow.
+func TestMessageSlotsAreFreed(t *testing.T) {
+	var nodes []Factory
+	for range 3 {
+		nodes = append(nodes, func(env Env) (Process, error) {
+			p := &ticker{env: env, period: ms, send: true}
+			env.SetTimer(0)
+			return p, nil
+		})
+	}
+	net := DefaultNet
+	net.DupPPM, net.LossPPM = 200_000, 100_000
+	w := New(Config{Seed: 9, Nodes: nodes, Net: net})
+	w.Start()
+	w.Schedule([]Fault{{At: 50 * ms, Kind: FaultPause, Node: 1}, {At: 80 * ms, Kind: FaultCrash, Node: 1},
+		{At: 90 * ms, Kind: FaultRestart, Node: 1}, {At: 150 * ms, Kind: FaultCrash, Node: 2}})
+	w.Run(300 * ms)
+	inFlight := 0
+	for i := range w.q.items {
+		if w.q.items[i].kind == evDeliver {
+			inFlight++
+		}
+	}
+	live := 0
+	for _, m := range w.msgs {
+		if m != nil {
+			live++
+		}
+	}
+	if live != inFlight || len(w.msgs)-len(w.freeSlots) != inFlight {
+		t.Fatalf("%d slots hold messages, %d free of %d, but %d deliveries are queued", live, len(w.freeSlots), len(w.msgs), inFlight)
+	}
+	if len(w.msgs) > 64 {
+		t.Errorf("side table grew to %d slots for a handful in flight", len(w.msgs))
 	}
 }
 

@@ -73,20 +73,22 @@ type Stats struct {
 // World is one simulation: a single goroutine, a virtual clock and one queue
 // of events totally ordered by (time, sequence).
 type World struct {
-	cfg      Config
-	seed     uint64
-	now      int64
-	seq      uint64
-	q        queue
-	nodes    []*node
-	net      network
-	tr       tracer
-	schedule []Fault
-	calls    []func()
-	events   uint64
-	sameTime uint64
-	current  int // node whose code is running, or -1
-	slab     []byte
+	cfg       Config
+	seed      uint64
+	now       int64
+	seq       uint64
+	q         queue
+	nodes     []*node
+	net       network
+	tr        tracer
+	schedule  []Fault
+	calls     []func()
+	events    uint64
+	sameTime  uint64
+	current   int // node whose code is running, or -1
+	slab      []byte
+	msgs      [][]byte // messages in flight, by slot
+	freeSlots []uint32
 
 	Stats Stats
 }
@@ -103,6 +105,9 @@ func New(cfg Config) *World {
 	}
 	if cfg.MaxSameTime == 0 {
 		cfg.MaxSameTime = 1_000_000
+	}
+	if len(cfg.Nodes) > 1<<15 {
+		panic("sim: too many nodes")
 	}
 	w := &World{cfg: cfg, seed: cfg.Seed, current: -1}
 	w.net = newNetwork(len(cfg.Nodes), cfg.Net)
@@ -271,6 +276,7 @@ func (w *World) dispatch(ev *event) {
 func (w *World) deliver(ev *event) {
 	n := w.nodes[ev.node]
 	if n.inc != ev.inc || n.status == StatusDown || n.status == StatusStopped {
+		w.releaseMessage(ev.id)
 		w.Stats.Dropped++
 		return
 	}
@@ -278,14 +284,15 @@ func (w *World) deliver(ev *event) {
 		n.held = append(n.held, *ev)
 		return
 	}
+	msg := w.releaseMessage(ev.id)
 	if w.net.isBlocked(int(ev.from), int(ev.node)) {
 		w.Stats.Dropped++
 		return
 	}
 	w.Stats.Delivered++
-	w.tr.record(w.now, TraceDeliver, int(ev.node), int(ev.from), uint64(len(ev.msg)), Digest(ev.msg), w.describer(ev))
+	w.tr.record(w.now, TraceDeliver, int(ev.node), int(ev.from), uint64(len(msg)), Digest(msg), w.describer(int(ev.from), msg))
 	w.current = n.id
-	err := n.proc.Receive(int(ev.from), ev.msg)
+	err := n.proc.Receive(int(ev.from), msg)
 	w.current = -1
 	if err != nil {
 		w.stopNode(n, err)
@@ -305,14 +312,14 @@ func (n *node) disarm(id TimerID) bool {
 	return false
 }
 
-func (w *World) describer(ev *event) func() string {
+func (w *World) describer(from int, msg []byte) func() string {
 	if w.tr.out == nil {
 		return nil
 	}
 	return func() string {
-		s := fmt.Sprintf("from=n%d", ev.from)
+		s := fmt.Sprintf("from=n%d", from)
 		if w.cfg.Describe != nil {
-			s += " " + w.cfg.Describe(ev.msg)
+			s += " " + w.cfg.Describe(msg)
 		}
 		return s
 	}
