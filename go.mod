@@ -1,3 +1,5 @@
 module detsim
 
 go 1.26
+
+require github.com/anishathalye/porcupine v1.3.1

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"detsim/checker"
+	"detsim/raft"
 	"detsim/sim"
 )
 
@@ -14,6 +15,13 @@ type expectWatch struct {
 	cutAt      int64
 	cutLimit   int // the most entries that may commit during the cut
 	inCut      bool
+
+	idleFrom     int64        // when a minority-idle partition began; -1: none holds
+	minority     map[int]bool // clerks cut off with the minority
+	majorityDone int          // operations the majority's clerks completed during it
+
+	firstCall, lastReturn int64
+	returns               int
 }
 
 func (e *expectWatch) fail(format string, args ...any) {
@@ -22,6 +30,7 @@ func (e *expectWatch) fail(format string, args ...any) {
 
 func (e *expectWatch) onFault(at int64, f sim.Fault) {
 	x, r := e.r.opts.Expect, e.r
+	e.minorityFault(at, f)
 	if e.inCut && (f.Kind == sim.FaultHeal || f.Kind == sim.FaultPartition) {
 		e.inCut = false
 		if n := r.chk.CommittedCount(); n > e.cutLimit {
@@ -69,7 +78,75 @@ func (e *expectWatch) reach(f sim.Fault) []int {
 	return out
 }
 
+// minorityFault opens and closes a minority-idle window.
+func (e *expectWatch) minorityFault(at int64, f sim.Fault) {
+	if !e.r.opts.Expect.MinorityIdle || f.Kind != sim.FaultPartition && f.Kind != sim.FaultHeal {
+		return
+	}
+	if e.minority != nil {
+		if e.majorityDone == 0 {
+			e.fail("the majority's clerks completed nothing while the minority was cut off (%s to %s)",
+				sim.AppendTime(nil, e.idleFrom), sim.AppendTime(nil, at))
+		}
+		e.minority = nil
+	}
+	if f.Kind == sim.FaultPartition && f.Label == "minority-idle" {
+		e.idleFrom, e.majorityDone, e.minority = at, 0, e.cutOffClients(f.Links)
+	}
+}
+
+// cutOffClients are the clients that cannot talk both ways with a majority
+// of the servers.
+func (e *expectWatch) cutOffClients(links [][2]int) map[int]bool {
+	blocked := map[[2]int]bool{}
+	for _, l := range links {
+		blocked[l] = true
+	}
+	out := map[int]bool{}
+	for c := e.r.opts.Servers; c < e.r.opts.Nodes(); c++ {
+		n := 0
+		for _, sv := range e.r.servers() {
+			if !blocked[[2]int{c, sv}] && !blocked[[2]int{sv, c}] {
+				n++
+			}
+		}
+		if n <= e.r.opts.Servers/2 {
+			out[c] = true
+		}
+	}
+	return out
+}
+
+// onCall and onReturn follow client operations.
+func (e *expectWatch) onCall(at int64) {
+	if e.returns == 0 && e.firstCall == 0 {
+		e.firstCall = at
+	}
+}
+
+func (e *expectWatch) onReturn(client int, called, at int64) {
+	e.returns++
+	e.lastReturn = at
+	if e.minority == nil {
+		return
+	}
+	if !e.minority[client] {
+		e.majorityDone++
+	} else if called >= e.idleFrom {
+		e.fail("n%d, cut off with the minority, completed an operation called at %s", client, sim.AppendTime(nil, called))
+	}
+}
+
 func (e *expectWatch) result() checker.Result {
+	if n := e.r.opts.Expect.MinOpsPerHeartbeat; n > 0 {
+		hb := raft.DefaultHostConfig(nil)
+		interval := int64(hb.HeartbeatTicks) * hb.TickInterval
+		span := e.lastReturn - e.firstCall
+		if per := float64(e.returns) * float64(interval) / float64(max(span, 1)); e.returns == 0 || per < float64(n) {
+			e.fail("%d operations in %s: %.2f per heartbeat interval of %s, want at least %d",
+				e.returns, sim.AppendTime(nil, span), per, sim.AppendTime(nil, interval), n)
+		}
+	}
 	if e.r.opts.Expect.StableLeader {
 		if n := e.r.chk.LeaderTerms(); n != 1 {
 			e.fail("%d leader terms in a run that should keep one leader", n)

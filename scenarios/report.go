@@ -24,15 +24,33 @@ type Report struct {
 	Stats       sim.Stats
 	Results     []checker.Result
 	Verdict     checker.Status
+
+	// For key/value scenarios: the client history, the linearizability
+	// report (for the visualization) and the faults to annotate it with.
+	History   []checker.HistoryOp
+	Lin       *checker.LinReport
+	Notes     []checker.Annotation
+	CheckWall time.Duration // the linearizability check's own wall time
 }
 
-func (r *runner) report(res sim.Result, live bool, wall time.Duration) *Report {
+func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunConfig) *Report {
 	rep := &Report{
 		Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts,
 		TraceHash: fmt.Sprintf("%016x", r.w.Hash()), Checkpoints: r.w.Checkpoints(),
 		Virtual: r.w.Now(), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
 	}
 	rep.Results = append(rep.Results, r.chk.Results()...)
+	if r.kvRec != nil {
+		rep.History, rep.Notes = r.kvRec.history, r.annotations()
+		budget := cfg.LinBudget
+		if budget == 0 {
+			budget = 10 * time.Second
+		}
+		start := time.Now()
+		rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
+		rep.CheckWall = time.Since(start)
+		rep.Results = append(rep.Results, rep.Lin.Result)
+	}
 	rep.Results = append(rep.Results, r.livenessResult(live), r.chk.HeartbeatResult(), r.exp.result(), r.coverageResult())
 	progress := checker.Result{Name: checker.Progress, Status: checker.OK}
 	switch {
@@ -86,6 +104,9 @@ func (rep *Report) Text() string {
 	fmt.Fprintf(&b, "ops=%d messages=%d dropped=%d duplicated=%d crashes=%d partitions=%d\n", rep.Ops, st.Sent, st.Dropped, st.Duplicated, st.Crashes, st.Partitions)
 	for _, res := range rep.Results {
 		fmt.Fprintln(&b, res.String())
+	}
+	if rep.Lin != nil {
+		fmt.Fprintf(&b, "check-wall=%.3fs\n", rep.CheckWall.Seconds())
 	}
 	fmt.Fprintf(&b, "verdict %s\n", rep.VerdictWord())
 	return b.String()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"detsim/checker"
+	"detsim/kv"
 	"detsim/raft"
 	"detsim/sim"
 )
@@ -18,6 +19,8 @@ type RunConfig struct {
 	// MaxEvents overrides the world's event cap (0: its default). A run
 	// that hits it fails the progress check.
 	MaxEvents uint64
+	// LinBudget is Porcupine's wall-clock budget (0: 10 s).
+	LinBudget time.Duration
 }
 
 // runner is one run in progress.
@@ -29,6 +32,8 @@ type runner struct {
 	exp     expectWatch
 	pending map[int]pendingCall // client → its call in flight
 	ops     int
+	kvRec   *kvRecorder // the key/value history, for KV scenarios
+	struck  []sim.Fault // faults as they struck, resolved, for annotations
 }
 
 type pendingCall struct {
@@ -54,11 +59,14 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	}
 	live := r.drain(&res)
 	wall := time.Since(start)
-	return r.report(res, live, wall)
+	return r.report(res, live, wall, cfg)
 }
 
 func (r *runner) factories() []sim.Factory {
 	servers := r.servers()
+	if r.opts.KV != nil {
+		return r.kvFactories(servers)
+	}
 	hostCfg := raft.DefaultHostConfig(servers)
 	var fs []sim.Factory
 	for range servers {
@@ -68,6 +76,22 @@ func (r *runner) factories() []sim.Factory {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
 			return newCmdClient(env, servers, r, r.opts.Duration, r.opts.Think, r.opts.Burst), nil
 		})
+	}
+	return fs
+}
+
+func (r *runner) kvFactories(servers []int) []sim.Factory {
+	r.kvRec = &kvRecorder{r: r, open: map[int]int{}}
+	cfg := kv.DefaultServerConfig(servers)
+	var fs []sim.Factory
+	for range servers {
+		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, r.chk) })
+	}
+	w := r.opts.KV
+	for i := range r.opts.Clients {
+		wl := kv.Workload{Keys: w.keysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: r.opts.Think,
+			StopAt: r.opts.Duration, MaxOps: w.MaxOps}
+		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, r.kvRec, wl), nil })
 	}
 	return fs
 }
@@ -115,16 +139,20 @@ func (r *runner) live() bool {
 // Call and Return implement recorder for the clients.
 func (r *runner) Call(client int, seq uint64, data []byte) {
 	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
+	r.exp.onCall(r.w.Now())
 	r.w.Record(client, sim.TraceCall, seq, sim.Digest(data), func() string { return fmt.Sprintf("cmd %q", data) })
 }
 
 func (r *runner) Return(client int, seq uint64) {
+	r.exp.onReturn(client, r.pending[client].at, r.w.Now())
 	delete(r.pending, client)
 	r.ops++
 	r.w.Record(client, sim.TraceReturn, seq, 0, func() string { return fmt.Sprintf("seq=%d ok", seq) })
 }
 
 func (r *runner) onFault(at int64, f sim.Fault) {
+	f.At = at
+	r.struck = append(r.struck, f)
 	switch f.Kind {
 	case sim.FaultCrash:
 		r.chk.Down(f.Node)
@@ -198,6 +226,18 @@ func describe(msg []byte) string {
 			return "bad request"
 		}
 		return fmt.Sprintf("request seq=%d burst=%d %q", seq, burst, data)
+	case kv.RequestTag:
+		op, err := kv.DecodeRequest(msg)
+		if err != nil {
+			return "bad kv request"
+		}
+		return fmt.Sprintf("%s(%q, %q) client=%d seq=%d", op.Kind, op.Key, op.Value, op.Client, op.Seq)
+	case kv.ReplyTag:
+		rep, err := kv.DecodeReply(msg)
+		if err != nil {
+			return "bad kv reply"
+		}
+		return fmt.Sprintf("reply seq=%d %s leader=%d %q", rep.Seq, rep.Err, rep.Leader, rep.Value)
 	case cmdReplyTag:
 		seq, st, lead, err := decodeReply(msg)
 		if err != nil {

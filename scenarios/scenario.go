@@ -15,12 +15,13 @@ import (
 type Scenario struct {
 	Name        string
 	Description string
-	Servers     [2]int   // cluster size, drawn from [lo, hi]
-	Clients     int      // client nodes submitting commands
-	Burst       int      // commands per client request (default 1)
-	Think       [2]int64 // pause between a client's commands, ns
-	Duration    int64    // the safety phase, under faults, ns
-	Bound       int64    // the liveness bound after the final heal, ns
+	Servers     [2]int      // cluster size, drawn from [lo, hi]
+	Clients     int         // client nodes submitting commands
+	KV          *KVWorkload // a key/value workload; nil: raw Raft commands
+	Burst       int         // commands per client request (default 1)
+	Think       [2]int64    // pause between a client's commands, ns
+	Duration    int64       // the safety phase, under faults, ns
+	Bound       int64       // the liveness bound after the final heal, ns
 	Net         sim.NetParams
 	TornPPM     uint32
 	Skew        bool // give servers clock skew and drift
@@ -38,6 +39,41 @@ type Expectations struct {
 	NewLeaderWithin int64 `json:"new_leader_within,omitempty"` // after a fault on the leader, a new one within this
 	NoDisruption    int64 `json:"no_disruption,omitempty"`     // for this long after a heal, the term does not rise
 	NoCommitInCut   bool  `json:"no_commit_in_cut,omitempty"`  // nothing commits while a "majority-cut" partition holds
+	// MinorityIdle: while a "minority-idle" partition holds, clerks cut off
+	// with the minority complete nothing they started after the cut, while
+	// the majority's clerks do complete operations.
+	MinorityIdle bool `json:"minority_idle,omitempty"`
+	// MinOpsPerHeartbeat: the clerks' operations per heartbeat interval, over
+	// the span of the workload, is at least this.
+	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
+}
+
+// KVWorkload is a key/value workload: clerks in groups of at most
+// ClerksPerKey share KeysPerGroup keys (so Porcupine never faces more than a
+// few clerks on one key), with the given mix; the rest of the mix is Append.
+type KVWorkload struct {
+	ClerksPerKey int    `json:"clerks_per_key"`
+	KeysPerGroup int    `json:"keys_per_group"`
+	GetPPM       uint32 `json:"get_ppm"`
+	PutPPM       uint32 `json:"put_ppm"`
+	MaxOps       int    `json:"max_ops,omitempty"` // per clerk; 0: until the drain
+}
+
+func (k *KVWorkload) validate() error {
+	if k.ClerksPerKey < 1 || k.ClerksPerKey > 4 || k.KeysPerGroup < 1 || k.GetPPM+k.PutPPM > 1_000_000 || k.MaxOps < 0 {
+		return fmt.Errorf("bad kv workload %+v", *k)
+	}
+	return nil
+}
+
+// keysFor returns the keys clerk i (from 0) works on.
+func (k *KVWorkload) keysFor(i int) []string {
+	g := i / k.ClerksPerKey
+	var keys []string
+	for j := 0; j < k.KeysPerGroup; j++ {
+		keys = append(keys, fmt.Sprintf("k%d", g*k.KeysPerGroup+j))
+	}
+	return keys
 }
 
 // Options is a resolved scenario: the whole run as data.
@@ -45,6 +81,7 @@ type Options struct {
 	Scenario string        `json:"scenario"`
 	Servers  int           `json:"servers"`
 	Clients  int           `json:"clients"`
+	KV       *KVWorkload   `json:"kv,omitempty"`
 	Burst    int           `json:"burst"`
 	Think    [2]int64      `json:"think_ns"`
 	Duration int64         `json:"duration_ns"`
@@ -91,7 +128,7 @@ func (s *Scenario) Resolve(seed uint64) Options {
 	r := sim.NewRand(sim.NameKey(seed, "options"))
 	o := Options{
 		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
-		Clients: s.Clients, Burst: max(s.Burst, 1), Think: s.Think, Duration: s.Duration, Bound: s.Bound,
+		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: s.Duration, Bound: s.Bound,
 		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
 	}
 	if o.Net.MaxLatency == 0 {
@@ -129,6 +166,11 @@ func (o *Options) Validate() error {
 	}
 	if o.Net.MinLatency < 0 || o.Net.MaxLatency < o.Net.MinLatency || o.Net.ReorderMax < 0 {
 		return fmt.Errorf("options: bad network latencies")
+	}
+	if o.KV != nil {
+		if err := o.KV.validate(); err != nil {
+			return fmt.Errorf("options: %w", err)
+		}
 	}
 	for i, c := range o.Clocks {
 		if c.DriftPPM > sim.MaxDriftPPM || c.DriftPPM < -sim.MaxDriftPPM || i >= o.Servers {

@@ -41,9 +41,9 @@ func TestScenariosHold(t *testing.T) {
 }
 
 // TestEveryScenarioInjectsFaults: only the calm scenarios have no fault
-// before the final heal.
+// before the final heal (an unreliable network counts as one).
 func TestEveryScenarioInjectsFaults(t *testing.T) {
-	calm := map[string]bool{"election": true, "agree": true}
+	calm := map[string]bool{"election": true, "agree": true, "kv-basic": true, "kv-concurrent": true, "kv-speed": true}
 	for _, sc := range All() {
 		o := sc.Resolve(1)
 		n := 0
@@ -51,6 +51,9 @@ func TestEveryScenarioInjectsFaults(t *testing.T) {
 			if f.At < o.Duration {
 				n++
 			}
+		}
+		if o.Net.LossPPM+o.Net.DupPPM+o.Net.ReorderPPM > 0 {
+			n++
 		}
 		if calm[sc.Name] != (n == 0) {
 			t.Errorf("%s: %d faults before the final heal", sc.Name, n)

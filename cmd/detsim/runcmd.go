@@ -17,6 +17,8 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	seedText := fs.String("seed", "", "the seed, a decimal number")
 	tracePath := fs.String("trace", "", "write the trace to this file")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	historyPath := fs.String("history", "", "write the client history (check's format) to this file")
+	htmlPath := fs.String("html", "", "write the linearizability visualization to this file")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
@@ -35,6 +37,11 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	outs, err := openOutputs(*historyPath, *htmlPath)
+	if err != nil {
+		return 0, err
+	}
+	defer outs.close()
 	var cfg scenarios.RunConfig
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
@@ -47,6 +54,9 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 		cfg.Trace = w
 	}
 	rep := scenarios.Run(sc.Resolve(seed), seed, cfg)
+	if err := outs.write(rep); err != nil {
+		return 0, err
+	}
 	if *asJSON {
 		b, err := rep.JSON()
 		if err != nil {
@@ -55,6 +65,13 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 		fmt.Fprintln(stdout, string(b))
 	} else {
 		fmt.Fprint(stdout, rep.Text())
+	}
+	if rep.Lin != nil && rep.Lin.Status == checker.Fail && *htmlPath == "" {
+		// A failed check leaves its picture next to the run.
+		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
+		if err := writeHTMLFile(path, rep); err == nil && !*asJSON {
+			fmt.Fprintf(stdout, "html=%s\n", path)
+		}
 	}
 	return exitFor(rep.Verdict), nil
 }

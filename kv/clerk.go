@@ -1,0 +1,144 @@
+package kv
+
+import (
+	"strconv"
+
+	"detsim/sim"
+)
+
+// Recorder hears each operation a clerk starts and finishes, for the
+// history the linearizability checker reads.
+type Recorder interface {
+	Call(node int, op *Op)
+	Return(node int, op *Op, value string)
+}
+
+// Workload is what a clerk does: operations on its keys in a given mix, with
+// a pause between them, until StopAt (its own clock) or MaxOps.
+type Workload struct {
+	Keys   []string
+	GetPPM uint32 // the rest of the mix after Get and Put is Append
+	PutPPM uint32
+	Think  [2]int64
+	StopAt int64
+	MaxOps int // 0: no limit
+}
+
+// Clerk is a client of the service and a node of the world: it remembers the
+// leader, sends one request at a time, and retries the same request (same
+// sequence number) through timeouts, leader changes and partitions, never
+// giving up.
+type Clerk struct {
+	env     sim.Env
+	servers []int
+	rec     Recorder
+	wl      Workload
+	timeout int64
+
+	leader int // index into servers
+	seq    uint64
+	cur    Op
+	busy   bool
+	done   int
+	retry  sim.TimerID
+	next   sim.TimerID
+	buf    []byte
+}
+
+// NewClerk starts a clerk on env.
+func NewClerk(env sim.Env, servers []int, rec Recorder, wl Workload) *Clerk {
+	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 1_000_000_000}
+	c.leader = env.Rand().Pick(len(servers))
+	c.next = env.SetTimer(env.Rand().Range(wl.Think[0], wl.Think[1]))
+	return c
+}
+
+// Timer starts the next operation or retries the current one elsewhere.
+func (c *Clerk) Timer(id sim.TimerID) error {
+	switch {
+	case id == c.next:
+		c.issue()
+	case id == c.retry && c.busy:
+		c.leader = (c.leader + 1) % len(c.servers)
+		c.send()
+	}
+	return nil
+}
+
+func (c *Clerk) issue() {
+	if c.env.Now() >= c.wl.StopAt || c.wl.MaxOps > 0 && c.done >= c.wl.MaxOps {
+		return
+	}
+	r := c.env.Rand()
+	c.seq++
+	c.cur = Op{Client: uint64(c.env.ID()), Seq: c.seq, Key: c.wl.Keys[r.Pick(len(c.wl.Keys))]}
+	switch p := uint32(r.Below(1_000_000)); {
+	case p < c.wl.GetPPM:
+		c.cur.Kind = Get
+	case p < c.wl.GetPPM+c.wl.PutPPM:
+		c.cur.Kind = Put
+	default:
+		c.cur.Kind = Append
+	}
+	if c.cur.Kind != Get {
+		// Unique values let the checker tell every write apart.
+		c.cur.Value = "c" + strconv.Itoa(c.env.ID()) + "." + strconv.FormatUint(c.seq, 10) + ";"
+	}
+	c.busy = true
+	c.rec.Call(c.env.ID(), &c.cur)
+	c.send()
+}
+
+func (c *Clerk) send() {
+	c.env.CancelTimer(c.retry)
+	c.retry = c.env.SetTimer(c.timeout)
+	c.buf = AppendRequest(c.buf[:0], &c.cur)
+	c.env.Send(c.servers[c.leader], c.buf)
+}
+
+// Receive handles a server's reply to the current request.
+func (c *Clerk) Receive(from int, msg []byte) error {
+	rep, err := DecodeReply(msg)
+	if err != nil || !c.busy || rep.Seq != c.seq {
+		return nil // garbage, or a late answer to an earlier request
+	}
+	switch rep.Err {
+	case OK, ErrBadRequest:
+		c.finish(rep.Value)
+	case ErrWrongLeader:
+		if i := c.indexOf(rep.Leader); i >= 0 && c.servers[i] != from {
+			c.leader = i
+			c.send()
+			return nil
+		}
+		c.backoff()
+	case ErrTimeout:
+		c.leader = (c.leader + 1) % len(c.servers)
+		c.send()
+	}
+	return nil
+}
+
+func (c *Clerk) finish(value string) {
+	c.busy = false
+	c.done++
+	c.env.CancelTimer(c.retry)
+	c.rec.Return(c.env.ID(), &c.cur, value)
+	c.next = c.env.SetTimer(c.env.Rand().Range(c.wl.Think[0], c.wl.Think[1]))
+}
+
+// backoff waits briefly before trying the next server: nobody knows the
+// leader yet, and asking again at once would only storm the network.
+func (c *Clerk) backoff() {
+	c.env.CancelTimer(c.retry)
+	c.retry = c.env.SetTimer(50_000_000)
+}
+
+func (c *Clerk) indexOf(node int) int {
+	for i, s := range c.servers {
+		if s == node {
+			return i
+		}
+	}
+	return -1
+}

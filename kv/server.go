@@ -1,0 +1,221 @@
+package kv
+
+import (
+	"detsim/raft"
+	"detsim/sim"
+)
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	Raft raft.HostConfig
+	// OpTimeout is how long a request may wait to commit here before the
+	// server answers ErrTimeout, so that a clerk stuck with a leader in a
+	// minority partition moves on instead of hanging.
+	OpTimeout int64
+}
+
+// DefaultServerConfig is the configuration the scenarios use.
+func DefaultServerConfig(peers []int) ServerConfig {
+	return ServerConfig{Raft: raft.DefaultHostConfig(peers), OpTimeout: 800_000_000}
+}
+
+// Server is one replica of the service: a Raft host whose applied entries
+// drive a key/value store with a deduplication table.
+type Server struct {
+	env     sim.Env
+	cfg     ServerConfig
+	host    *raft.Host
+	obs     raft.Observer
+	store   map[string]string
+	dedup   map[uint64]session // client → its latest executed operation
+	waiting []waiter           // ascending index
+	sweep   sim.TimerID
+	buf     []byte
+}
+
+// session is the deduplication record of one client: the sequence number
+// of its latest executed operation and the reply it got.
+type session struct {
+	seq   uint64
+	value string
+}
+
+// waiter is a request proposed here, waiting for its index to be applied.
+type waiter struct {
+	index, term uint64
+	from        int // the clerk's node
+	client, seq uint64
+	deadline    int64
+}
+
+// NewServer recovers a replica from env's disk; an error means it must not run.
+func NewServer(env sim.Env, cfg ServerConfig, obs raft.Observer) (*Server, error) {
+	if obs == nil {
+		obs = raft.NopObserver{}
+	}
+	s := &Server{env: env, cfg: cfg, obs: obs, store: map[string]string{}, dedup: map[uint64]session{}}
+	h, err := raft.NewHost(env, cfg.Raft, s, obs)
+	if err != nil {
+		return nil, err
+	}
+	s.host = h
+	return s, nil
+}
+
+// Host exposes the Raft host (for status reports).
+func (s *Server) Host() *raft.Host { return s.host }
+
+// Receive handles Raft traffic and client requests.
+func (s *Server) Receive(from int, msg []byte) error {
+	if len(msg) == 0 {
+		return nil
+	}
+	var err error
+	switch msg[0] {
+	case raft.WireTag:
+		err = s.host.Receive(msg)
+	case RequestTag:
+		err = s.handleRequest(from, msg)
+	}
+	s.failWaitersIfDeposed()
+	return err
+}
+
+// Timer drives Raft's ticks and the sweep of timed-out requests.
+func (s *Server) Timer(id sim.TimerID) error {
+	if id == s.sweep {
+		s.sweep = 0
+		s.expireWaiters()
+		return nil
+	}
+	_, err := s.host.Timer(id)
+	s.failWaitersIfDeposed()
+	return err
+}
+
+func (s *Server) handleRequest(from int, msg []byte) error {
+	op, err := DecodeRequest(msg)
+	if err != nil {
+		return nil // garbage from the network is dropped
+	}
+	if err := op.Validate(); err != nil {
+		s.obs.Probe(s.env.ID(), "bad-request-refused")
+		s.reply(from, &Reply{Seq: op.Seq, Err: ErrBadRequest, Value: err.Error()})
+		return nil
+	}
+	if sess, ok := s.dedup[op.Client]; ok && op.Seq <= sess.seq {
+		if op.Seq == sess.seq {
+			// A retry of what already executed: answer from the cache.
+			s.obs.Probe(s.env.ID(), "duplicate-answered-from-cache")
+			s.reply(from, &Reply{Seq: op.Seq, Value: sess.value})
+		}
+		return nil // older than the client's latest: it has moved on
+	}
+	s.buf = appendEntry(s.buf[:0], &op)
+	index, term, err := s.host.Propose(append([]byte(nil), s.buf...))
+	if err == raft.ErrNotLeader {
+		s.reply(from, &Reply{Seq: op.Seq, Err: ErrWrongLeader, Leader: s.host.Core().Lead()})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.waiting = append(s.waiting, waiter{index: index, term: term, from: from, client: op.Client, seq: op.Seq,
+		deadline: s.env.Now() + s.cfg.OpTimeout})
+	if s.sweep == 0 {
+		s.sweep = s.env.SetTimer(s.cfg.OpTimeout / 4)
+	}
+	return nil
+}
+
+// Apply executes a committed operation at most once per (client, seq) and
+// answers whoever waits for its index.
+func (s *Server) Apply(e *raft.Entry) {
+	if e.Type != raft.EntryNormal {
+		s.answerWaiters(e, Op{}, false)
+		return
+	}
+	op, err := decodeEntry(e.Data)
+	if err != nil {
+		// Entries come from our own leaders' encoder; a bad one is a bug.
+		panic("kv: undecodable log entry " + err.Error())
+	}
+	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq {
+		s.dedup[op.Client] = session{seq: op.Seq, value: s.execute(&op)}
+	} else {
+		s.obs.Probe(s.env.ID(), "duplicate-entry-skipped")
+	}
+	s.answerWaiters(e, op, true)
+}
+
+func (s *Server) execute(op *Op) string {
+	switch op.Kind {
+	case Put:
+		s.store[op.Key] = op.Value
+	case Append:
+		s.store[op.Key] += op.Value
+	}
+	return s.store[op.Key]
+}
+
+// answerWaiters answers the requests proposed at or below this index: the
+// one whose entry this is gets its result; any other lost its slot to a
+// different leader's entry and is told to look elsewhere.
+func (s *Server) answerWaiters(e *raft.Entry, op Op, isOp bool) {
+	for len(s.waiting) > 0 && s.waiting[0].index <= e.Index {
+		w := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		if w.index == e.Index && w.term == e.Term && isOp && op.Client == w.client && op.Seq == w.seq {
+			rep := &Reply{Seq: w.seq}
+			if sess := s.dedup[w.client]; sess.seq == w.seq {
+				rep.Value = sess.value
+			}
+			s.reply(w.from, rep)
+			continue
+		}
+		s.obs.Probe(s.env.ID(), "index-taken-by-other-entry")
+		s.reply(w.from, &Reply{Seq: w.seq, Err: ErrWrongLeader, Leader: s.host.Core().Lead()})
+	}
+}
+
+// failWaitersIfDeposed answers every waiting request at once when this server
+// is no longer leader: their entries may never commit. (A leader re-elected in
+// a later term keeps them: an entry of its old term still in its log commits
+// with the new term's, and answerWaiters checks the term.)
+func (s *Server) failWaitersIfDeposed() {
+	if len(s.waiting) == 0 {
+		return
+	}
+	c := s.host.Core()
+	if c.Role() == raft.Leader {
+		return
+	}
+	s.obs.Probe(s.env.ID(), "deposed-leader-answered")
+	for _, w := range s.waiting {
+		s.reply(w.from, &Reply{Seq: w.seq, Err: ErrWrongLeader, Leader: c.Lead()})
+	}
+	s.waiting = s.waiting[:0]
+}
+
+// expireWaiters answers ErrTimeout to requests that waited too long.
+func (s *Server) expireWaiters() {
+	now := s.env.Now()
+	kept := s.waiting[:0]
+	for _, w := range s.waiting {
+		if now >= w.deadline {
+			s.obs.Probe(s.env.ID(), "request-timed-out")
+			s.reply(w.from, &Reply{Seq: w.seq, Err: ErrTimeout, Leader: s.host.Core().Lead()})
+			continue
+		}
+		kept = append(kept, w)
+	}
+	s.waiting = kept
+	if len(s.waiting) > 0 {
+		s.sweep = s.env.SetTimer(s.cfg.OpTimeout / 4)
+	}
+}
+
+func (s *Server) reply(to int, rep *Reply) {
+	s.buf = AppendReply(s.buf[:0], rep)
+	s.env.Send(to, s.buf)
+}

@@ -1,0 +1,75 @@
+package scenarios
+
+import "detsim/sim"
+
+// The key/value scenarios of issue 4. Clerks share keys in groups of at most
+// four, so Porcupine's search stays bounded; values are unique per write.
+var (
+	mixed      = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 2, GetPPM: 340_000, PutPPM: 330_000}
+	appendsHot = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 1, GetPPM: 200_000, PutPPM: 100_000}
+	kvThink    = [2]int64{0, 20 * ms}
+)
+
+func init() {
+	register(&Scenario{
+		Name: "kv-basic", Description: "5 nodes, 1 clerk, no faults",
+		Servers: [2]int{5, 5}, Clients: 1, KV: mixed, Think: kvThink, Duration: 10 * s, Bound: 5 * s,
+		Probes: probes(), Expect: Expectations{StableLeader: true},
+	})
+	register(&Scenario{
+		Name: "kv-concurrent", Description: "5 nodes, many clerks sharing keys, appends racing",
+		Servers: [2]int{5, 5}, Clients: 10, KV: appendsHot, Think: kvThink, Duration: 10 * s, Bound: 5 * s,
+		Probes: probes(), Expect: Expectations{StableLeader: true},
+	})
+	register(&Scenario{
+		Name: "kv-unreliable", Description: "loss, duplication and reordering for everyone, clerks included",
+		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 20 * s, Bound: 10 * s,
+		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 100_000, DupPPM: 50_000, ReorderPPM: 100_000, ReorderMax: 1 * s},
+		Probes: probes("duplicate-answered-from-cache"),
+	})
+	register(&Scenario{
+		Name: "kv-one-partition", Description: "a majority keeps serving; the minority completes nothing until heal",
+		Servers: [2]int{5, 5}, Clients: 6, KV: mixed, Think: kvThink, Duration: 12 * s, Bound: 5 * s,
+		Probes: probes("deposed-leader-answered"), Expect: Expectations{MinorityIdle: true},
+		Faults: func(g *gen) {
+			g.targeted(3*s, "leader+1", g.clients[:2], "minority-idle")
+			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
+		},
+	})
+	register(&Scenario{
+		Name: "kv-many-partitions", Description: "random partitions of any shape, many clerks",
+		Servers: [2]int{5, 5}, Clients: 10, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
+		Probes: probes("leader-changed"),
+		Faults: func(g *gen) {
+			g.chaos(0, g.duration, [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+		},
+	})
+	register(&Scenario{
+		Name: "kv-persist", Description: "crashes and restarts of servers under load, all at once too",
+		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
+		Probes: probes("restart-recovered"),
+		Faults: func(g *gen) {
+			g.chaos(0, 12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.crashAll(14*s, 2*s)
+			g.chaos(17*s, 26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.crashAll(27*s, 1*s)
+		},
+	})
+	register(&Scenario{
+		Name: "kv-persist-partition-unreliable", Description: "everything together: 7 nodes, many clerks, crashes, partitions, an unreliable network",
+		Servers: [2]int{7, 7}, Clients: 10, KV: mixed, Think: kvThink, Duration: 60 * s, Bound: 15 * s,
+		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
+		Probes: probes("restart-recovered", "leader-changed"),
+		Faults: func(g *gen) {
+			g.chaos(0, g.duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
+		},
+	})
+	register(&Scenario{
+		Name: "kv-speed", Description: "1000 operations by one clerk, no faults: at least 3 operations per heartbeat interval",
+		Servers: [2]int{5, 5}, Clients: 1,
+		KV:    &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000},
+		Think: [2]int64{0, 0}, Duration: 30 * s, Bound: 5 * s,
+		Probes: probes(), Expect: Expectations{StableLeader: true, MinOpsPerHeartbeat: 3},
+	})
+}
