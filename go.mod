@@ -3,3 +3,5 @@ module detsim
 go 1.26
 
 require github.com/anishathalye/porcupine v1.3.1
+
+require pgregory.net/rapid v1.3.0

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // HistoryOp is one client operation of a key/value history: the format
@@ -122,7 +123,7 @@ func jsonError(data []byte, err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return fmt.Sprintf("truncated JSON after %d bytes", len(data))
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // WriteHistory writes ops as a JSON array, one operation a line, ordered by

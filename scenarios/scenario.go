@@ -153,6 +153,14 @@ func (s *Scenario) Resolve(seed uint64) Options {
 // Nodes is the number of world nodes: servers, then clients.
 func (o *Options) Nodes() int { return o.Servers + o.Clients }
 
+func (o *Options) allNodes() []int {
+	all := make([]int, o.Nodes())
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
 // Validate reports the first problem with options read from outside.
 func (o *Options) Validate() error {
 	if _, err := Lookup(o.Scenario); err != nil {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -170,5 +171,26 @@ func TestSummaryHasContractLines(t *testing.T) {
 	b, err := rep.JSON()
 	if err != nil || !strings.Contains(string(b), `"seed":"7"`) || !strings.Contains(string(b), `"verdict":"pass"`) {
 		t.Fatalf("json: %v %s", err, b)
+	}
+}
+
+// A clerk cut off from every server for good never finishes its call:
+// liveness must name it.
+func TestLivenessCatchesHungClerk(t *testing.T) {
+	sc, _ := Lookup("kv-basic")
+	o := sc.Resolve(1)
+	clerk := o.Servers
+	var kept []sim.Fault
+	for _, f := range o.Faults {
+		if f.Kind != sim.FaultHeal {
+			kept = append(kept, f)
+		}
+	}
+	o.Faults = append(kept, sim.Fault{At: o.Duration - 3e9, Kind: sim.FaultPartition, Links: sim.Isolate(clerk, o.allNodes())})
+	sim.SortFaults(o.Faults)
+	rep := Run(o, 1, RunConfig{})
+	mustFail(t, rep, checker.Liveness, fmt.Sprintf("n%d call", clerk))
+	if r := findResult(rep, checker.Linearizability); r.Status != checker.OK {
+		t.Fatalf("the history is still linearizable: %v", r)
 	}
 }

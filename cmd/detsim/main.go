@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit statuses: a contract with scripts.
@@ -27,7 +28,8 @@ const usage = `usage: detsim <command> [flags]
 
 commands:
   list                          every scenario, one a line
-  run --scenario=NAME --seed=N  one run; --trace=FILE, --json
+  run --scenario=NAME --seed=N  one run; --trace=FILE, --history=FILE, --html=FILE, --json
+  check FILE                    check a recorded key/value history for linearizability; --html=FILE
 `
 
 func main() {
@@ -49,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdList(args[1:], stdout)
 	case "run":
 		code, err = cmdRun(args[1:], stdout)
+	case "check":
+		code, err = cmdCheck(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitPass
@@ -56,11 +60,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = usagef("unknown command %q (try 'detsim help')", args[0])
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "detsim: %v\n", err)
-		if _, ok := err.(usageError); ok {
-			return exitUsage
-		}
+		// Bad usage and bad input are one line and status 2; so is a failure
+		// to write an output (the run's verdict could not be delivered whole).
+		fmt.Fprintf(stderr, "detsim: %s\n", oneLine(err.Error()))
 		return exitUsage
 	}
 	return code
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
