@@ -32,7 +32,7 @@ func TestCheckVerdicts(t *testing.T) {
 	unknown := "[" + strings.Join(pending, ",") + "]"
 	for _, tc := range []struct {
 		name, body, want string
-		code            int
+		code             int
 	}{
 		{"legal", legal, "check linearizability ok", exitPass},
 		{"stale read", stale, "check linearizability FAIL", exitFail},
