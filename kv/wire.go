@@ -110,21 +110,21 @@ func seal(b []byte) []byte {
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-func open(b []byte, tag byte) (*reader, error) {
+func open(b []byte, tag byte) (reader, error) {
 	if len(b) < 6 {
-		return nil, errors.New("truncated")
+		return reader{}, errors.New("truncated")
 	}
 	if b[0] != tag {
-		return nil, fmt.Errorf("bad tag %#x", b[0])
+		return reader{}, fmt.Errorf("bad tag %#x", b[0])
 	}
 	if b[1] != version {
-		return nil, fmt.Errorf("unsupported version %d", b[1])
+		return reader{}, fmt.Errorf("unsupported version %d", b[1])
 	}
 	body := b[:len(b)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, errors.New("checksum mismatch")
+		return reader{}, errors.New("checksum mismatch")
 	}
-	return &reader{b: body[2:]}, nil
+	return reader{b: body[2:]}, nil
 }
 
 type reader struct {
