@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	"detsim/raft"
@@ -200,6 +201,9 @@ func (c *Raft) Sent(node int, m *raft.Message) {
 }
 
 func (c *Raft) Probe(node int, name string) { c.probes[name]++ }
+
+// Probes returns every probe that fired and how often.
+func (c *Raft) Probes() map[string]int { return maps.Clone(c.probes) }
 
 // Fired reports how often a coverage probe fired.
 func (c *Raft) Fired(name string) int { return c.probes[name] }

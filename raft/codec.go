@@ -19,6 +19,7 @@ const (
 
 // AppendMessage encodes m onto b.
 func AppendMessage(b []byte, m *Message) []byte {
+	start := len(b)
 	b = append(b, WireTag, wireVersion, byte(m.Type))
 	b = appendNode(b, m.From)
 	b = appendNode(b, m.To)
@@ -36,7 +37,7 @@ func AppendMessage(b []byte, m *Message) []byte {
 	for i := range m.Entries {
 		b = appendEntry(b, &m.Entries[i])
 	}
-	return sealCRC(b)
+	return sealFrom(b, start)
 }
 
 // DecodeMessage parses a message. Any input yields a message or an error,

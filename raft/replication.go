@@ -67,33 +67,43 @@ func (r *Raft) handleAppendResp(pr *progress, m Message) {
 	r.sendAppend(pr, false)
 }
 
-// sendAppend sends the entries pr lacks, if its window allows. A follower in
-// replicate state with nothing new gets an empty one only when withCommit asks
-// to carry a new commit index.
+// sendAppend sends the entries pr lacks, as many AppendEntries as its window
+// allows (one in probe state). A follower in replicate state with nothing new
+// gets an empty one only when withCommit asks to carry a new commit index.
 func (r *Raft) sendAppend(pr *progress, withCommit bool) {
+	for r.sendOneAppend(pr, withCommit) {
+		withCommit = false
+	}
+}
+
+// sendOneAppend sends one AppendEntries and reports whether it pipelined
+// entries (so another may follow).
+func (r *Raft) sendOneAppend(pr *progress, withCommit bool) bool {
 	if pr.id == r.id || pr.paused(r.cfg.MaxInflight) {
-		return
+		return false
 	}
 	last := r.log.lastIndex()
 	if pr.replicate && pr.next > last && !withCommit {
-		return
+		return false
 	}
 	prev := pr.next - 1
 	prevTerm, ok := r.log.term(prev)
 	if !ok {
-		return // compacted: snapshots come later
+		return false // compacted: snapshots come later
 	}
 	hi := min(last+1, pr.next+uint64(r.cfg.MaxBatch))
 	ents := r.log.slice(pr.next, hi)
 	r.send(Message{Type: MsgApp, To: pr.id, Index: prev, LogTerm: prevTerm, Entries: ents, Commit: r.commit})
-	if pr.replicate {
-		if len(ents) > 0 {
-			pr.next = hi
-			pr.inflight = append(pr.inflight, hi-1)
-		}
-	} else {
+	if !pr.replicate {
 		pr.probeSent = true
+		return false
 	}
+	if len(ents) == 0 {
+		return false
+	}
+	pr.next = hi
+	pr.inflight = append(pr.inflight, hi-1)
+	return true
 }
 
 func (r *Raft) bcastAppend() {

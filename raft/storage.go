@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,7 @@ func OpenStorage(fs sim.FS) (*Storage, Recovered, error) {
 	metas := generations(names, "meta.")
 	if len(metas) == 0 {
 		s.meta = metaRecord{vote: None, logGen: 1}
+		rec.HardState.Vote = None
 		return s, rec, s.rewrite(nil, names)
 	}
 	meta, dirty, gen, err := s.readMeta(metas)
@@ -114,6 +116,7 @@ func generations(names []string, prefix string) []uint64 {
 			gens = append(gens, g)
 		}
 	}
+	slices.Sort(gens) // List sorts names as text: meta.10 before meta.9
 	return gens
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"detsim/checker"
@@ -210,7 +211,11 @@ func (r *runner) coverageResult() checker.Result {
 	if len(missing) > 0 {
 		return checker.Result{Name: checker.Coverage, Status: checker.Fail, Detail: fmt.Sprintf("never fired: %v", missing)}
 	}
-	return checker.Result{Name: checker.Coverage, Status: checker.OK, Detail: fmt.Sprintf("%d probes", len(r.opts.Probes))}
+	var counts []string
+	for _, p := range r.opts.Probes {
+		counts = append(counts, fmt.Sprintf("%s=%d", p, r.chk.Fired(p)))
+	}
+	return checker.Result{Name: checker.Coverage, Status: checker.OK, Detail: strings.Join(counts, " ")}
 }
 
 func describe(msg []byte) string {
