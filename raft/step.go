@@ -166,6 +166,7 @@ func (r *Raft) stepLeader(m Message) {
 		// acknowledgements were lost. Probe again from its match.
 		stuck := pr.match < r.log.lastIndex() && pr.match == pr.matchAtHeartbeat
 		if pr.replicate && (m.Index+1 < pr.next || stuck) {
+			r.probe("lagging-follower-reprobed")
 			pr.becomeProbe(pr.match + 1)
 		}
 		pr.matchAtHeartbeat = pr.match

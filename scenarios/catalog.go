@@ -50,7 +50,7 @@ func init() {
 	register(&Scenario{
 		Name: "fail-agree", Description: "a follower cut off: agreement continues, it catches up on return",
 		Servers: [2]int{3, 3}, Clients: 2, Think: think, Duration: 13 * s, Bound: 5 * s,
-		Probes: probes("append-rejected", "fast-backup"),
+		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
 				g.targeted(t, "follower", nil, "")

@@ -39,7 +39,7 @@ func init() {
 	register(&Scenario{
 		Name: "kv-many-partitions", Description: "random partitions of any shape, many clerks",
 		Servers: [2]int{5, 5}, Clients: 10, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
-		Probes: probes("leader-changed"),
+		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *gen) {
 			g.chaos(0, g.duration, [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},

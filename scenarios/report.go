@@ -24,6 +24,7 @@ type Report struct {
 	Stats       sim.Stats
 	Results     []checker.Result
 	Verdict     checker.Status
+	Probes      map[string]int // every coverage probe that fired, and how often
 
 	// For key/value scenarios: the client history, the linearizability
 	// report (for the visualization) and the faults to annotate it with.
@@ -38,6 +39,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts,
 		TraceHash: fmt.Sprintf("%016x", r.w.Hash()), Checkpoints: r.w.Checkpoints(),
 		Virtual: r.w.Now(), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
+		Probes: r.chk.Probes(),
 	}
 	rep.Results = append(rep.Results, r.chk.Results()...)
 	if r.kvRec != nil {
@@ -133,27 +135,28 @@ func (rep *Report) JSON() ([]byte, error) {
 		Detail string `json:"detail,omitempty"`
 	}
 	out := struct {
-		Scenario  string  `json:"scenario"`
-		Seed      string  `json:"seed"`
-		Options   Options `json:"options"`
-		TraceHash string  `json:"trace_hash"`
-		Virtual   float64 `json:"virtual_s"`
-		Wall      float64 `json:"wall_s"`
-		Events    uint64  `json:"events"`
-		Speedup   float64 `json:"speedup"`
-		Ops       int     `json:"ops"`
-		Messages  uint64  `json:"messages"`
-		Dropped   uint64  `json:"dropped"`
-		Dup       uint64  `json:"duplicated"`
-		Crashes   int     `json:"crashes"`
-		Parts     int     `json:"partitions"`
-		Checks    []check `json:"checks"`
-		Verdict   string  `json:"verdict"`
+		Scenario  string         `json:"scenario"`
+		Seed      string         `json:"seed"`
+		Options   Options        `json:"options"`
+		TraceHash string         `json:"trace_hash"`
+		Virtual   float64        `json:"virtual_s"`
+		Wall      float64        `json:"wall_s"`
+		Events    uint64         `json:"events"`
+		Speedup   float64        `json:"speedup"`
+		Ops       int            `json:"ops"`
+		Messages  uint64         `json:"messages"`
+		Dropped   uint64         `json:"dropped"`
+		Dup       uint64         `json:"duplicated"`
+		Crashes   int            `json:"crashes"`
+		Parts     int            `json:"partitions"`
+		Checks    []check        `json:"checks"`
+		Probes    map[string]int `json:"probes"`
+		Verdict   string         `json:"verdict"`
 	}{
 		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
 		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
 		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
-		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(),
+		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
 	}
 	for _, res := range rep.Results {
 		out.Checks = append(out.Checks, check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail})

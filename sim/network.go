@@ -1,8 +1,10 @@
 package sim
 
 // NetParams is the network's behaviour. Latency is uniform in
-// [MinLatency, MaxLatency]; a reordered message is held back by up to
-// ReorderMax more, so later messages overtake it.
+// [MinLatency, MaxLatency], but a link delivers in order, as a TCP connection
+// does: a message never overtakes an earlier one on its link because of
+// jitter alone. Reordering is a fault: a reordered message (or a duplicate)
+// is held back by up to ReorderMax more and later messages overtake it.
 type NetParams struct {
 	MinLatency int64  `json:"min_latency_ns"`
 	MaxLatency int64  `json:"max_latency_ns"`
@@ -21,10 +23,11 @@ type network struct {
 	params  NetParams
 	blocked []bool   // [from*n+to]
 	linkSeq []uint64 // messages sent so far on each link
+	linkAt  []int64  // when the last in-order message on each link lands
 }
 
 func newNetwork(n int, p NetParams) network {
-	return network{n: n, params: p, blocked: make([]bool, n*n), linkSeq: make([]uint64, n*n)}
+	return network{n: n, params: p, blocked: make([]bool, n*n), linkSeq: make([]uint64, n*n), linkAt: make([]int64, n*n)}
 }
 
 func (nw *network) setPartition(links [][2]int) {
@@ -78,24 +81,30 @@ func (w *World) send(from, to int, msg []byte) {
 		inc++
 	}
 	ev := event{kind: evDeliver, node: int32(to), from: int16(from), inc: inc, id: w.holdMessage(buf)}
-	ev.at = w.now + w.delay(&r)
+	d, reordered := w.delay(&r)
+	ev.at = w.now + d
+	if !reordered {
+		ev.at = max(ev.at, nw.linkAt[link])
+		nw.linkAt[link] = ev.at
+	}
 	w.push(ev)
 	if r.Chance(p.DupPPM) {
 		w.Stats.Duplicated++
-		ev.at = w.now + w.delay(&r)
+		d, _ = w.delay(&r)
+		ev.at = w.now + d + r.Range(0, p.ReorderMax)
 		ev.id = w.holdMessage(buf) // the same bytes, delivered twice
 		w.push(ev)
 	}
 }
 
-func (w *World) delay(r *Rand) int64 {
+func (w *World) delay(r *Rand) (d int64, reordered bool) {
 	p := &w.net.params
-	d := r.Range(p.MinLatency, p.MaxLatency)
+	d = r.Range(p.MinLatency, p.MaxLatency)
 	if r.Chance(p.ReorderPPM) {
 		w.Stats.Reordered++
-		d += r.Range(0, p.ReorderMax)
+		return d + r.Range(0, p.ReorderMax), true
 	}
-	return d
+	return d, false
 }
 
 // copyMessage copies msg into a slab shared with other messages: one
