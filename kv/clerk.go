@@ -35,7 +35,8 @@ type Clerk struct {
 	wl      Workload
 	timeout int64
 
-	leader int // index into servers
+	client uint64 // this incarnation's client id: fresh after a restart
+	leader int    // index into servers
 	seq    uint64
 	cur    Op
 	busy   bool
@@ -48,6 +49,9 @@ type Clerk struct {
 // NewClerk starts a clerk on env.
 func NewClerk(env sim.Env, servers []int, rec Recorder, wl Workload) *Clerk {
 	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 1_000_000_000}
+	// A restarted clerk starts its sequence numbers again, so it must not
+	// reuse the id under which the servers remember the old ones.
+	c.client = env.Rand().Uint64()
 	c.leader = env.Rand().Pick(len(servers))
 	c.next = env.SetTimer(env.Rand().Range(wl.Think[0], wl.Think[1]))
 	return c
@@ -71,7 +75,7 @@ func (c *Clerk) issue() {
 	}
 	r := c.env.Rand()
 	c.seq++
-	c.cur = Op{Client: uint64(c.env.ID()), Seq: c.seq, Key: c.wl.Keys[r.Pick(len(c.wl.Keys))]}
+	c.cur = Op{Client: c.client, Seq: c.seq, Key: c.wl.Keys[r.Pick(len(c.wl.Keys))]}
 	switch p := uint32(r.Below(1_000_000)); {
 	case p < c.wl.GetPPM:
 		c.cur.Kind = Get
@@ -103,8 +107,10 @@ func (c *Clerk) Receive(from int, msg []byte) error {
 		return nil // garbage, or a late answer to an earlier request
 	}
 	switch rep.Err {
-	case OK, ErrBadRequest:
+	case OK:
 		c.finish(rep.Value)
+	case ErrBadRequest:
+		c.finish("") // the reply carries the reason, not a value
 	case ErrWrongLeader:
 		if i := c.indexOf(rep.Leader); i >= 0 && c.servers[i] != from {
 			c.leader = i

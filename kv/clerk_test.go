@@ -16,10 +16,14 @@ func workload(maxOps int, stopAt int64, keys ...string) Workload {
 func (c *cluster) checkHistory(wantDone bool) {
 	c.t.Helper()
 	seq := map[int]uint64{}
+	ids := map[int]uint64{}
 	values := map[string]bool{}
 	for _, h := range c.rec.ops {
 		seq[h.node]++
-		if h.op.Seq != seq[h.node] || h.op.Client != uint64(h.node) {
+		if _, ok := ids[h.node]; !ok {
+			ids[h.node] = h.op.Client
+		}
+		if h.op.Seq != seq[h.node] || h.op.Client != ids[h.node] {
 			c.t.Errorf("n%d call %d has client %d seq %d", h.node, seq[h.node], h.op.Client, h.op.Seq)
 		}
 		if h.op.Kind != Get {
@@ -40,9 +44,16 @@ func (c *cluster) checkHistory(wantDone bool) {
 // appliedSeqs is, per clerk, how many log entries each seq has in server
 // node's applied log.
 func (c *cluster) appliedSeqs(node int) map[int]map[uint64]int {
+	nodeOf := map[uint64]int{}
+	for _, h := range c.rec.ops {
+		nodeOf[h.op.Client] = h.node
+	}
 	out := map[int]map[uint64]int{}
 	for _, o := range c.obs.appliedOps(c.t, node) {
-		n := int(o.Client)
+		n, ok := nodeOf[o.Client]
+		if !ok {
+			n = -1
+		}
 		if out[n] == nil {
 			out[n] = map[uint64]int{}
 		}

@@ -111,17 +111,19 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 		}
 		return nil // older than the client's latest: it has moved on
 	}
-	s.buf = appendEntry(s.buf[:0], &op)
-	index, term, err := s.host.Propose(append([]byte(nil), s.buf...))
-	if err == raft.ErrNotLeader {
-		s.reply(from, &Reply{Seq: op.Seq, Err: ErrWrongLeader, Leader: s.host.Core().Lead()})
+	core := s.host.Core()
+	if core.Role() != raft.Leader {
+		s.reply(from, &Reply{Seq: op.Seq, Err: ErrWrongLeader, Leader: core.Lead()})
 		return nil
 	}
-	if err != nil {
+	// The waiter goes in before the proposal: a cluster of one commits and
+	// applies inside Propose.
+	s.waiting = append(s.waiting, waiter{index: core.LastIndex() + 1, term: core.Term(), from: from, client: op.Client,
+		seq: op.Seq, deadline: s.env.Now() + s.cfg.OpTimeout})
+	s.buf = appendEntry(s.buf[:0], &op)
+	if _, _, err := s.host.Propose(append([]byte(nil), s.buf...)); err != nil {
 		return err
 	}
-	s.waiting = append(s.waiting, waiter{index: index, term: term, from: from, client: op.Client, seq: op.Seq,
-		deadline: s.env.Now() + s.cfg.OpTimeout})
 	if s.sweep == 0 {
 		s.sweep = s.env.SetTimer(s.cfg.OpTimeout / 4)
 	}
@@ -148,14 +150,19 @@ func (s *Server) Apply(e *raft.Entry) {
 	s.answerWaiters(e, op, true)
 }
 
+// execute applies op and returns what its reply carries: the value for a
+// Get, nothing for a write (a hot key's value would otherwise travel back
+// with every append).
 func (s *Server) execute(op *Op) string {
 	switch op.Kind {
 	case Put:
 		s.store[op.Key] = op.Value
 	case Append:
 		s.store[op.Key] += op.Value
+	default:
+		return s.store[op.Key]
 	}
-	return s.store[op.Key]
+	return ""
 }
 
 // answerWaiters answers the requests proposed at or below this index: the

@@ -106,8 +106,9 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-func seal(b []byte) []byte {
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+// seal appends the CRC-32C of b[start:], the message begun at start.
+func seal(b []byte, start int) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
 func open(b []byte, tag byte) (reader, error) {
@@ -137,8 +138,8 @@ func (r *reader) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errors.New("bad varint")
+	if n <= 0 || n != uvarintLen(v) {
+		r.err = errors.New("bad or non-minimal varint")
 		return 0
 	}
 	r.b = r.b[n:]
@@ -165,19 +166,28 @@ func (r *reader) done() error {
 	return r.err
 }
 
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
 func appendOp(b []byte, tag byte, op *Op) []byte {
+	start := len(b)
 	b = append(b, tag, version)
 	b = binary.AppendUvarint(b, op.Client)
 	b = binary.AppendUvarint(b, op.Seq)
 	b = append(b, byte(op.Kind))
 	b = appendString(b, op.Key)
 	b = appendString(b, op.Value)
-	return seal(b)
+	return seal(b, start)
 }
 
 func decodeOp(b []byte, tag byte) (Op, error) {
@@ -191,8 +201,10 @@ func decodeOp(b []byte, tag byte) (Op, error) {
 		op.Kind = Kind(r.b[0])
 		r.b = r.b[1:]
 	}
-	op.Key = r.str(MaxKeyLen + 1)
-	op.Value = r.str(MaxValueLen + 1)
+	// Strings are bounded by the message alone, so that an oversized key or
+	// value decodes and Validate can answer ErrBadRequest.
+	op.Key = r.str(len(b))
+	op.Value = r.str(len(b))
 	return op, r.done()
 }
 
@@ -208,12 +220,13 @@ func decodeEntry(b []byte) (Op, error) { return decodeOp(b, entryTag) }
 
 // AppendReply encodes a reply.
 func AppendReply(b []byte, rep *Reply) []byte {
+	start := len(b)
 	b = append(b, ReplyTag, version)
 	b = binary.AppendUvarint(b, rep.Seq)
 	b = append(b, byte(rep.Err))
 	b = binary.AppendUvarint(b, uint64(rep.Leader+1))
 	b = appendString(b, rep.Value)
-	return seal(b)
+	return seal(b, start)
 }
 
 // DecodeReply parses a reply.
