@@ -77,6 +77,24 @@ func (s kvState) String() string {
 	return b.String()
 }
 
+// spells reports whether the state's value is exactly v, walking the writes
+// from the end: the hash and length only make a mismatch unlikely (crafted
+// strings collide a polynomial hash), so a match is confirmed byte by byte.
+func (s kvState) spells(v string) bool {
+	if len(v) != s.n {
+		return false
+	}
+	end := len(v)
+	for w := s.last; w != nil; w = w.prev {
+		start := end - len(w.value)
+		if start < 0 || v[start:end] != w.value {
+			return false
+		}
+		end = start
+	}
+	return end == 0
+}
+
 const hashBase = 0x100000001b3
 
 // rolling returns the polynomial hash of s and hashBase^len(s), so that
@@ -98,7 +116,7 @@ var kvModel = porcupine.Model{
 		s, in := state.(kvState), input.(kvInput)
 		switch in.op {
 		case "get":
-			return in.vhash == s.hash && in.vlen == s.n, s
+			return in.vhash == s.hash && in.vlen == s.n && s.spells(output.(string)), s
 		case "put":
 			return true, kvState{hash: in.vhash, n: in.vlen, last: &kvWrite{value: in.value}}
 		default:
@@ -110,7 +128,7 @@ var kvModel = porcupine.Model{
 	},
 	Equal: func(a, b any) bool {
 		x, y := a.(kvState), b.(kvState)
-		return x.hash == y.hash && x.n == y.n
+		return x.hash == y.hash && x.n == y.n && (x.last == y.last || x.spells(y.String()))
 	},
 	Hash: func(state any) uint64 { return state.(kvState).hash },
 	DescribeOperation: func(input, output any) string {
@@ -161,7 +179,7 @@ func CheckLinearizable(ops []HistoryOp, cfg LinConfig) *LinReport {
 		rep.Status, rep.Detail = OK, fmt.Sprintf("%d operations on %d keys", rep.Ops, rep.Keys)
 	case porcupine.Illegal:
 		rep.Status = Fail
-		rep.Detail = illegalDetail(history)
+		rep.Detail = illegalDetail(history, cfg.Budget)
 	default:
 		rep.Status = Unknown
 		rep.Detail = fmt.Sprintf("Porcupine's budget of %s ran out on %d operations over %d keys", cfg.Budget, rep.Ops, rep.Keys)
@@ -257,15 +275,20 @@ func prescreen(history []porcupine.Operation) string {
 }
 
 // illegalDetail names the first key, in sorted order, whose history is not
-// linearizable.
-func illegalDetail(history []porcupine.Operation) string {
+// linearizable, spending at most budget on the search.
+func illegalDetail(history []porcupine.Operation, budget time.Duration) string {
+	deadline := time.Now().Add(budget)
 	for _, part := range partitionByKey(history) {
-		if !porcupine.CheckOperations(kvModel, part) {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		if porcupine.CheckOperationsTimeout(kvModel, part, left) == porcupine.Illegal {
 			key := part[0].Input.(kvInput).key
 			return fmt.Sprintf("key %q: %d operations admit no linearization", key, len(part))
 		}
 	}
-	return "no linearization"
+	return "no linearization (the failing key was not pinned down within the budget)"
 }
 
 // Annotation marks a fault on the visualization's timeline.

@@ -166,3 +166,32 @@ func TestHistoryRoundTrip(t *testing.T) {
 		t.Fatalf("%+v", back)
 	}
 }
+
+// A Thue–Morse string and its complement collide under any polynomial hash
+// modulo 2^64: the model must still tell them apart.
+func TestHashCollisionIsNoPass(t *testing.T) {
+	var a, b strings.Builder
+	for i := 0; i < 1024; i++ {
+		odd := false
+		for x := i; x > 0; x &= x - 1 {
+			odd = !odd
+		}
+		if odd {
+			a.WriteByte('b')
+			b.WriteByte('a')
+		} else {
+			a.WriteByte('a')
+			b.WriteByte('b')
+		}
+	}
+	if ha, _ := rolling(a.String()); func() bool { hb, _ := rolling(b.String()); return ha != hb }() {
+		t.Fatal("the strings were meant to collide; the test no longer tests anything")
+	}
+	ops := []HistoryOp{
+		op(0, "put", "k", a.String(), "", 0, ret(10)),
+		op(1, "get", "k", "", b.String(), 20, ret(30)),
+	}
+	if rep := check(t, ops); rep.Status != Fail {
+		t.Fatalf("a read of a colliding value passed: %+v", rep.Result)
+	}
+}
