@@ -50,17 +50,78 @@ func ParseHistory(r io.Reader) ([]HistoryOp, error) {
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return nil, fmt.Errorf("history: %s", jsonError(data, err))
 	}
+	if raws == nil {
+		return nil, errors.New("history: not a JSON array of operations")
+	}
 	ops := make([]HistoryOp, 0, len(raws))
 	for i, raw := range raws {
+		if err := checkKeys(raw); err != nil {
+			return nil, fmt.Errorf("history: operation %d: %w", i, err)
+		}
 		op, err := parseOp(raw)
 		if err != nil {
 			return nil, fmt.Errorf("history: operation %d: %w", i, err)
 		}
 		ops = append(ops, op)
 	}
-	return ops, nil
+	return ops, checkClientsSequential(ops)
 }
 
+var opFields = map[string]bool{"client": true, "op": true, "key": true, "value": true, "output": true, "call": true, "return": true}
+
+// checkKeys refuses what encoding/json forgives: a field named in another
+// case ("Op") and a field given twice (the last would silently win).
+func checkKeys(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return errors.New(jsonError(raw, err))
+		}
+		name, _ := t.(string)
+		switch {
+		case !opFields[name]:
+			return fmt.Errorf("unknown field %q", name)
+		case seen[name]:
+			return fmt.Errorf("field %q given twice", name)
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return errors.New(jsonError(raw, err))
+		}
+	}
+	return nil
+}
+
+// checkClientsSequential: a client issues one operation at a time, so its
+// operations may not overlap, and none may follow one of unknown outcome.
+func checkClientsSequential(ops []HistoryOp) error {
+	byClient := map[int][]int{}
+	for i, op := range ops {
+		byClient[op.Client] = append(byClient[op.Client], i)
+	}
+	clients := make([]int, 0, len(byClient))
+	for c := range byClient {
+		clients = append(clients, c)
+	}
+	sort.Ints(clients)
+	for _, c := range clients {
+		idx := byClient[c]
+		sort.SliceStable(idx, func(a, b int) bool { return ops[idx[a]].Call < ops[idx[b]].Call })
+		for k := 1; k < len(idx); k++ {
+			prev, cur := ops[idx[k-1]], ops[idx[k]]
+			if prev.Return == nil || *prev.Return > cur.Call {
+				return fmt.Errorf("history: operation %d: field \"call\": client %d is still in operation %d at %d", idx[k], c, idx[k-1], cur.Call)
+			}
+		}
+	}
+	return nil
+}
 func parseOp(raw json.RawMessage) (HistoryOp, error) {
 	var r rawOp
 	dec := json.NewDecoder(bytes.NewReader(raw))

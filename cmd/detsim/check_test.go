@@ -100,3 +100,18 @@ func TestRunHistoryFeedsCheck(t *testing.T) {
 		t.Fatalf("history of a raft scenario: exit %d %q", code, errOut)
 	}
 }
+
+func TestCheckRefusesWhatJSONForgives(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`null`, "not a JSON array"},
+		{`[{"client": 1, "Op": "get", "key": "k", "call": 1}]`, `unknown field "Op"`},
+		{`[{"client": 1, "op": "put", "key": "k", "value": "v", "call": 1, "return": 7, "return": null}]`, `field "return" given twice`},
+		{`[{"client": 1, "op": "put", "key": "k", "value": "v", "call": 1, "return": 10}, {"client": 1, "op": "put", "key": "k", "value": "w", "call": 5, "return": 12}]`, `client 1 is still in operation 0`},
+		{`[{"client": 1, "op": "put", "key": "k", "value": "v", "call": 1}, {"client": 1, "op": "put", "key": "k", "value": "w", "call": 5, "return": 12}]`, `client 1 is still in operation 0`},
+	} {
+		code, _, errOut := runCLI("check", writeHistory(t, tc.body))
+		if code != exitUsage || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %q", tc.body, code, errOut, tc.want)
+		}
+	}
+}
