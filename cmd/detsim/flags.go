@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"strconv"
@@ -25,6 +26,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, a)
 	}
 	if err := fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp{fs}
+		}
 		return nil, usagef("%s: %v", fs.Name(), err)
 	}
 	return positional, nil
@@ -38,3 +42,8 @@ func parseSeed(s string) (uint64, error) {
 	}
 	return v, nil
 }
+
+// errHelp asks for a command's flags to be printed, and exit 0.
+type errHelp struct{ fs *flag.FlagSet }
+
+func (e errHelp) Error() string { return "help requested" }

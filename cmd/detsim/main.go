@@ -39,7 +39,8 @@ func main() {
 // run executes one command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stdout, usage)
+		fmt.Fprintln(stderr, "detsim: no command given (see the usage above)")
 		return exitUsage
 	}
 	var (
@@ -58,6 +59,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitPass
 	default:
 		err = usagef("unknown command %q (try 'detsim help')", args[0])
+	}
+	if h, ok := err.(errHelp); ok {
+		fmt.Fprintf(stdout, "usage of detsim %s:\n", h.fs.Name())
+		h.fs.SetOutput(stdout)
+		h.fs.PrintDefaults()
+		return exitPass
 	}
 	if err != nil {
 		// Bad usage and bad input are one line and status 2; so is a failure

@@ -120,3 +120,20 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestTraceWriteFailureIsExitTwo(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	code, _, errOut := runCLI("run", "--scenario=election", "--seed=1", "--trace=/dev/full")
+	if code != exitUsage || !strings.Contains(errOut, "writing trace") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestHelpFlagPrintsFlagsAndExitsZero(t *testing.T) {
+	code, out, errOut := runCLI("run", "-h")
+	if code != exitPass || !strings.Contains(out, "-scenario") || errOut != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -37,23 +37,35 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if sc.KV == nil && (*historyPath != "" || *htmlPath != "") {
+		return 0, usagef("run: --history and --html need a key/value scenario; %s has no key/value clients", sc.Name)
+	}
 	outs, err := openOutputs(*historyPath, *htmlPath)
 	if err != nil {
 		return 0, err
 	}
 	defer outs.close()
 	var cfg scenarios.RunConfig
+	var traceFile *os.File
+	var traceBuf *bufio.Writer
 	if *tracePath != "" {
-		f, err := os.Create(*tracePath)
-		if err != nil {
+		if traceFile, err = os.Create(*tracePath); err != nil {
 			return 0, usagef("run: cannot write trace: %v", err)
 		}
-		defer f.Close()
-		w := bufio.NewWriterSize(f, 1<<16)
-		defer w.Flush()
-		cfg.Trace = w
+		defer traceFile.Close()
+		traceBuf = bufio.NewWriterSize(traceFile, 1<<16)
+		cfg.Trace = traceBuf
 	}
 	rep := scenarios.Run(sc.Resolve(seed), seed, cfg)
+	if traceBuf != nil {
+		// bufio keeps the first write error; a lost trace is not a success.
+		if err := traceBuf.Flush(); err != nil {
+			return 0, usagef("run: writing trace: %v", err)
+		}
+		if err := traceFile.Close(); err != nil {
+			return 0, usagef("run: writing trace: %v", err)
+		}
+	}
 	if err := outs.write(rep); err != nil {
 		return 0, err
 	}
