@@ -147,7 +147,7 @@ func init() {
 	register(&Scenario{
 		Name: "disk-faults", Description: "torn writes, lost unsynced writes, crashes inside a step, synced-data damage on a minority",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 800_000,
-		Probes: probes("torn-tail-dropped", "crash-in-step", "node-stopped"), Faults: diskFaults,
+		Probes: probes("torn-tail-dropped", "crash-in-step", "sync-failed-stopped"), Faults: diskFaults,
 	})
 }
 
@@ -168,24 +168,22 @@ func figure8Faults(g *gen) {
 // diskFaults damages synced data on a minority only (the fault atlas), and
 // crashes everyone, often mid-step, so torn tails are common.
 func diskFaults(g *gen) {
+	// At most a minority may stop for good: one node has its synced data
+	// damaged, another has a sync fail.
 	n := len(g.servers)
-	damaged := g.servers[:1+g.r.Pick((n-1)/2)]
+	damaged, failing := g.servers[0], g.servers[n-1]
 	// Crashes end at 20 s so that nothing restarts the node whose sync
 	// is made to fail after 21 s: that failure must stop it.
 	g.chaos(0, 20*s, [2]int64{200 * ms, 1 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
-	for i, d := range damaged {
-		t := g.r.Range(3*s, 19*s)
-		for k := 0; k < 3; k++ {
-			kind := sim.FaultDamage
-			if g.r.Chance(500_000) {
-				kind = sim.FaultLoseWrite
-			}
-			g.at(t+int64(k)*10*ms, kind, d)
+	t := g.r.Range(3*s, 19*s)
+	for k := 0; k < 3; k++ {
+		kind := sim.FaultDamage
+		if g.r.Chance(500_000) {
+			kind = sim.FaultLoseWrite
 		}
-		g.at(t+100*ms, sim.FaultCrash, d)
-		g.at(t+600*ms, sim.FaultRestart, d)
-		if i == 0 {
-			g.at(g.r.Range(21*s, 28*s), sim.FaultFailSync, d)
-		}
+		g.at(t+int64(k)*10*ms, kind, damaged)
 	}
+	g.at(t+100*ms, sim.FaultCrash, damaged)
+	g.at(t+600*ms, sim.FaultRestart, damaged)
+	g.at(g.r.Range(21*s, 28*s), sim.FaultFailSync, failing)
 }

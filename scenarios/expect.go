@@ -22,6 +22,26 @@ type expectWatch struct {
 
 	firstCall, lastReturn int64
 	returns               int
+
+	pending []*laterCheck // verdicts due at a time the run may end before
+}
+
+type laterCheck struct {
+	done bool
+	fn   func()
+}
+
+// later judges fn at time at, or when the run ends if that comes first (a
+// drain that ends early must not skip a verdict).
+func (e *expectWatch) later(at int64, fn func()) {
+	c := &laterCheck{fn: fn}
+	e.pending = append(e.pending, c)
+	e.r.w.At(at, func() {
+		if !c.done {
+			c.done = true
+			c.fn()
+		}
+	})
 }
 
 func (e *expectWatch) fail(format string, args ...any) {
@@ -46,7 +66,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 	}
 	if x.NewLeaderWithin > 0 && f.Target == "leader" {
 		term := r.chk.MaxLeaderTerm()
-		r.w.At(at+x.NewLeaderWithin, func() {
+		e.later(at+x.NewLeaderWithin, func() {
 			if r.chk.MaxLeaderTerm() <= term {
 				e.fail("no new leader within %s of %s at %s", sim.AppendTime(nil, x.NewLeaderWithin), f, sim.AppendTime(nil, at))
 			}
@@ -54,7 +74,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 	}
 	if x.NoDisruption > 0 && f.Kind == sim.FaultHeal && f.Label != "final" {
 		term := r.chk.MaxTerm()
-		r.w.At(at+x.NoDisruption, func() {
+		e.later(at+x.NoDisruption, func() {
 			if t := r.chk.MaxTerm(); t > term {
 				e.fail("term rose from %d to %d within %s of the heal at %s", term, t, sim.AppendTime(nil, x.NoDisruption), sim.AppendTime(nil, at))
 			}
@@ -138,13 +158,21 @@ func (e *expectWatch) onReturn(client int, called, at int64) {
 }
 
 func (e *expectWatch) result() checker.Result {
+	for _, c := range e.pending {
+		if !c.done {
+			c.done = true
+			c.fn()
+		}
+	}
 	if n := e.r.opts.Expect.MinOpsPerHeartbeat; n > 0 {
 		hb := raft.DefaultHostConfig(nil)
 		interval := int64(hb.HeartbeatTicks) * hb.TickInterval
-		span := e.lastReturn - e.firstCall
-		if per := float64(e.returns) * float64(interval) / float64(max(span, 1)); e.returns == 0 || per < float64(n) {
-			e.fail("%d operations in %s: %.2f per heartbeat interval of %s, want at least %d",
-				e.returns, sim.AppendTime(nil, span), per, sim.AppendTime(nil, interval), n)
+		span := max(e.lastReturn-e.firstCall, 1)
+		// Integers only: returns·interval ≥ n·span (both far below 2^63).
+		if e.returns == 0 || int64(e.returns)*interval < int64(n)*span {
+			e.fail("%d operations in %s: %d.%02d per heartbeat interval of %s, want at least %d",
+				e.returns, sim.AppendTime(nil, span), int64(e.returns)*interval/span, int64(e.returns)*interval*100/span%100,
+				sim.AppendTime(nil, interval), n)
 		}
 	}
 	if e.r.opts.Expect.StableLeader {

@@ -175,6 +175,9 @@ func (r *runner) onStop(at int64, node int, err error) {
 	if errors.Is(err, raft.ErrCorrupt) {
 		r.chk.Probe(node, "node-stopped-corrupt")
 	}
+	if errors.Is(err, sim.ErrSyncFailed) {
+		r.chk.Probe(node, "sync-failed-stopped")
+	}
 }
 
 func (r *runner) livenessResult(live bool) checker.Result {
