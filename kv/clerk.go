@@ -48,7 +48,7 @@ type Clerk struct {
 
 // NewClerk starts a clerk on env.
 func NewClerk(env sim.Env, servers []int, rec Recorder, wl Workload) *Clerk {
-	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 1_000_000_000}
+	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 400_000_000}
 	// A restarted clerk starts its sequence numbers again, so it must not
 	// reuse the id under which the servers remember the old ones.
 	c.client = env.Rand().Uint64()
