@@ -85,8 +85,13 @@ func (o *Options) OptionsLine() string {
 		mix = append(mix, fmt.Sprintf("%s=%d", k, counts[sim.FaultKind(k)]))
 	}
 	n := o.Net
-	return fmt.Sprintf("servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d faults=%d [%s]",
-		o.Servers, o.Clients, o.Burst, dur(o.Think[0]), dur(o.Think[1]), dur(o.Duration), dur(o.Bound),
+	workload := "commands"
+	if k := o.KV; k != nil {
+		workload = fmt.Sprintf("kv(clerks-per-key=%d keys-per-group=%d get=%dppm put=%dppm max-ops=%d)",
+			k.ClerksPerKey, k.KeysPerGroup, k.GetPPM, k.PutPPM, k.MaxOps)
+	}
+	return fmt.Sprintf("workload=%s servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d faults=%d [%s]",
+		workload, o.Servers, o.Clients, o.Burst, dur(o.Think[0]), dur(o.Think[1]), dur(o.Duration), dur(o.Bound),
 		dur(n.MinLatency), dur(n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
 		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), len(o.Faults), strings.Join(mix, " "))
 }

@@ -158,7 +158,7 @@ func TestSummaryHasContractLines(t *testing.T) {
 	sc, _ := Lookup("election")
 	rep := Run(sc.Resolve(7), 7, RunConfig{})
 	text := rep.Text()
-	for _, prefix := range []string{"scenario=election seed=7\n", "\noptions servers=3", "\ntrace-hash=", "\nvirtual=", " speedup=",
+	for _, prefix := range []string{"scenario=election seed=7\n", "\noptions workload=commands servers=3", "\ntrace-hash=", "\nvirtual=", " speedup=",
 		"\nops=", " messages=", " dropped=", " duplicated=", " crashes=", " partitions=", "\ncheck election-safety ok",
 		"\ncheck linearizability", "\ncheck no-panic ok", "\nverdict pass\n"} {
 		if prefix == "\ncheck linearizability" {
