@@ -156,12 +156,14 @@ func (rep *Report) JSON() ([]byte, error) {
 		Parts     int            `json:"partitions"`
 		Checks    []check        `json:"checks"`
 		Probes    map[string]int `json:"probes"`
+		CheckWall float64        `json:"check_wall_s,omitempty"`
 		Verdict   string         `json:"verdict"`
 	}{
 		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
 		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
 		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
 		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
+		CheckWall: rep.CheckWall.Seconds(),
 	}
 	for _, res := range rep.Results {
 		out.Checks = append(out.Checks, check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail})
