@@ -28,13 +28,16 @@ const metaRotateSize = 64 << 10
 // Recovered is what OpenStorage found on disk.
 type Recovered struct {
 	HardState HardState
-	Entries   []Entry
+	// Snapshot is the newest durable snapshot, or nil; Entries follow it.
+	Snapshot *Snapshot
+	Entries  []Entry
 	// DroppedTail: a torn or unacknowledged tail was found and dropped.
 	DroppedTail bool
 }
 
 func logName(gen uint64) string  { return "log." + strconv.FormatUint(gen, 10) }
 func metaName(gen uint64) string { return "meta." + strconv.FormatUint(gen, 10) }
+func snapName(gen uint64) string { return "snap." + strconv.FormatUint(gen, 10) }
 
 // OpenStorage recovers the state on fs, or starts empty storage if there is
 // none. Damage to synced data is reported as an error wrapping ErrCorrupt: the
@@ -64,16 +67,20 @@ func OpenStorage(fs sim.FS) (*Storage, Recovered, error) {
 	if uint64(len(data)) < meta.logSize {
 		return nil, rec, fmt.Errorf("%w: %s has %d bytes, %d were synced", ErrCorrupt, logName(meta.logGen), len(data), meta.logSize)
 	}
-	entries, err := parseLog(data[:meta.logSize])
+	snap, err := s.readSnapshot()
+	if err != nil {
+		return nil, rec, err
+	}
+	entries, err := parseLogAfter(data[:meta.logSize], meta.snapIndex)
 	if err != nil {
 		return nil, rec, fmt.Errorf("%w: %s: %v", ErrCorrupt, logName(meta.logGen), err)
 	}
-	if uint64(len(entries)) != meta.lastIndex {
-		return nil, rec, fmt.Errorf("%w: %s ends at %d, meta says %d", ErrCorrupt, logName(meta.logGen), len(entries), meta.lastIndex)
+	if last := meta.snapIndex + uint64(len(entries)); last != meta.lastIndex {
+		return nil, rec, fmt.Errorf("%w: %s ends at %d, meta says %d", ErrCorrupt, logName(meta.logGen), last, meta.lastIndex)
 	}
-	rec = Recovered{HardState: HardState{Term: meta.term, Vote: meta.vote}, Entries: entries}
+	rec = Recovered{HardState: HardState{Term: meta.term, Vote: meta.vote}, Snapshot: snap, Entries: entries}
 	rec.DroppedTail = dirty || uint64(len(data)) > meta.logSize
-	if rec.DroppedTail || len(metas) > 1 || len(generations(names, "log.")) > 1 {
+	if rec.DroppedTail || len(metas) > 1 || len(generations(names, "log.")) > 1 || len(generations(names, "snap.")) > snapFiles(meta) {
 		// Never append after garbage: start clean files holding exactly what
 		// is valid, then remove the old ones.
 		if err := s.rewrite(entries, names); err != nil {
@@ -108,6 +115,38 @@ func (s *Storage) readMeta(gens []uint64) (metaRecord, bool, uint64, error) {
 	return metaRecord{vote: None, logGen: 1}, true, 0, nil
 }
 
+// snapFiles is how many snapshot files a clean disk holds for this record.
+func snapFiles(m metaRecord) int {
+	if m.snapGen == 0 {
+		return 0
+	}
+	return 1
+}
+
+// readSnapshot reads the snapshot the meta record names, if any.
+func (s *Storage) readSnapshot() (*Snapshot, error) {
+	m := s.meta
+	if m.snapGen == 0 {
+		if m.snapIndex != 0 {
+			return nil, fmt.Errorf("%w: meta names a snapshot at %d but no file", ErrCorrupt, m.snapIndex)
+		}
+		return nil, nil
+	}
+	name := snapName(m.snapGen)
+	b, err := s.fs.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
+	}
+	snap, err := decodeSnapshot(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
+	}
+	if snap.Index != m.snapIndex || snap.Term != m.snapTerm {
+		return nil, fmt.Errorf("%w: %s holds %d/t%d, meta says %d/t%d", ErrCorrupt, name, snap.Index, snap.Term, m.snapIndex, m.snapTerm)
+	}
+	return &snap, nil
+}
+
 // generations lists the numeric suffixes of files named prefix+N, ascending.
 func generations(names []string, prefix string) []uint64 {
 	var gens []uint64
@@ -126,7 +165,7 @@ func generations(names []string, prefix string) []uint64 {
 func (s *Storage) rewrite(entries []Entry, old []string) error {
 	s.meta.logGen++
 	s.meta.logSize = 0
-	s.meta.lastIndex = 0
+	s.meta.lastIndex = s.meta.snapIndex
 	logFile := logName(s.meta.logGen)
 	if err := s.fs.Create(logFile); err != nil {
 		return err
@@ -140,7 +179,8 @@ func (s *Storage) rewrite(entries []Entry, old []string) error {
 		return err
 	}
 	for _, name := range old {
-		if name != logFile && name != metaName(s.metaGen) && (strings.HasPrefix(name, "log.") || strings.HasPrefix(name, "meta.")) {
+		keep := name == logFile || name == metaName(s.metaGen) || s.meta.snapGen != 0 && name == snapName(s.meta.snapGen)
+		if !keep && (strings.HasPrefix(name, "log.") || strings.HasPrefix(name, "meta.") || strings.HasPrefix(name, "snap.")) {
 			if err := s.fs.Remove(name); err != nil {
 				return err
 			}
@@ -223,6 +263,41 @@ func (s *Storage) Save(hs HardState, entries []Entry) error {
 		return s.fs.SyncDir()
 	}
 	return s.appendMeta()
+}
+
+// SaveSnapshot makes snap durable and drops the log through snap.Index,
+// keeping entries (which must follow snap.Index) and hs. The snapshot file,
+// the shortened log and the meta record that names both become durable
+// together, at one directory sync: a crash before it leaves the old state
+// in force, a crash after it the new one, never a mix.
+func (s *Storage) SaveSnapshot(hs HardState, snap *Snapshot, entries []Entry) error {
+	if snap.Index < s.meta.snapIndex {
+		return fmt.Errorf("raft storage: snapshot at %d is older than the one at %d", snap.Index, s.meta.snapIndex)
+	}
+	if len(entries) > 0 && entries[0].Index != snap.Index+1 {
+		return fmt.Errorf("raft storage: entries from %d do not follow a snapshot at %d", entries[0].Index, snap.Index)
+	}
+	names, err := s.fs.List()
+	if err != nil {
+		return err
+	}
+	gen := s.meta.snapGen + 1
+	for _, g := range generations(names, "snap.") {
+		gen = max(gen, g+1)
+	}
+	name := snapName(gen)
+	if err := s.fs.Create(name); err != nil {
+		return err
+	}
+	if err := s.fs.Append(name, encodeSnapshot(snap)); err != nil {
+		return err
+	}
+	if err := s.fs.Sync(name); err != nil {
+		return err
+	}
+	s.meta.term, s.meta.vote = hs.Term, hs.Vote
+	s.meta.snapGen, s.meta.snapIndex, s.meta.snapTerm = gen, snap.Index, snap.Term
+	return s.rewrite(entries, names)
 }
 
 // Size is the bytes of durable Raft state (the log and the meta file).

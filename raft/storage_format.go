@@ -15,10 +15,16 @@ import (
 // A frame whose firstIndex is at or below the last index truncates the log
 // there: the file is append-only and nothing rewrites it per append.
 //
-// meta.<gen> holds fixed 64-byte records, each written twice in a row (a
+// meta.<gen> holds fixed 96-byte records, each written twice in a row (a
 // pair) and synced after the log:
 //
-//	u32 length | version seq term vote logGen logSize lastIndex | crc32c | zero pad
+//	u32 length | version seq term vote logGen logSize lastIndex snapGen snapIndex snapTerm | crc32c | zero pad
+//
+// snap.<gen>, named by a record's snapGen (0: none), holds one frame: the
+// service's state through snapIndex (whose term is snapTerm); the log then
+// holds entries from snapIndex+1:
+//
+//	u32 length | version index term len(data) data | crc32c
 //
 // A record names how many bytes of which log file are durable and valid, so
 // recovery can tell a torn, unacknowledged tail (beyond logSize: dropped) from
@@ -33,7 +39,7 @@ var ErrCorrupt = errors.New("storage corrupt")
 
 const (
 	storageVersion = 1
-	metaRecordSize = 64
+	metaRecordSize = 96
 	metaPairSize   = 2 * metaRecordSize
 )
 
@@ -44,6 +50,9 @@ type metaRecord struct {
 	logGen    uint64
 	logSize   uint64
 	lastIndex uint64
+	snapGen   uint64
+	snapIndex uint64
+	snapTerm  uint64
 }
 
 // encode appends the record's 64 bytes to dst.
@@ -54,7 +63,7 @@ func (m *metaRecord) encode(dst []byte) []byte {
 		b = binary.AppendUvarint(b, v)
 	}
 	b = appendNode(b, m.vote)
-	for _, v := range [...]uint64{m.logGen, m.logSize, m.lastIndex} {
+	for _, v := range [...]uint64{m.logGen, m.logSize, m.lastIndex, m.snapGen, m.snapIndex, m.snapTerm} {
 		b = binary.AppendUvarint(b, v)
 	}
 	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start))
@@ -85,6 +94,7 @@ func decodeMetaRecord(b []byte) (metaRecord, error) {
 	m.seq, m.term = d.uvarint(), d.uvarint()
 	m.vote = d.node()
 	m.logGen, m.logSize, m.lastIndex = d.uvarint(), d.uvarint(), d.uvarint()
+	m.snapGen, m.snapIndex, m.snapTerm = d.uvarint(), d.uvarint(), d.uvarint()
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d trailing bytes", len(d.b))
 	}
@@ -135,8 +145,12 @@ func encodeLogFrame(dst []byte, entries []Entry) []byte {
 	return sealFrom(b, start)
 }
 
-// parseLog replays the frames of b[:size] into a log that starts empty.
-func parseLog(b []byte) ([]Entry, error) {
+// parseLog replays the frames of b into a log that starts empty.
+func parseLog(b []byte) ([]Entry, error) { return parseLogAfter(b, 0) }
+
+// parseLogAfter replays the frames of b into a log whose first entry is
+// base+1 (base is the snapshot's index).
+func parseLogAfter(b []byte, base uint64) ([]Entry, error) {
 	var entries []Entry
 	for off := 0; off < len(b); {
 		if len(b)-off < 8 {
@@ -150,7 +164,7 @@ func parseLog(b []byte) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("frame at %d: %w", off, err)
 		}
-		if entries, err = replayFrame(entries, body[4:]); err != nil {
+		if entries, err = replayFrame(entries, base, body[4:]); err != nil {
 			return nil, fmt.Errorf("frame at %d: %w", off, err)
 		}
 		off += n + 4
@@ -158,20 +172,20 @@ func parseLog(b []byte) ([]Entry, error) {
 	return entries, nil
 }
 
-func replayFrame(entries []Entry, body []byte) ([]Entry, error) {
+func replayFrame(entries []Entry, base uint64, body []byte) ([]Entry, error) {
 	d := decoder{b: body}
 	if v := d.byte(); v != storageVersion && d.err == nil {
 		return nil, fmt.Errorf("unsupported version %d", v)
 	}
 	first, n := d.uvarint(), d.uvarint()
-	last := uint64(len(entries))
-	if d.err == nil && (first == 0 || first > last+1 || n == 0 || n > uint64(len(d.b))/3) {
+	last := base + uint64(len(entries))
+	if d.err == nil && (first <= base || first > last+1 || n == 0 || n > uint64(len(d.b))/3) {
 		d.fail("frame of %d entries at %d does not follow a log ending at %d", n, first, last)
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
-	entries = entries[:first-1]
+	entries = entries[:first-base-1]
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		entries = append(entries, d.entry(first+i))
 	}
@@ -179,4 +193,38 @@ func replayFrame(entries []Entry, body []byte) ([]Entry, error) {
 		d.fail("%d trailing bytes", len(d.b))
 	}
 	return entries, d.err
+}
+
+func encodeSnapshot(snap *Snapshot) []byte {
+	b := []byte{0, 0, 0, 0, storageVersion}
+	b = binary.AppendUvarint(b, snap.Index)
+	b = binary.AppendUvarint(b, snap.Term)
+	b = binary.AppendUvarint(b, uint64(len(snap.Data)))
+	b = append(b, snap.Data...)
+	binary.LittleEndian.PutUint32(b, uint32(len(b)))
+	return sealFrom(b, 0)
+}
+
+func decodeSnapshot(b []byte) (Snapshot, error) {
+	if len(b) < 9 {
+		return Snapshot{}, errTruncated
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if uint64(n)+4 != uint64(len(b)) {
+		return Snapshot{}, fmt.Errorf("length %d in a file of %d bytes", n, len(b))
+	}
+	body, err := openCRC(b)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	d := decoder{b: body[4:]}
+	if v := d.byte(); v != storageVersion && d.err == nil {
+		return Snapshot{}, fmt.Errorf("unsupported version %d", v)
+	}
+	snap := Snapshot{Index: d.uvarint(), Term: d.uvarint()}
+	snap.Data = d.bytes(d.uvarint())
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d trailing bytes", len(d.b))
+	}
+	return snap, d.err
 }

@@ -39,6 +39,13 @@ type Entry struct {
 	Data  []byte
 }
 
+// Snapshot is the service's state through Index, whose entry had Term.
+type Snapshot struct {
+	Index uint64
+	Term  uint64
+	Data  []byte
+}
+
 // HardState is what must be durable before any message that depends on it is
 // sent: the current term and the vote cast in it.
 type HardState struct {
