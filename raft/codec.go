@@ -8,7 +8,7 @@ import (
 // The wire format of a message, version 1:
 //
 //	'R' version type from to term logTerm index commit flags hint hintTerm n
-//	n × (term entryType len data)   crc32c
+//	n × (term entryType len data)   [MsgSnap only: len data]   crc32c
 //
 // Numbers are uvarints, node ids are id+1, entry indexes are implied
 // (Index+1+i), and the CRC-32C covers everything before it.
@@ -36,6 +36,14 @@ func AppendMessage(b []byte, m *Message) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m.Entries)))
 	for i := range m.Entries {
 		b = appendEntry(b, &m.Entries[i])
+	}
+	if m.Type == MsgSnap {
+		var data []byte
+		if m.Snapshot != nil {
+			data = m.Snapshot.Data
+		}
+		b = binary.AppendUvarint(b, uint64(len(data)))
+		b = append(b, data...)
 	}
 	return sealFrom(b, start)
 }
@@ -76,6 +84,9 @@ func DecodeMessage(b []byte) (Message, error) {
 		for i := uint64(0); i < n && d.err == nil; i++ {
 			m.Entries = append(m.Entries, d.entry(m.Index+1+i))
 		}
+	}
+	if d.err == nil && m.Type == MsgSnap {
+		m.Snapshot = &Snapshot{Index: m.Index, Term: m.LogTerm, Data: d.bytes(d.uvarint())}
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d trailing bytes", len(d.b))

@@ -7,9 +7,19 @@ import (
 )
 
 // Applier is the service on top of Raft: it receives committed entries in
-// order, exactly once per incarnation.
+// order, exactly once per incarnation, and snapshots in their place: at start
+// the one on disk, later any the leader installs. Restore replaces the whole
+// state; an error (the data cannot be decoded) stops the node.
 type Applier interface {
 	Apply(e *Entry)
+	Restore(snap *Snapshot) error
+}
+
+// StateDigester is a service whose state has a digest. The host reports it
+// after every apply and restore, so a checker can compare replicas index by
+// index, snapshots included.
+type StateDigester interface {
+	StateDigest() uint64
 }
 
 // HostConfig configures a Host.
@@ -46,6 +56,9 @@ type Host struct {
 	tick  sim.TimerID
 	buf   []byte
 
+	digester StateDigester // app, if it digests its state
+	flushing bool
+
 	term   uint64
 	role   Role
 	lead   int
@@ -66,15 +79,55 @@ func NewHost(env sim.Env, cfg HostConfig, app Applier, obs Observer) (*Host, err
 	if rec.DroppedTail {
 		obs.Probe(env.ID(), "torn-tail-dropped")
 	}
-	core := New(Config{
+	h := &Host{env: env, cfg: cfg, store: store, app: app, obs: obs, lead: None, role: Follower}
+	h.digester, _ = app.(StateDigester)
+	if rec.Snapshot != nil {
+		if err := h.restore(rec.Snapshot); err != nil {
+			return nil, err
+		}
+		obs.Probe(env.ID(), "restart-from-snapshot")
+	}
+	h.core = NewFromSnapshot(Config{
 		ID: env.ID(), Peers: cfg.Peers, ElectionTicks: cfg.ElectionTicks, HeartbeatTicks: cfg.HeartbeatTicks,
 		PreVote: cfg.PreVote, CheckQuorum: cfg.CheckQuorum, MaxBatch: cfg.MaxBatch, MaxInflight: cfg.MaxInflight,
 		Rand: env.Rand(),
-	}, rec.HardState, rec.Entries)
-	h := &Host{env: env, cfg: cfg, core: core, store: store, app: app, obs: obs, lead: None, role: Follower}
+	}, rec.HardState, rec.Snapshot, rec.Entries)
 	h.tick = env.SetTimer(cfg.TickInterval)
 	return h, h.flush()
 }
+
+// restore hands a snapshot to the service and reports the state it left.
+func (h *Host) restore(snap *Snapshot) error {
+	if err := h.app.Restore(snap); err != nil {
+		return fmt.Errorf("n%d restore snapshot at %d: %w", h.env.ID(), snap.Index, err)
+	}
+	h.obs.SnapshotRestored(h.env.ID(), snap, h.stateDigest())
+	return nil
+}
+
+func (h *Host) stateDigest() uint64 {
+	if h.digester == nil {
+		return 0
+	}
+	return h.digester.StateDigest()
+}
+
+// Compact gives Raft the service's snapshot through index (see Raft.Compact);
+// it is persisted, with the log after it, before the next messages go out.
+// The service may call it from Apply.
+func (h *Host) Compact(index uint64, data []byte) error {
+	if err := h.core.Compact(index, data); err != nil {
+		return err
+	}
+	h.obs.Probe(h.env.ID(), "snapshot-taken")
+	if h.flushing {
+		return nil // the running flush persists it
+	}
+	return h.flush()
+}
+
+// SnapshotPending reports a snapshot taken but not yet persisted.
+func (h *Host) SnapshotPending() bool { return h.core.snapDirty }
 
 // Core exposes the state machine for status reports (never to steer it).
 func (h *Host) Core() *Raft { return h.core }
@@ -115,17 +168,16 @@ func (h *Host) Propose(data []byte) (index, term uint64, err error) {
 
 // flush drains the core's Ready batches in the order the contract demands.
 func (h *Host) flush() error {
+	h.flushing = true
+	defer func() { h.flushing = false }()
 	id := h.env.ID()
 	for h.core.HasReady() {
 		rd := h.core.Ready()
 		for _, p := range rd.Probes {
 			h.obs.Probe(id, p)
 		}
-		if rd.MustSync {
-			if err := h.store.Save(rd.HardState, rd.Entries); err != nil {
-				return fmt.Errorf("n%d persist: %w", id, err)
-			}
-			h.obs.Persisted(id, rd.HardState, rd.Entries)
+		if err := h.persist(&rd); err != nil {
+			return err
 		}
 		h.observeState()
 		for i := range rd.Messages {
@@ -134,13 +186,44 @@ func (h *Host) flush() error {
 			h.env.Send(m.To, h.buf)
 			h.obs.Sent(id, m)
 		}
+		if rd.RestoreSnapshot {
+			if err := h.restore(rd.Snapshot); err != nil {
+				return err
+			}
+			h.obs.Probe(id, "snapshot-installed")
+		}
 		for i := range rd.Committed {
-			h.app.Apply(&rd.Committed[i])
-			h.obs.Applied(id, &rd.Committed[i])
+			e := &rd.Committed[i]
+			h.app.Apply(e)
+			h.obs.Applied(id, e)
+			if h.digester != nil {
+				h.obs.AppliedState(id, e.Index, h.digester.StateDigest())
+			}
 		}
 		h.core.Advance(rd)
 	}
 	h.observeState()
+	return nil
+}
+
+// persist makes a Ready's hard state, entries and snapshot durable.
+func (h *Host) persist(rd *Ready) error {
+	id := h.env.ID()
+	switch {
+	case rd.Snapshot != nil:
+		if err := h.store.SaveSnapshot(rd.HardState, rd.Snapshot, rd.Entries); err != nil {
+			return fmt.Errorf("n%d persist snapshot: %w", id, err)
+		}
+		h.obs.SnapshotSaved(id, rd.Snapshot)
+	case rd.MustSync:
+		if err := h.store.Save(rd.HardState, rd.Entries); err != nil {
+			return fmt.Errorf("n%d persist: %w", id, err)
+		}
+	default:
+		return nil
+	}
+	h.obs.Persisted(id, rd.HardState, rd.Entries)
+	h.obs.StateSize(id, h.store.Size())
 	return nil
 }
 

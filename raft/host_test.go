@@ -226,9 +226,17 @@ func (o *checkObserver) Applied(node int, e *Entry) {
 	o.applied = e.Index
 }
 
-type recordApplier struct{ applied []Entry }
+type recordApplier struct {
+	applied  []Entry
+	restored []Snapshot
+}
 
 func (a *recordApplier) Apply(e *Entry) { a.applied = append(a.applied, *e) }
+
+func (a *recordApplier) Restore(s *Snapshot) error {
+	a.restored = append(a.restored, *s)
+	return nil
+}
 
 // hostCluster is three Hosts over fake environments, wired by a FIFO queue.
 type hostCluster struct {

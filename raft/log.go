@@ -130,3 +130,19 @@ func cloneEntries(ents []Entry) []Entry {
 	copy(out, ents)
 	return out
 }
+
+// compact drops the log through index (whose entry has term), copying what
+// remains so the dropped entries' memory can be freed.
+func (l *raftLog) compact(index, term uint64) {
+	rest := l.entries[index-l.snapIndex:]
+	l.entries = append(make([]Entry, 0, len(rest)+16), rest...)
+	l.snapIndex, l.snapTerm = index, term
+	l.stable = max(l.stable, index)
+}
+
+// restore replaces the whole log by a snapshot point.
+func (l *raftLog) restore(index, term uint64) {
+	l.entries = nil
+	l.snapIndex, l.snapTerm = index, term
+	l.stable = index
+}

@@ -19,15 +19,30 @@ type Observer interface {
 	Sent(node int, m *Message)
 	// Probe reports a coverage event.
 	Probe(node int, name string)
+	// SnapshotSaved reports a snapshot made durable, taken here or installed
+	// from the leader; Persisted follows with the whole log after it.
+	SnapshotSaved(node int, snap *Snapshot)
+	// SnapshotRestored reports the service's state replaced by a snapshot
+	// (at start, or installed), with the service's state digest after it
+	// (0 if it has none).
+	SnapshotRestored(node int, snap *Snapshot, state uint64)
+	// AppliedState reports the service's state digest after applying index.
+	AppliedState(node int, index, state uint64)
+	// StateSize reports the bytes of durable Raft state after each persist.
+	StateSize(node int, bytes int64)
 }
 
 // NopObserver observes nothing.
 type NopObserver struct{}
 
-func (NopObserver) Recovered(int, *Recovered)           {}
-func (NopObserver) Persisted(int, HardState, []Entry)   {}
-func (NopObserver) StateChanged(int, uint64, Role, int) {}
-func (NopObserver) CommitAdvanced(int, uint64)          {}
-func (NopObserver) Applied(int, *Entry)                 {}
-func (NopObserver) Sent(int, *Message)                  {}
-func (NopObserver) Probe(int, string)                   {}
+func (NopObserver) Recovered(int, *Recovered)               {}
+func (NopObserver) Persisted(int, HardState, []Entry)       {}
+func (NopObserver) StateChanged(int, uint64, Role, int)     {}
+func (NopObserver) CommitAdvanced(int, uint64)              {}
+func (NopObserver) Applied(int, *Entry)                     {}
+func (NopObserver) Sent(int, *Message)                      {}
+func (NopObserver) Probe(int, string)                       {}
+func (NopObserver) SnapshotSaved(int, *Snapshot)            {}
+func (NopObserver) SnapshotRestored(int, *Snapshot, uint64) {}
+func (NopObserver) AppliedState(int, uint64, uint64)        {}
+func (NopObserver) StateSize(int, int64)                    {}

@@ -36,8 +36,13 @@ type Raft struct {
 	lead int
 	log  raftLog
 
-	commit  uint64
-	applied uint64 // handed out in a Ready
+	commit   uint64
+	applied  uint64 // applied by the service (acknowledged by Advance)
+	applying uint64 // handed out in the Ready being worked on
+
+	snapshot    *Snapshot // the latest, taken or installed; nil if none
+	snapDirty   bool      // snapshot must be persisted
+	snapRestore bool      // snapshot must be restored by the service
 
 	prs   []progress // by position in cfg.Peers; leader only
 	votes map[int]bool
@@ -55,6 +60,13 @@ type Raft struct {
 
 // New builds a core from what was recovered from storage.
 func New(cfg Config, hs HardState, entries []Entry) *Raft {
+	return NewFromSnapshot(cfg, hs, nil, entries)
+}
+
+// NewFromSnapshot builds a core from a recovered snapshot (nil: none) and the
+// entries after it. The service must already hold the snapshot's state: the
+// core starts with everything through it committed and applied.
+func NewFromSnapshot(cfg Config, hs HardState, snap *Snapshot, entries []Entry) *Raft {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64
 	}
@@ -64,6 +76,11 @@ func New(cfg Config, hs HardState, entries []Entry) *Raft {
 	cfg.Peers = slices.Clone(cfg.Peers)
 	slices.Sort(cfg.Peers)
 	r := &Raft{cfg: cfg, id: cfg.ID, term: hs.Term, vote: hs.Vote, lead: None, savedHS: hs}
+	if snap != nil {
+		r.snapshot = snap
+		r.log.snapIndex, r.log.snapTerm = snap.Index, snap.Term
+		r.commit, r.applied = snap.Index, snap.Index
+	}
 	r.log.entries = cloneEntries(entries)
 	r.log.stable = r.log.lastIndex()
 	r.becomeFollower(r.term, None)

@@ -2,7 +2,7 @@ package raft
 
 // HasReady reports whether Ready would return any work.
 func (r *Raft) HasReady() bool {
-	return r.pendingBcast || len(r.msgs) > 0 || len(r.probes) > 0 ||
+	return r.pendingBcast || len(r.msgs) > 0 || len(r.probes) > 0 || r.snapDirty ||
 		r.HardState() != r.savedHS || r.log.stable < r.log.lastIndex() ||
 		r.applied < min(r.commit, r.log.stable)
 }
@@ -17,9 +17,18 @@ func (r *Raft) Ready() Ready {
 		}
 	}
 	rd := Ready{HardState: r.HardState(), Entries: r.log.unstable(), Messages: r.msgs, Probes: r.probes}
-	rd.MustSync = rd.HardState != r.savedHS || len(rd.Entries) > 0
-	if hi := min(r.commit, r.log.stable); hi > r.applied {
-		rd.Committed = r.log.slice(r.applied+1, hi+1)
+	lo := r.applied + 1
+	if r.snapDirty {
+		rd.Snapshot, rd.RestoreSnapshot = r.snapshot, r.snapRestore
+		rd.Entries = r.log.entries // the whole log after the snapshot
+		if r.snapRestore {
+			lo = r.snapshot.Index + 1
+		}
+	}
+	rd.MustSync = rd.HardState != r.savedHS || len(rd.Entries) > 0 || rd.Snapshot != nil
+	if hi := min(r.commit, r.log.stable); hi >= lo {
+		rd.Committed = r.log.slice(lo, hi+1)
+		r.applying = hi
 	}
 	r.msgs = nil
 	r.probes = nil
@@ -34,6 +43,13 @@ func (r *Raft) Advance(rd Ready) {
 		clear(rd.Messages)
 		r.msgs = rd.Messages[:0]
 	}
+	if rd.Snapshot != nil && rd.Snapshot == r.snapshot {
+		// (A snapshot the service took while applying rd is still to persist.)
+		r.snapDirty, r.snapRestore = false, false
+	}
+	if rd.RestoreSnapshot {
+		r.applied = max(r.applied, rd.Snapshot.Index)
+	}
 	if n := len(rd.Entries); n > 0 {
 		last := rd.Entries[n-1]
 		if r.log.matchTerm(last.Index, last.Term) && last.Index > r.log.stable {
@@ -43,6 +59,7 @@ func (r *Raft) Advance(rd Ready) {
 	if n := len(rd.Committed); n > 0 {
 		r.applied = rd.Committed[n-1].Index
 	}
+	r.applying = r.applied
 	if r.role == Leader {
 		r.self().match = r.log.stable
 		r.maybeCommit()

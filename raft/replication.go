@@ -89,7 +89,10 @@ func (r *Raft) sendOneAppend(pr *progress, withCommit bool) bool {
 	prev := pr.next - 1
 	prevTerm, ok := r.log.term(prev)
 	if !ok {
-		return false // compacted: snapshots come later
+		// The entries it needs are compacted (prev is never beyond our log:
+		// next is at most lastIndex+1).
+		r.sendSnapshot(pr)
+		return false
 	}
 	hi := min(last+1, pr.next+uint64(r.cfg.MaxBatch))
 	ents := r.log.slice(pr.next, hi)

@@ -39,14 +39,14 @@ func (r *Raft) stepTerm(m Message) bool {
 			// A pre-vote never changes our term.
 		case m.Type == MsgPreVoteResp && !m.Reject:
 			// Granted for the term we would campaign in; not ours yet.
-		case m.Type == MsgApp || m.Type == MsgHeartbeat:
+		case m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgSnap:
 			r.becomeFollower(m.Term, m.From)
 		default:
 			r.becomeFollower(m.Term, None)
 		}
 	case m.Term < r.term:
 		switch m.Type {
-		case MsgApp, MsgHeartbeat:
+		case MsgApp, MsgHeartbeat, MsgSnap:
 			// A stale leader: tell it our term so it steps down. Without this a
 			// leader cut off and restored under PreVote/CheckQuorum would never learn.
 			r.send(Message{Type: MsgAppResp, To: m.From})
@@ -87,7 +87,7 @@ func (r *Raft) handleVote(m Message) {
 
 func (r *Raft) stepCandidate(m Message) {
 	switch m.Type {
-	case MsgApp, MsgHeartbeat:
+	case MsgApp, MsgHeartbeat, MsgSnap:
 		// A leader of our term exists (we lost, or this was a pre-vote).
 		r.becomeFollower(m.Term, m.From)
 		r.stepFollower(m)
@@ -148,6 +148,10 @@ func (r *Raft) stepFollower(m Message) {
 		r.lead = m.From
 		r.commitTo(m.Commit)
 		r.send(Message{Type: MsgHeartbeatResp, To: m.From, Index: r.log.lastIndex()})
+	case MsgSnap:
+		r.electionElapsed = 0
+		r.lead = m.From
+		r.handleSnapshot(m)
 	}
 }
 

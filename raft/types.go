@@ -65,10 +65,11 @@ const (
 	MsgPreVoteResp
 	MsgHeartbeat
 	MsgHeartbeatResp
+	MsgSnap // InstallSnapshot, the whole snapshot in one message
 	msgTypeEnd
 )
 
-var msgNames = [...]string{"", "App", "AppResp", "Vote", "VoteResp", "PreVote", "PreVoteResp", "Heartbeat", "HeartbeatResp"}
+var msgNames = [...]string{"", "App", "AppResp", "Vote", "VoteResp", "PreVote", "PreVoteResp", "Heartbeat", "HeartbeatResp", "Snap"}
 
 func (t MsgType) String() string {
 	if t == 0 || t >= msgTypeEnd {
@@ -84,6 +85,8 @@ func (t MsgType) String() string {
 //	              Reject with Hint/HintTerm = where the leader should back up to
 //	MsgVote(Pre): Index/LogTerm = candidate's last entry
 //	MsgHeartbeat: Commit = min(leader commit, follower match)
+//	MsgSnap:      Index/LogTerm = the snapshot's last entry; Snapshot = it;
+//	              answered by a MsgAppResp
 type Message struct {
 	Type     MsgType
 	From, To int
@@ -95,6 +98,7 @@ type Message struct {
 	Hint     uint64
 	HintTerm uint64
 	Entries  []Entry
+	Snapshot *Snapshot
 }
 
 func (m Message) String() string {
@@ -117,6 +121,12 @@ func (m Message) String() string {
 		}
 	case MsgHeartbeat:
 		s += fmt.Sprintf(" commit=%d", m.Commit)
+	case MsgSnap:
+		n := 0
+		if m.Snapshot != nil {
+			n = len(m.Snapshot.Data)
+		}
+		s += fmt.Sprintf(" snap=%d/t%d bytes=%d commit=%d", m.Index, m.LogTerm, n, m.Commit)
 	}
 	return s
 }
@@ -131,9 +141,15 @@ type Ready struct {
 	MustSync bool
 	// Entries to append; if Entries[0].Index is at or below the last persisted
 	// index, the persisted log is truncated there first.
-	Entries   []Entry
-	Messages  []Message
-	Committed []Entry
+	Entries []Entry
+	// Snapshot, when set, is persisted first, with Entries as the whole log
+	// after it (Storage.SaveSnapshot), replacing everything before.
+	Snapshot *Snapshot
+	// RestoreSnapshot: Snapshot came from the leader; the service restores
+	// it after sending and before applying Committed.
+	RestoreSnapshot bool
+	Messages        []Message
+	Committed       []Entry
 	// Probes are coverage events that fired in this batch.
 	Probes []string
 }
