@@ -17,12 +17,16 @@ type Raft struct {
 	leaders map[uint64]int // term → the node that led it
 	nodes   []nodeView
 	chains  map[[2]uint64]uint64 // (index, term) → chain hash of the log through it
-	commits []entryID            // commits[i-1]: the entry committed at index i
-	applied []entryID            // applied[i-1]: the entry first applied at index i
+	commits window[entryID]      // the entry committed at each index
+	applied window[entryID]      // the entry first applied at each index
+	states  window[uint64]       // the service's state digest after each index
+	snaps   map[uint64]uint64    // snapshot index → digest of its data
 	hb      map[[2]int][]int64   // (leader, follower) → recent heartbeat times
 	probes  map[string]int
 
 	maxLeaderTerm uint64
+	dropped       uint64 // indexes at or below this are forgotten
+	size          stateSize
 }
 
 type entryID struct {
@@ -32,7 +36,10 @@ type entryID struct {
 
 // nodeView is what the checker knows of one node, from its reports alone.
 type nodeView struct {
-	log         []entryID // persisted log, index i at log[i-1]
+	base        uint64    // its snapshot's index (0: none)
+	baseID      entryID   // its snapshot's term (the digest is unknown)
+	baseChain   uint64    // the chain hash through base
+	log         []entryID // persisted log after base: index i at log[i-base-1]
 	chain       []uint64  // chain hash through each index
 	term        uint64
 	role        raft.Role
@@ -44,7 +51,7 @@ type nodeView struct {
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
 func NewRaft(n int, now func() int64) *Raft {
 	return &Raft{
-		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{},
+		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int][]int64{}, probes: map[string]int{},
 	}
 }
@@ -53,14 +60,19 @@ func digestEntry(e *raft.Entry) entryID {
 	return entryID{term: e.Term, digest: sim.Key(sim.Digest(e.Data), uint64(e.Type), e.Term)}
 }
 
-// Recovered resets a node's volatile view: it will apply again from the start.
+// Recovered resets a node's volatile view: it will apply again from its
+// snapshot (whose restore the host reports next), or from the start.
 func (c *Raft) Recovered(node int, rec *raft.Recovered) {
 	n := &c.nodes[node]
 	n.log, n.chain = n.log[:0], n.chain[:0]
-	c.appendLog(node, 1, rec.Entries)
 	n.commit, n.lastApplied = 0, 0
+	if s := rec.Snapshot; s != nil {
+		c.rebase(node, s.Index, s.Term)
+		n.commit = s.Index
+	}
+	c.appendLog(node, n.base+1, rec.Entries)
 	n.term, n.role, n.lead = rec.HardState.Term, raft.Follower, raft.None
-	if len(rec.Entries) > 0 {
+	if len(rec.Entries) > 0 || rec.Snapshot != nil {
 		c.Probe(node, "restart-recovered")
 	}
 }
@@ -71,20 +83,35 @@ func (c *Raft) Persisted(node int, hs raft.HardState, entries []raft.Entry) {
 	}
 }
 
+// entry returns what a node's log holds at index i, false if it holds
+// nothing there (beyond its log, or compacted below its snapshot).
+func (n *nodeView) entry(i uint64) (entryID, bool) {
+	switch {
+	case i == n.base && i > 0:
+		return n.baseID, true
+	case i <= n.base || i > n.lastIndex():
+		return entryID{}, false
+	}
+	return n.log[i-n.base-1], true
+}
+
+func (n *nodeView) lastIndex() uint64 { return n.base + uint64(len(n.log)) }
+
 // appendLog records a node's persisted log and checks Log Matching: two logs
 // with an entry of the same index and term agree on everything through it,
 // which holds iff the chain hashes through that entry agree.
 func (c *Raft) appendLog(node int, first uint64, entries []raft.Entry) {
 	n := &c.nodes[node]
-	if first > uint64(len(n.log))+1 {
-		c.v.add(LogMatching, "n%d persisted index %d after a log ending at %d", node, first, len(n.log))
+	if first > n.lastIndex()+1 || first <= n.base {
+		c.v.add(LogMatching, "n%d persisted index %d after a log ending at %d (snapshot at %d)", node, first, n.lastIndex(), n.base)
 		return
 	}
-	n.log, n.chain = n.log[:first-1], n.chain[:first-1]
+	n.log, n.chain = n.log[:first-n.base-1], n.chain[:first-n.base-1]
 	for i := range entries {
 		e := &entries[i]
 		id := digestEntry(e)
-		prev := uint64(0)
+		c.size.entry(len(e.Data))
+		prev := n.baseChain
 		if len(n.chain) > 0 {
 			prev = n.chain[len(n.chain)-1]
 		}
@@ -126,33 +153,52 @@ func (c *Raft) StateChanged(node int, term uint64, role raft.Role, lead int) {
 // checkCompleteness: a new leader's log holds every entry committed so far.
 func (c *Raft) checkCompleteness(node int, term uint64) {
 	n := &c.nodes[node]
-	for i, want := range c.commits {
-		if i >= len(n.log) || n.log[i] != want {
+	for i := max(c.commits.base+1, n.base); i <= c.commits.last(); i++ {
+		want, known := c.commits.get(i)
+		if !known {
+			continue
+		}
+		if have, ok := n.entry(i); !ok || !sameEntry(have, want, i == n.base) {
 			c.v.add(LeaderCompleteness, "n%d became leader of term %d at %s without committed entry %d (term %d)",
-				node, term, sim.AppendTime(nil, c.now()), i+1, want.term)
+				node, term, sim.AppendTime(nil, c.now()), i, want.term)
 			return
 		}
 	}
+}
+
+// sameEntry compares two entries; at a snapshot point only the term is
+// known.
+func sameEntry(a, b entryID, termOnly bool) bool {
+	if termOnly {
+		return a.term == b.term
+	}
+	return a == b
 }
 
 // CommitAdvanced records entries as committed; a committed index must never
 // hold a different entry on another node.
 func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	n := &c.nodes[node]
-	if commit > uint64(len(n.log)) {
-		c.v.add(StateMachineSafety, "n%d committed %d beyond its log of %d", node, commit, len(n.log))
-		commit = uint64(len(n.log))
+	if commit > n.lastIndex() {
+		c.v.add(StateMachineSafety, "n%d committed %d beyond its log ending at %d", node, commit, n.lastIndex())
+		commit = n.lastIndex()
 	}
-	for i := n.commit; i < commit; i++ {
-		id := n.log[i]
-		if i < uint64(len(c.commits)) {
-			if c.commits[i] != id {
+	for i := max(n.commit+1, n.base); i <= commit; i++ {
+		id, _ := n.entry(i)
+		atBase := i == n.base
+		if i == 0 {
+			continue
+		}
+		if want, known := c.commits.get(i); known {
+			if !sameEntry(id, want, atBase) {
 				c.v.add(StateMachineSafety, "n%d committed entry %d of term %d at %s, but entry %d of term %d was committed there before",
-					node, i+1, id.term, sim.AppendTime(nil, c.now()), i+1, c.commits[i].term)
+					node, i, id.term, sim.AppendTime(nil, c.now()), i, want.term)
 			}
 			continue
 		}
-		c.commits = append(c.commits, id)
+		if !atBase {
+			c.commits.set(i, id)
+		}
 	}
 	n.commit = max(n.commit, commit)
 }
@@ -170,14 +216,11 @@ func (c *Raft) Applied(node int, e *raft.Entry) {
 		c.probes["command-applied"]++
 	}
 	id := digestEntry(e)
-	switch i := e.Index - 1; {
-	case i < uint64(len(c.applied)):
-		if c.applied[i] != id {
-			c.v.add(StateMachineSafety, "n%d applied entry %d of term %d at %s; another node applied entry %d of term %d there",
-				node, e.Index, id.term, sim.AppendTime(nil, c.now()), e.Index, c.applied[i].term)
-		}
-	case i == uint64(len(c.applied)):
-		c.applied = append(c.applied, id)
+	if want, known := c.applied.get(e.Index); !known {
+		c.applied.set(e.Index, id)
+	} else if want != id {
+		c.v.add(StateMachineSafety, "n%d applied entry %d of term %d at %s; another node applied entry %d of term %d there",
+			node, e.Index, id.term, sim.AppendTime(nil, c.now()), e.Index, want.term)
 	}
 }
 
@@ -241,7 +284,8 @@ func (c *Raft) Down(node int) {
 // current term (a leader that has, holds a working quorum).
 func (c *Raft) CommittedInTerm(node int) bool {
 	n := &c.nodes[node]
-	return n.commit > 0 && n.commit <= uint64(len(n.log)) && n.log[n.commit-1].term == n.term
+	e, ok := n.entry(n.commit)
+	return n.commit > 0 && ok && e.term == n.term
 }
 
 // MaxTerm is the highest term any node reports.
@@ -265,7 +309,7 @@ func (c *Raft) MaxLeaderTerm() uint64 { return c.maxLeaderTerm }
 func (c *Raft) QuorumPersisted(reach []int) uint64 {
 	lens := make([]uint64, len(c.nodes))
 	for i, n := range c.nodes {
-		lens[i] = uint64(len(n.log))
+		lens[i] = n.lastIndex()
 	}
 	for _, i := range reach {
 		lens[i] = ^uint64(0)
@@ -274,8 +318,8 @@ func (c *Raft) QuorumPersisted(reach []int) uint64 {
 	return lens[len(lens)/2]
 }
 
-// CommittedCount is how many entries are known committed.
-func (c *Raft) CommittedCount() int { return len(c.commits) }
+// CommittedCount is the highest index known committed.
+func (c *Raft) CommittedCount() int { return int(c.commits.last()) }
 
 // Node returns a node's term, role, commit and applied index as reported.
 func (c *Raft) Node(i int) (term uint64, role raft.Role, commit, applied uint64) {

@@ -12,11 +12,14 @@ type ServerConfig struct {
 	// server answers ErrTimeout, so that a clerk stuck with a leader in a
 	// minority partition moves on instead of hanging.
 	OpTimeout int64
+	// MaxRaftState: when the durable Raft state reaches this many bytes,
+	// the server snapshots (every replica, from its apply path); -1: never.
+	MaxRaftState int64
 }
 
 // DefaultServerConfig is the configuration the scenarios use.
 func DefaultServerConfig(peers []int) ServerConfig {
-	return ServerConfig{Raft: raft.DefaultHostConfig(peers), OpTimeout: 800_000_000}
+	return ServerConfig{Raft: raft.DefaultHostConfig(peers), OpTimeout: 800_000_000, MaxRaftState: -1}
 }
 
 // Server is one replica of the service: a Raft host whose applied entries
@@ -28,6 +31,8 @@ type Server struct {
 	obs     raft.Observer
 	store   map[string]string
 	dedup   map[uint64]session // client → its latest executed operation
+	digest  stateDigest        // of store and dedup, for the checker
+	applied uint64             // the last index applied or restored
 	waiting []waiter           // ascending index
 	sweep   sim.TimerID
 	buf     []byte
@@ -38,6 +43,9 @@ type Server struct {
 type session struct {
 	seq   uint64
 	value string
+	// restored: it came from a snapshot, not from an entry applied by this
+	// incarnation (for the coverage probe of a retry answered from it).
+	restored bool
 }
 
 // waiter is a request proposed here, waiting for its index to be applied.
@@ -53,7 +61,7 @@ func NewServer(env sim.Env, cfg ServerConfig, obs raft.Observer) (*Server, error
 	if obs == nil {
 		obs = raft.NopObserver{}
 	}
-	s := &Server{env: env, cfg: cfg, obs: obs, store: map[string]string{}, dedup: map[uint64]session{}}
+	s := &Server{env: env, cfg: cfg, obs: obs, store: map[string]string{}, dedup: map[uint64]session{}, digest: newStateDigest()}
 	h, err := raft.NewHost(env, cfg.Raft, s, obs)
 	if err != nil {
 		return nil, err
@@ -107,6 +115,9 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 		if op.Seq == sess.seq {
 			// A retry of what already executed: answer from the cache.
 			s.obs.Probe(s.env.ID(), "duplicate-answered-from-cache")
+			if sess.restored {
+				s.obs.Probe(s.env.ID(), "dedup-from-restored-table")
+			}
 			s.reply(from, &Reply{Seq: op.Seq, Value: sess.value})
 		}
 		return nil // older than the client's latest: it has moved on
@@ -133,8 +144,10 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 // Apply executes a committed operation at most once per (client, seq) and
 // answers whoever waits for its index.
 func (s *Server) Apply(e *raft.Entry) {
+	s.applied = e.Index
 	if e.Type != raft.EntryNormal {
 		s.answerWaiters(e, Op{}, false)
+		s.maybeSnapshot(e.Index)
 		return
 	}
 	op, err := decodeEntry(e.Data)
@@ -143,11 +156,21 @@ func (s *Server) Apply(e *raft.Entry) {
 		panic("kv: undecodable log entry " + err.Error())
 	}
 	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq {
-		s.dedup[op.Client] = session{seq: op.Seq, value: s.execute(&op)}
+		next := session{seq: op.Seq, value: s.execute(&op)}
+		if ok {
+			s.digest.session(op.Client, &sess, next)
+		} else {
+			s.digest.session(op.Client, nil, next)
+		}
+		s.dedup[op.Client] = next
 	} else {
 		s.obs.Probe(s.env.ID(), "duplicate-entry-skipped")
+		if sess.restored {
+			s.obs.Probe(s.env.ID(), "dedup-from-restored-table")
+		}
 	}
 	s.answerWaiters(e, op, true)
+	s.maybeSnapshot(e.Index)
 }
 
 // execute applies op and returns what its reply carries: the value for a
@@ -157,8 +180,10 @@ func (s *Server) execute(op *Op) string {
 	switch op.Kind {
 	case Put:
 		s.store[op.Key] = op.Value
+		s.digest.set(op.Key, hashString(op.Value))
 	case Append:
 		s.store[op.Key] += op.Value
+		s.digest.set(op.Key, s.digest.values[op.Key].extend(op.Value))
 	default:
 		return s.store[op.Key]
 	}
@@ -226,3 +251,48 @@ func (s *Server) reply(to int, rep *Reply) {
 	s.buf = AppendReply(s.buf[:0], rep)
 	s.env.Send(to, s.buf)
 }
+
+// maybeSnapshot hands Raft a snapshot through index once the durable Raft
+// state has reached MaxRaftState (and the last snapshot is persisted: until
+// then the size has not come down yet).
+func (s *Server) maybeSnapshot(index uint64) {
+	limit := s.cfg.MaxRaftState
+	if limit < 0 || s.host.SnapshotPending() || s.host.StorageSize() < limit {
+		return
+	}
+	if err := s.host.Compact(index, encodeSnapshot(s.store, s.dedup)); err != nil {
+		// Apply hands us only committed entries above the last snapshot.
+		panic("kv: snapshot refused: " + err.Error())
+	}
+}
+
+// Restore replaces the state by a snapshot's, if it is newer than what was
+// applied (Raft never hands an older one; a service must not trust that).
+func (s *Server) Restore(snap *raft.Snapshot) error {
+	if snap.Index <= s.applied {
+		s.obs.Probe(s.env.ID(), "snapshot-older-ignored")
+		return nil
+	}
+	store, dedup, err := decodeSnapshot(snap.Data)
+	if err != nil {
+		return err
+	}
+	for c, sess := range dedup {
+		sess.restored = true
+		dedup[c] = sess
+	}
+	s.store, s.dedup, s.applied = store, dedup, snap.Index
+	s.digest = rebuildDigest(store, dedup)
+	// Requests waiting at or below the snapshot were decided by entries we
+	// will never apply here: send the clerks elsewhere (a retry of one
+	// that executed is answered from the restored table).
+	for len(s.waiting) > 0 && s.waiting[0].index <= snap.Index {
+		w := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		s.reply(w.from, &Reply{Seq: w.seq, Err: ErrWrongLeader, Leader: s.host.Core().Lead()})
+	}
+	return nil
+}
+
+// StateDigest is the digest of the store and the dedup table.
+func (s *Server) StateDigest() uint64 { return s.digest.sum }

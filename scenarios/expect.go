@@ -175,6 +175,12 @@ func (e *expectWatch) result() checker.Result {
 				sim.AppendTime(nil, interval), n)
 		}
 	}
+	if e.r.opts.Expect.SmallSnapshot && e.r.kvRec != nil {
+		bound := snapshotBound(e.r.kvRec.history)
+		if got := e.r.chk.LargestSnapshot(); got > bound {
+			e.fail("a snapshot of %d bytes, more than the %d bytes the history's store and dedup table can fill", got, bound)
+		}
+	}
 	if e.r.opts.Expect.StableLeader {
 		if n := e.r.chk.LeaderTerms(); n != 1 {
 			e.fail("%d leader terms in a run that should keep one leader", n)
@@ -188,4 +194,31 @@ func (e *expectWatch) result() checker.Result {
 		d += fmt.Sprintf(" (+%d more)", len(e.violations)-1)
 	}
 	return checker.Result{Name: "expectations", Status: checker.Fail, Detail: d}
+}
+
+// snapshotBound is the most bytes a snapshot of the state a history leaves
+// can take: per key its longest put plus every append, per client its
+// longest read, each with its varint framing.
+func snapshotBound(h []checker.HistoryOp) int {
+	keys, reads := map[string][2]int{}, map[int]int{} // key → (longest put, appends)
+	for _, op := range h {
+		k := keys[op.Key]
+		switch op.Op {
+		case "put":
+			k[0] = max(k[0], len(op.Value))
+		case "append":
+			k[1] += len(op.Value)
+		case "get":
+			reads[op.Client] = max(reads[op.Client], len(op.Output))
+		}
+		keys[op.Key] = k
+	}
+	n := 16
+	for key, k := range keys {
+		n += len(key) + k[0] + k[1] + 2*10
+	}
+	for _, r := range reads {
+		n += r + 3*10
+	}
+	return n
 }

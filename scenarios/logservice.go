@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"encoding/binary"
+	"errors"
 	"strconv"
 
 	"detsim/raft"
@@ -8,12 +10,18 @@ import (
 )
 
 // logServer is a raft scenario's server: a Raft host whose service just
-// acknowledges each client's command once it is applied.
+// acknowledges each client's command once it is applied. Its state is a
+// running digest of the commands applied, so snapshots (every snapEvery
+// entries, if set) have something real to carry and the checker can compare
+// replicas index by index.
 type logServer struct {
-	env     sim.Env
-	host    *raft.Host
-	pending []pendingCmd // ascending index
-	buf     []byte
+	env       sim.Env
+	host      *raft.Host
+	pending   []pendingCmd // ascending index
+	buf       []byte
+	state     uint64 // digest of every command applied, in order
+	applied   uint64
+	snapEvery uint64
 }
 
 type pendingCmd struct {
@@ -22,8 +30,8 @@ type pendingCmd struct {
 	seq         uint64
 }
 
-func newLogServer(env sim.Env, cfg raft.HostConfig, obs raft.Observer) (sim.Process, error) {
-	s := &logServer{env: env}
+func newLogServer(env sim.Env, cfg raft.HostConfig, snapEvery int, obs raft.Observer) (sim.Process, error) {
+	s := &logServer{env: env, snapEvery: uint64(snapEvery), state: 1}
 	h, err := raft.NewHost(env, cfg, s, obs)
 	if err != nil {
 		return nil, err
@@ -76,6 +84,11 @@ func (s *logServer) handleRequest(from int, msg []byte) error {
 // Apply answers the client whose command was proposed at this index: done if
 // the entry is the one proposed (same term), lost if another took its place.
 func (s *logServer) Apply(e *raft.Entry) {
+	s.applied = e.Index
+	if e.Type == raft.EntryNormal {
+		s.state = sim.Key(s.state, sim.Digest(e.Data))
+	}
+	defer s.maybeSnapshot(e.Index)
 	for len(s.pending) > 0 && s.pending[0].index <= e.Index {
 		p := s.pending[0]
 		s.pending = s.pending[1:]
@@ -106,3 +119,27 @@ func (s *logServer) reply(client int, seq uint64, st cmdStatus) {
 	s.buf = encodeReply(s.buf[:0], seq, st, s.host.Core().Lead())
 	s.env.Send(client, s.buf)
 }
+
+func (s *logServer) maybeSnapshot(index uint64) {
+	if s.snapEvery == 0 || index%s.snapEvery != 0 {
+		return
+	}
+	data := binary.LittleEndian.AppendUint64(nil, s.state)
+	if err := s.host.Compact(index, data); err != nil {
+		panic("logServer: snapshot refused: " + err.Error())
+	}
+}
+
+// Restore takes a snapshot's state if it is newer than what was applied.
+func (s *logServer) Restore(snap *raft.Snapshot) error {
+	if len(snap.Data) != 8 {
+		return errors.New("log service snapshot: not 8 bytes")
+	}
+	if snap.Index > s.applied {
+		s.state, s.applied = binary.LittleEndian.Uint64(snap.Data), snap.Index
+	}
+	return nil
+}
+
+// StateDigest is the digest of the commands applied.
+func (s *logServer) StateDigest() uint64 { return s.state }

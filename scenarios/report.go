@@ -53,7 +53,12 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		rep.CheckWall = time.Since(start)
 		rep.Results = append(rep.Results, rep.Lin.Result)
 	}
-	rep.Results = append(rep.Results, r.livenessResult(live), r.chk.HeartbeatResult(), r.exp.result(), r.coverageResult())
+
+	rep.Results = append(rep.Results, r.livenessResult(live))
+	if res, ok := r.chk.StateSizeResult(); ok {
+		rep.Results = append(rep.Results, res)
+	}
+	rep.Results = append(rep.Results, r.chk.HeartbeatResult(), r.exp.result(), r.coverageResult())
 	progress := checker.Result{Name: checker.Progress, Status: checker.OK}
 	switch {
 	case res.CapHit:

@@ -71,7 +71,9 @@ func (r *runner) factories() []sim.Factory {
 	hostCfg := raft.DefaultHostConfig(servers)
 	var fs []sim.Factory
 	for range servers {
-		fs = append(fs, func(env sim.Env) (sim.Process, error) { return newLogServer(env, hostCfg, r.chk) })
+		fs = append(fs, func(env sim.Env) (sim.Process, error) {
+			return newLogServer(env, hostCfg, r.opts.SnapshotEvery, r.chk)
+		})
 	}
 	for range r.opts.Clients {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
@@ -84,6 +86,10 @@ func (r *runner) factories() []sim.Factory {
 func (r *runner) kvFactories(servers []int) []sim.Factory {
 	r.kvRec = &kvRecorder{r: r, open: map[int]int{}}
 	cfg := kv.DefaultServerConfig(servers)
+	cfg.MaxRaftState = r.opts.MaxRaftState
+	if cfg.MaxRaftState > 0 {
+		r.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
+	}
 	var fs []sim.Factory
 	for range servers {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, r.chk) })

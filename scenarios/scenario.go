@@ -25,8 +25,14 @@ type Scenario struct {
 	Net         sim.NetParams
 	TornPPM     uint32
 	Skew        bool // give servers clock skew and drift
-	Probes      []string
-	Expect      Expectations
+	// SnapshotEvery: raft scenarios' servers snapshot every this many
+	// entries (0: never).
+	SnapshotEvery int
+	// MaxRaftState: key/value servers snapshot when their durable Raft
+	// state reaches this many bytes (0: never).
+	MaxRaftState int64
+	Probes       []string
+	Expect       Expectations
 	// Faults fills the schedule for [0, Duration); the final heal is added
 	// by Resolve.
 	Faults func(g *gen)
@@ -46,6 +52,10 @@ type Expectations struct {
 	// MinOpsPerHeartbeat: the clerks' operations per heartbeat interval, over
 	// the span of the workload, is at least this.
 	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
+	// SmallSnapshot: no snapshot is larger than the store and dedup table
+	// the history allows (each key's longest put plus all its appends, each
+	// clerk's longest read), plus framing.
+	SmallSnapshot bool `json:"small_snapshot,omitempty"`
 }
 
 // KVWorkload is a key/value workload: clerks in groups of at most
@@ -89,9 +99,14 @@ type Options struct {
 	Net      sim.NetParams `json:"net"`
 	TornPPM  uint32        `json:"torn_ppm,omitempty"`
 	Clocks   []sim.Clock   `json:"clocks,omitempty"`
-	Faults   []sim.Fault   `json:"faults"`
-	Probes   []string      `json:"probes"`
-	Expect   Expectations  `json:"expect"`
+	// SnapshotEvery (raft scenarios): snapshot every this many entries, 0 never.
+	SnapshotEvery int `json:"snapshot_every,omitempty"`
+	// MaxRaftState (key/value scenarios): snapshot at this many bytes of
+	// durable Raft state; -1 never.
+	MaxRaftState int64        `json:"max_raft_state,omitempty"`
+	Faults       []sim.Fault  `json:"faults"`
+	Probes       []string     `json:"probes"`
+	Expect       Expectations `json:"expect"`
 }
 
 var registry = map[string]*Scenario{}
@@ -130,6 +145,10 @@ func (s *Scenario) Resolve(seed uint64) Options {
 		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
 		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: s.Duration, Bound: s.Bound,
 		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
+		SnapshotEvery: s.SnapshotEvery, MaxRaftState: s.MaxRaftState,
+	}
+	if o.KV != nil && o.MaxRaftState == 0 {
+		o.MaxRaftState = -1
 	}
 	if o.Net.MaxLatency == 0 {
 		o.Net = sim.DefaultNet
@@ -171,6 +190,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Duration <= 0 || o.Bound <= 0 || o.Burst < 1 || o.Think[0] < 0 || o.Think[1] < o.Think[0] {
 		return fmt.Errorf("options: bad duration, bound, burst or think time")
+	}
+	if o.SnapshotEvery < 0 || o.MaxRaftState < -1 {
+		return fmt.Errorf("options: bad snapshot_every or max_raft_state")
 	}
 	if o.Net.MinLatency < 0 || o.Net.MaxLatency < o.Net.MinLatency || o.Net.ReorderMax < 0 {
 		return fmt.Errorf("options: bad network latencies")

@@ -1,0 +1,168 @@
+package checker
+
+import (
+	"fmt"
+
+	"detsim/raft"
+	"detsim/sim"
+)
+
+// Snapshots, as the checker sees them. A snapshot moves a node's log view to
+// start after it; an installed one must be of a committed entry, and the
+// service state it restores must be the state other nodes reached by applying
+// the log to the same index (state-machine-safety); a restore is the one jump
+// forward apply-order allows, never back.
+
+// SnapshotSaved: a node made a snapshot durable, taken or installed.
+func (c *Raft) SnapshotSaved(node int, s *raft.Snapshot) {
+	digest := sim.Digest(s.Data)
+	if seen, ok := c.snaps[s.Index]; ok && seen != digest {
+		c.v.add(StateMachineSafety, "n%d saved a snapshot at %d at %s whose data differs from another node's snapshot there",
+			node, s.Index, sim.AppendTime(nil, c.now()))
+	} else if !ok {
+		c.snaps[s.Index] = digest
+	}
+	c.rebase(node, s.Index, s.Term)
+	c.size.snapshot(len(s.Data))
+	c.dropForgotten()
+}
+
+// rebase moves a node's log view to start after a snapshot at (index, term).
+func (c *Raft) rebase(node int, index, term uint64) {
+	n := &c.nodes[node]
+	if want, ok := c.commits.get(index); ok && want.term != term {
+		c.v.add(StateMachineSafety, "n%d holds a snapshot at %d of term %d, but entry %d of term %d was committed there",
+			node, index, term, index, want.term)
+	}
+	if have, ok := n.entry(index); ok && index > n.base {
+		if have.term != term {
+			c.v.add(LogMatching, "n%d snapshot at %d says term %d, its log says %d", node, index, term, have.term)
+		}
+		k := index - n.base
+		n.baseChain = n.chain[k-1]
+		n.log, n.chain = append([]entryID(nil), n.log[k:]...), append([]uint64(nil), n.chain[k:]...)
+	} else {
+		chain, known := c.chains[[2]uint64{index, term}]
+		if !known {
+			c.v.add(LogMatching, "n%d holds a snapshot at %d of term %d, an entry no node ever persisted", node, index, term)
+		}
+		n.baseChain = chain
+		n.log, n.chain = nil, nil
+	}
+	n.base, n.baseID = index, entryID{term: term}
+}
+
+// SnapshotRestored: a node's service state was replaced by a snapshot.
+func (c *Raft) SnapshotRestored(node int, s *raft.Snapshot, state uint64) {
+	n := &c.nodes[node]
+	if s.Index < n.lastApplied {
+		c.v.add(ApplyOrder, "n%d restored a snapshot at %d after applying %d at %s: state rolled back",
+			node, s.Index, n.lastApplied, sim.AppendTime(nil, c.now()))
+	}
+	n.lastApplied = max(n.lastApplied, s.Index)
+	c.Probe(node, "snapshot-restored")
+	c.checkState(node, s.Index, state, "restored a snapshot")
+}
+
+// AppliedState: a node's service state digest after applying index.
+func (c *Raft) AppliedState(node int, index, state uint64) {
+	c.checkState(node, index, state, "applied")
+}
+
+// checkState compares a node's state digest at index with what the first
+// node to reach that index had.
+func (c *Raft) checkState(node int, index, state uint64, how string) {
+	if state == 0 {
+		return // the service keeps no digest
+	}
+	if want, known := c.states.get(index); !known {
+		c.states.set(index, state)
+	} else if want != state {
+		c.v.add(StateMachineSafety, "n%d %s through %d at %s, and its state differs from another node's at that index",
+			node, how, index, sim.AppendTime(nil, c.now()))
+	}
+}
+
+// dropForgotten forgets the indexes that every node has a snapshot past: no
+// node will commit, apply or persist them again.
+func (c *Raft) dropForgotten() {
+	low := c.nodes[0].base
+	for i := range c.nodes {
+		low = min(low, c.nodes[i].base)
+	}
+	if low < c.dropped+1024 {
+		return
+	}
+	c.dropped = low
+	c.commits.dropTo(low - 1)
+	c.applied.dropTo(low - 1)
+	c.states.dropTo(low - 1)
+	for k := range c.chains {
+		if k[0] < low {
+			delete(c.chains, k) // deleting is order-independent
+		}
+	}
+	for i := range c.snaps {
+		if i < low {
+			delete(c.snaps, i)
+		}
+	}
+}
+
+// StateSize records a node's durable Raft state after a persist.
+func (c *Raft) StateSize(node int, bytes int64) { c.size.observe(node, bytes, c.now()) }
+
+// SetStateLimit turns the raft-state-size check on: the durable Raft state
+// must stay below 8 × maxRaftState bytes, or, for a tiny maxRaftState, below
+// twice the hard state plus one batch of batch entries of the largest size
+// seen.
+func (c *Raft) SetStateLimit(maxRaftState int64, batch int) {
+	c.size.max, c.size.batch = maxRaftState, int64(batch)
+}
+
+// StateSizeResult is the raft-state-size verdict; ok is false when no limit
+// was set (the check does not apply).
+func (c *Raft) StateSizeResult() (Result, bool) { return c.size.result() }
+
+// stateSize watches the durable Raft state's size.
+type stateSize struct {
+	max, batch  int64 // maxraftstate (0: unchecked) and entries per batch
+	largestSeen int64
+	largestEnt  int64 // the largest entry persisted, encoded
+	largestSnap int
+	first       string // the first size over the limit
+}
+
+// stateFloor is the hard state's durable record (two 96-byte copies) and
+// some framing: what a log holding nothing still costs.
+const stateFloor = 256
+
+func (s *stateSize) limit() int64 {
+	return max(8*s.max, 2*(stateFloor+s.batch*s.largestEnt))
+}
+
+func (s *stateSize) entry(bytes int) { s.largestEnt = max(s.largestEnt, int64(bytes)+16) }
+
+func (s *stateSize) snapshot(bytes int) { s.largestSnap = max(s.largestSnap, bytes) }
+
+func (s *stateSize) observe(node int, bytes int64, now int64) {
+	s.largestSeen = max(s.largestSeen, bytes)
+	if s.max > 0 && bytes >= s.limit() && s.first == "" {
+		s.first = fmt.Sprintf("n%d holds %d bytes of raft state at %s, limit %d (maxraftstate %d)",
+			node, bytes, sim.AppendTime(nil, now), s.limit(), s.max)
+	}
+}
+
+func (s *stateSize) result() (Result, bool) {
+	if s.max <= 0 {
+		return Result{}, false
+	}
+	if s.first != "" {
+		return Result{Name: RaftStateSize, Status: Fail, Detail: s.first}, true
+	}
+	return Result{Name: RaftStateSize, Status: OK, Detail: fmt.Sprintf("largest %d bytes (limit %d), largest snapshot %d bytes",
+		s.largestSeen, s.limit(), s.largestSnap)}, true
+}
+
+// LargestSnapshot is the size of the largest snapshot any node saved.
+func (c *Raft) LargestSnapshot() int { return c.size.largestSnap }
