@@ -25,7 +25,7 @@ func TestRandomizedSafety(t *testing.T) {
 		seeds = *chaosSeeds
 	}
 	for seed := range seeds {
-		runChaos(t, *chaosFirst+seed, 4000)
+		runChaos(t, *chaosFirst+seed, 4000, 0)
 	}
 }
 
@@ -44,7 +44,9 @@ type chaos struct {
 	partitionPPM, proposePPM uint32
 }
 
-func runChaos(t *testing.T, seed uint64, steps int) {
+// runChaos runs one seed; compactEvery (0: never) makes every service
+// snapshot its state that often. It returns the network after the run.
+func runChaos(t *testing.T, seed uint64, steps int, compactEvery uint64) *network {
 	rng := sim.NewRand(sim.Key(seed, 0xc4a05))
 	size := []int{3, 5}[rng.Pick(2)]
 	prevote, checkQuorum := rng.Chance(500_000), rng.Chance(500_000)
@@ -64,9 +66,10 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 		partitionPPM: uint32(rng.Below(10_000)),
 		proposePPM:   uint32(rng.Below(100_000)),
 	}
-	name := fmt.Sprintf("seed=%d size=%d prevote=%v checkquorum=%v loss=%d dup=%d crash=%d stepcrash=%d partition=%d propose=%d",
-		seed, size, prevote, checkQuorum, ch.lossPPM, ch.dupPPM, ch.crashPPM, ch.stepCrashPPM, ch.partitionPPM, ch.proposePPM)
+	name := fmt.Sprintf("seed=%d size=%d prevote=%v checkquorum=%v loss=%d dup=%d crash=%d stepcrash=%d partition=%d propose=%d compact=%d",
+		seed, size, prevote, checkQuorum, ch.lossPPM, ch.dupPPM, ch.crashPPM, ch.stepCrashPPM, ch.partitionPPM, ch.proposePPM, compactEvery)
 	nw := newNetwork(&namedTB{TB: t, name: name}, size, seed, opt)
+	nw.compactEvery = compactEvery
 	if *chaosTrace {
 		nw.step = func(to int, m Message) {
 			r := nw.core(to)
@@ -116,6 +119,20 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 
 	// Liveness: heal everything, restart everyone, deliver reliably.
 	nw.crashAt = nil
+	lead := converge(nw, "final")
+	nw.checkLogMatching()
+	nw.checkLogsEqual(lead)
+	if testing.Verbose() && seed%100 == 0 {
+		t.Logf("%s: %d leaders, %d committed, %d delivered, %d dropped, %d proposals", name, len(nw.leaders), len(nw.commits), nw.delivered, nw.dropped, proposals)
+	}
+	return nw
+}
+
+// converge heals the network, restarts every node that is down and delivers
+// reliably until one leader is followed by all and a command (marker)
+// proposed through it is applied everywhere; it returns the leader.
+func converge(nw *network, marker string) int {
+	nw.t.Helper()
 	nw.heal()
 	for _, id := range nw.ids {
 		if nw.down(id) {
@@ -136,7 +153,7 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 	var final struct{ index, term uint64 }
 	lead := None
 	applied := func(id int) bool {
-		return slices.ContainsFunc(nw.nodes[id].applied, func(e Entry) bool { return string(e.Data) == "final" })
+		return slices.ContainsFunc(nw.nodes[id].applied, func(e Entry) bool { return string(e.Data) == marker })
 	}
 	for ticks := 0; ; ticks++ {
 		done := true
@@ -144,10 +161,10 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 			done = done && applied(id)
 		}
 		if done {
-			break
+			return lead
 		}
 		if ticks > 30*e {
-			nw.t.Fatalf("final command %+v not applied everywhere %d ticks later: %s", final, ticks, status(nw))
+			nw.t.Fatalf("command %q %+v not applied everywhere %d ticks later: %s", marker, final, ticks, status(nw))
 		}
 		if settled(nw) {
 			for _, id := range nw.ids {
@@ -155,8 +172,9 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 					lead = id
 				}
 			}
-			if r := nw.core(lead); !r.log.matchTerm(final.index, final.term) || final.index == 0 {
-				index, term, err := r.Propose([]byte("final"))
+			// (Once applied it may be compacted away: no longer in the log.)
+			if r := nw.core(lead); final.index == 0 || !applied(lead) && !r.log.matchTerm(final.index, final.term) {
+				index, term, err := r.Propose([]byte(marker))
 				if err != nil {
 					nw.t.Fatalf("propose on the leader n%d: %v", lead, err)
 				}
@@ -166,11 +184,6 @@ func runChaos(t *testing.T, seed uint64, steps int) {
 		}
 		nw.tickAll()
 		nw.stabilize()
-	}
-	nw.checkLogMatching()
-	nw.checkLogsEqual(lead)
-	if testing.Verbose() && seed%100 == 0 {
-		t.Logf("%s: %d leaders, %d committed, %d delivered, %d dropped, %d proposals", name, len(nw.leaders), len(nw.commits), nw.delivered, nw.dropped, proposals)
 	}
 }
 

@@ -35,6 +35,12 @@ func codecMessages() []Message {
 		{Type: MsgHeartbeat, From: 0, To: 2, Term: 7, Commit: 99},
 		{Type: MsgHeartbeatResp, From: 2, To: 0, Term: 7, Index: 120},
 		{Type: MsgHeartbeatResp, From: None, To: None},
+		{Type: MsgSnap, From: 0, To: 1, Term: 6, Index: 40, LogTerm: 5, Commit: 44,
+			Snapshot: &Snapshot{Index: 40, Term: 5, Data: data}},
+		{Type: MsgSnap, From: 2, To: 1, Term: 1, Index: 1, LogTerm: 1,
+			Snapshot: &Snapshot{Index: 1, Term: 1, Data: []byte{}}},
+		{Type: MsgSnap, From: 1, To: 0, Term: math.MaxUint64, Index: math.MaxUint64, LogTerm: math.MaxUint64,
+			Commit: math.MaxUint64, Snapshot: &Snapshot{Index: math.MaxUint64, Term: math.MaxUint64, Data: []byte("s")}},
 	}
 }
 
@@ -220,6 +226,10 @@ func checkDecode(t *testing.T, b []byte) {
 			t.Fatalf("decoded entry %d as %+v after index %d", i, e, m.Index)
 		}
 	}
+	// Only a MsgSnap carries a snapshot, and always the one its header names.
+	if s := m.Snapshot; (m.Type == MsgSnap) != (s != nil) || s != nil && (s.Index != m.Index || s.Term != m.LogTerm) {
+		t.Fatalf("decoded %v with snapshot %+v", m, s)
+	}
 	again, err := DecodeMessage(AppendMessage(nil, &m))
 	if err != nil {
 		t.Fatalf("re-encoding of %v does not decode: %v", m, err)
@@ -228,4 +238,34 @@ func checkDecode(t *testing.T, b []byte) {
 		t.Fatalf("re-encoding changed %v into %v", m, again)
 	}
 	_ = m.String()
+}
+
+// A MsgSnap carries the snapshot's data whole, after the entries, with its
+// index and term taken from the header (so they cannot disagree with it);
+// data cut short is refused even behind a valid checksum.
+func TestSnapMessageCarriesData(t *testing.T) {
+	for _, m := range codecMessages() {
+		if m.Type != MsgSnap {
+			continue
+		}
+		b := AppendMessage(nil, &m)
+		got, err := DecodeMessage(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Snapshot == nil || got.Snapshot.Index != m.Index || got.Snapshot.Term != m.LogTerm ||
+			string(got.Snapshot.Data) != string(m.Snapshot.Data) {
+			t.Fatalf("%v decoded with snapshot %+v", m, got.Snapshot)
+		}
+		// Cut the data short and reseal: the length no longer fits.
+		short := reseal(b, func(p []byte) []byte {
+			if len(m.Snapshot.Data) == 0 {
+				return append(p[:len(p)-1], 1) // claims one byte, holds none
+			}
+			return p[:len(p)-1]
+		})
+		if _, err := DecodeMessage(short); err == nil {
+			t.Fatalf("%v: truncated snapshot data decoded", m)
+		}
+	}
 }

@@ -86,8 +86,9 @@ func (s *shadowFS) Rename(oldname, newname string) error {
 	return nil
 }
 
-// durable returns the hard state and log that the synced bytes hold.
-func (s *shadowFS) durable() (HardState, []Entry, error) {
+// durable returns the hard state and the last index of the log (after the
+// snapshot, if any) that the synced bytes hold.
+func (s *shadowFS) durable() (HardState, uint64, error) {
 	var gens []uint64
 	for name := range s.files {
 		if g, ok := strings.CutPrefix(name, "meta."); ok {
@@ -98,20 +99,23 @@ func (s *shadowFS) durable() (HardState, []Entry, error) {
 		}
 	}
 	if len(gens) == 0 {
-		return HardState{Vote: None}, nil, nil
+		return HardState{Vote: None}, 0, nil
 	}
 	sort.Slice(gens, func(i, j int) bool { return gens[i] < gens[j] })
 	meta := s.files[metaName(gens[len(gens)-1])]
 	rec, found, _, err := parseMeta(meta.data[:meta.synced])
 	if err != nil || !found {
-		return HardState{}, nil, fmt.Errorf("meta: found %v, %v", found, err)
+		return HardState{}, 0, fmt.Errorf("meta: found %v, %v", found, err)
 	}
 	lf := s.files[logName(rec.logGen)]
 	if lf == nil || uint64(lf.synced) < rec.logSize {
-		return HardState{}, nil, fmt.Errorf("log.%d: synced less than the %d bytes meta vouches for", rec.logGen, rec.logSize)
+		return HardState{}, 0, fmt.Errorf("log.%d: synced less than the %d bytes meta vouches for", rec.logGen, rec.logSize)
 	}
-	entries, err := parseLog(lf.data[:rec.logSize])
-	return HardState{Term: rec.term, Vote: rec.vote}, entries, err
+	if sf := s.files[snapName(rec.snapGen)]; rec.snapGen != 0 && (sf == nil || sf.synced != len(sf.data) || len(sf.data) == 0) {
+		return HardState{}, 0, fmt.Errorf("meta names snap.%d, which is not synced whole", rec.snapGen)
+	}
+	entries, err := parseLogAfter(lf.data[:rec.logSize], rec.snapIndex)
+	return HardState{Term: rec.term, Vote: rec.vote}, rec.snapIndex + uint64(len(entries)), err
 }
 
 // fakeEnv is a sim.Env outside any world: a fixed id, a clock the test moves,
@@ -163,7 +167,7 @@ func (e *fakeEnv) Send(to int, msg []byte) {
 		e.sends = map[MsgType]int{}
 	}
 	e.sends[m.Type]++
-	hs, log, err := e.fs.durable()
+	hs, last, err := e.fs.durable()
 	if err != nil {
 		e.t.Fatalf("n%d sends %v over unreadable durable state: %v", e.id, m, err)
 	}
@@ -177,8 +181,8 @@ func (e *fakeEnv) Send(to int, msg []byte) {
 			e.t.Fatalf("n%d campaigns %v with durable %+v", e.id, m, hs)
 		}
 	case m.Type == MsgAppResp && !m.Reject:
-		if uint64(len(log)) < m.Index || hs.Term != m.Term {
-			e.t.Fatalf("n%d acknowledges %v with %d entries durable in term %d", e.id, m, len(log), hs.Term)
+		if last < m.Index || hs.Term != m.Term {
+			e.t.Fatalf("n%d acknowledges %v with a log durable through %d in term %d", e.id, m, last, hs.Term)
 		}
 	}
 	*e.out = append(*e.out, envelope{from: e.id, to: to, msg: slices.Clone(msg)})
@@ -198,7 +202,8 @@ func (e *fakeEnv) fire(h *Host) {
 }
 
 // checkObserver checks what a Host reports: one recovery per start, commit
-// indexes that only grow, entries applied in order and only once committed.
+// indexes that only grow, entries applied in order and only once committed,
+// snapshots restored only forward (the applied index jumps to theirs).
 type checkObserver struct {
 	NopObserver
 	t         *testing.T
@@ -206,9 +211,31 @@ type checkObserver struct {
 	commit    uint64
 	applied   uint64
 	states    int
+	saved     []uint64 // indexes of the snapshots made durable
+	restored  []uint64 // indexes of the snapshots restored
+	probes    map[string]int
+}
+
+func (o *checkObserver) SnapshotSaved(node int, snap *Snapshot) {
+	o.saved = append(o.saved, snap.Index)
+}
+
+func (o *checkObserver) SnapshotRestored(node int, snap *Snapshot, state uint64) {
+	if snap.Index <= o.applied {
+		o.t.Fatalf("n%d: restored a snapshot at %d after applying %d", node, snap.Index, o.applied)
+	}
+	o.applied = snap.Index
+	o.restored = append(o.restored, snap.Index)
 }
 
 func (o *checkObserver) Recovered(node int, rec *Recovered) { o.recovered++ }
+
+func (o *checkObserver) Probe(node int, name string) {
+	if o.probes == nil {
+		o.probes = map[string]int{}
+	}
+	o.probes[name]++
+}
 
 func (o *checkObserver) StateChanged(node int, term uint64, role Role, lead int) { o.states++ }
 
@@ -226,15 +253,45 @@ func (o *checkObserver) Applied(node int, e *Entry) {
 	o.applied = e.Index
 }
 
+// recordApplier records what the host hands it. Its state is every entry
+// applied from index 1 (encodeState is its snapshot); with compactEvery set
+// it snapshots through host every that many entries, from Apply, as a
+// service does.
 type recordApplier struct {
-	applied  []Entry
+	applied  []Entry // by Apply, this incarnation
 	restored []Snapshot
+	state    []Entry
+
+	host         *Host
+	compactEvery uint64
+	lastSnap     uint64
+	trace        *[]string // shared with the syncs and sends, if set
 }
 
-func (a *recordApplier) Apply(e *Entry) { a.applied = append(a.applied, *e) }
+func (a *recordApplier) Apply(e *Entry) {
+	a.applied = append(a.applied, *e)
+	if e.Index != uint64(len(a.state))+1 {
+		panic(fmt.Sprintf("applied %d after a state through %d", e.Index, len(a.state)))
+	}
+	a.state = append(a.state, *e)
+	if a.compactEvery > 0 && e.Index >= a.lastSnap+a.compactEvery {
+		if err := a.host.Compact(e.Index, encodeState(a.state)); err != nil {
+			panic(fmt.Sprintf("compact at %d: %v", e.Index, err))
+		}
+		a.lastSnap = e.Index
+	}
+}
 
 func (a *recordApplier) Restore(s *Snapshot) error {
+	state, err := decodeState(s.Data)
+	if err != nil {
+		return err
+	}
 	a.restored = append(a.restored, *s)
+	a.state, a.lastSnap = state, s.Index
+	if a.trace != nil {
+		*a.trace = append(*a.trace, fmt.Sprintf("restore %d", s.Index))
+	}
 	return nil
 }
 
@@ -248,6 +305,9 @@ type hostCluster struct {
 	apps  []*recordApplier
 	obs   []*checkObserver
 	disks []*sim.Disk
+
+	cut          map[int]bool // nodes whose messages are lost, both ways
+	compactEvery uint64       // given to each new recordApplier
 }
 
 func newHostCluster(t *testing.T) *hostCluster {
@@ -273,6 +333,15 @@ func (c *hostCluster) start(id int) {
 		c.t.Fatalf("n%d: %v", id, err)
 	}
 	c.hosts[id] = h
+	c.apps[id].host, c.apps[id].compactEvery, c.apps[id].trace = h, c.compactEvery, &c.log
+}
+
+// setCompaction makes every service snapshot its state every n entries.
+func (c *hostCluster) setCompaction(n uint64) {
+	c.compactEvery = n
+	for _, a := range c.apps {
+		a.compactEvery = n
+	}
 }
 
 func (c *hostCluster) deliverAll() {
@@ -280,6 +349,9 @@ func (c *hostCluster) deliverAll() {
 	for len(c.out) > 0 {
 		m := c.out[0]
 		c.out = c.out[1:]
+		if c.cut[m.from] || c.cut[m.to] {
+			continue
+		}
 		if err := c.hosts[m.to].Receive(m.msg); err != nil {
 			c.t.Fatalf("n%d: receive: %v", m.to, err)
 		}

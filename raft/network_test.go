@@ -15,6 +15,11 @@ import (
 // nothing is promised before it is durable, and checks election safety and
 // state machine safety on every step. Messages cross the network as bytes made
 // by the production codec, so a core never shares memory with another.
+//
+// A node's durable state is a hard state, a snapshot (nil: none) and the log
+// after it; its service state is the list of entries applied, from index 1,
+// which a snapshot encodes whole (encodeState), so a restore really replaces
+// it and can be checked entry by entry against what was committed.
 
 // testConfig is the configuration the core tests start from.
 func testConfig(id int, peers []int, seed uint64) Config {
@@ -48,16 +53,36 @@ const (
 
 // testNode is one core and what its host has made durable.
 type testNode struct {
-	r       *Raft
-	cfg     Config
-	hs      HardState // persisted
-	log     []Entry   // persisted, log[i].Index == i+1
-	applied []Entry   // applied by this incarnation
-	checked uint64    // commit index checked against nw.commits
-	sent    []Message // every message this node sent, in order
-	probes  map[string]int
-	readies int
-	down    bool
+	r        *Raft
+	cfg      Config
+	hs       HardState // persisted
+	snap     *Snapshot // persisted snapshot, nil if none
+	log      []Entry   // persisted after snap: log[i].Index == snapIndex()+1+i
+	applied  []Entry   // the service's state: every entry applied, from index 1
+	checked  uint64    // commit index checked against nw.commits
+	sent     []Message // every message this node sent, in order
+	probes   map[string]int
+	readies  int
+	restores int // snapshots handed to the service by Ready (not at restart)
+	down     bool
+}
+
+func (n *testNode) snapIndex() uint64 {
+	if n.snap == nil {
+		return 0
+	}
+	return n.snap.Index
+}
+
+// lastIndex is the end of the durable log.
+func (n *testNode) lastIndex() uint64 { return n.snapIndex() + uint64(len(n.log)) }
+
+// entry returns durable entry i; false if it is compacted or beyond the log.
+func (n *testNode) entry(i uint64) (Entry, bool) {
+	if i <= n.snapIndex() || i > n.lastIndex() {
+		return Entry{}, false
+	}
+	return n.log[i-n.snapIndex()-1], true
 }
 
 type network struct {
@@ -74,10 +99,15 @@ type network struct {
 	mangle func(m Message) (Message, bool)
 	hold   func(m Message) bool    // take a message aside instead of queueing it
 	step   func(to int, m Message) // called before each delivery
+	ready  func(id int, rd Ready)  // called with each Ready, before the host acts on it
 	// crashAt may crash a node inside its host's step, around the sync of a
 	// Ready: crashBeforeSync loses the Ready, crashAfterSync persists it but
 	// sends nothing.
 	crashAt func(id int) crashPoint
+	// compactEvery, when set, makes every node's service snapshot its state
+	// (Compact, from the apply path) once it has applied that many entries
+	// past its last snapshot.
+	compactEvery uint64
 
 	leaders   map[uint64]int        // term -> its leader, for election safety
 	commits   map[uint64]commitInfo // index -> the entry committed there
@@ -105,16 +135,20 @@ func newNetwork(t testing.TB, n int, seed uint64, opt func(*Config)) *network {
 // setState replaces a node's durable state and restarts it from it.
 func (nw *network) setState(id int, hs HardState, log []Entry) {
 	n := nw.nodes[id]
-	n.hs, n.log = hs, cloneEntries(log)
+	n.hs, n.snap, n.log = hs, nil, cloneEntries(log)
 	nw.restart(id)
 }
 
 // restart throws a node's volatile state away and builds a new core from what
-// it persisted, as a crash and restart would.
+// it persisted, as a crash and restart would; the service starts from the
+// durable snapshot, as a host restores it before building the core.
 func (nw *network) restart(id int) {
 	n := nw.nodes[id]
-	n.r = New(n.cfg, n.hs, n.log)
+	n.r = NewFromSnapshot(n.cfg, n.hs, cloneSnapshot(n.snap), n.log)
 	n.applied, n.checked = nil, 0
+	if n.snap != nil {
+		n.applied = nw.snapshotState(id, n.snap)
+	}
 	n.down = false
 }
 
@@ -132,6 +166,9 @@ func (nw *network) flush(id int) {
 		nw.observe(id) // a step may have moved the commit index
 		rd := n.r.Ready()
 		n.readies++
+		if nw.ready != nil {
+			nw.ready(id, rd)
+		}
 		if nw.crashAt != nil && rd.MustSync {
 			switch nw.crashAt(id) {
 			case crashBeforeSync:
@@ -155,6 +192,9 @@ func (nw *network) flush(id int) {
 		for _, m := range rd.Messages {
 			nw.send(m)
 		}
+		if rd.RestoreSnapshot {
+			nw.restore(id, rd.Snapshot)
+		}
 		for _, e := range rd.Committed {
 			nw.apply(id, e)
 		}
@@ -169,8 +209,12 @@ func (nw *network) flush(id int) {
 func (nw *network) persist(id int, rd Ready) {
 	t, n := nw.t, nw.nodes[id]
 	t.Helper()
-	if !rd.MustSync && (rd.HardState != n.hs || len(rd.Entries) > 0) {
-		t.Fatalf("n%d: Ready changes state (%+v, %d entries) without MustSync", id, rd.HardState, len(rd.Entries))
+	if !rd.MustSync && (rd.HardState != n.hs || len(rd.Entries) > 0 || rd.Snapshot != nil) {
+		t.Fatalf("n%d: Ready changes state (%+v, %d entries, snapshot %v) without MustSync",
+			id, rd.HardState, len(rd.Entries), rd.Snapshot != nil)
+	}
+	if rd.RestoreSnapshot && rd.Snapshot == nil {
+		t.Fatalf("n%d: Ready asks to restore no snapshot", id)
 	}
 	if rd.HardState.Term < n.hs.Term {
 		t.Fatalf("n%d: term went back from %d to %d", id, n.hs.Term, rd.HardState.Term)
@@ -179,17 +223,16 @@ func (nw *network) persist(id int, rd Ready) {
 		t.Fatalf("n%d: vote changed within term %d from %d to %d", id, n.hs.Term, n.hs.Vote, rd.HardState.Vote)
 	}
 	n.hs = rd.HardState
-	if len(rd.Entries) > 0 {
+	switch {
+	case rd.Snapshot != nil:
+		nw.persistSnapshot(id, rd)
+	case len(rd.Entries) > 0:
 		first := rd.Entries[0].Index
-		if first == 0 || first > uint64(len(n.log))+1 {
-			t.Fatalf("n%d: Ready entries start at %d after a log of %d", id, first, len(n.log))
+		if first <= n.snapIndex() || first > n.lastIndex()+1 {
+			t.Fatalf("n%d: Ready entries start at %d after a log (%d,%d]", id, first, n.snapIndex(), n.lastIndex())
 		}
-		for i, e := range rd.Entries {
-			if e.Index != first+uint64(i) {
-				t.Fatalf("n%d: Ready entries not contiguous: %d at position %d from %d", id, e.Index, i, first)
-			}
-		}
-		n.log = append(n.log[:first-1], cloneEntries(rd.Entries)...)
+		checkContiguous(t, id, rd.Entries)
+		n.log = append(n.log[:first-n.snapIndex()-1], cloneEntries(rd.Entries)...)
 	}
 	for _, m := range rd.Messages {
 		if m.From != id {
@@ -205,12 +248,15 @@ func (nw *network) persist(id int, rd Ready) {
 				t.Fatalf("n%d: campaigns %v with durable hard state %+v", id, m, n.hs)
 			}
 		case m.Type == MsgAppResp && !m.Reject:
-			if m.Index > uint64(len(n.log)) {
-				t.Fatalf("n%d: acknowledges %d with %d entries durable", id, m.Index, len(n.log))
+			if m.Index > n.lastIndex() {
+				t.Fatalf("n%d: acknowledges %d with a durable log (%d,%d]", id, m.Index, n.snapIndex(), n.lastIndex())
 			}
 			if n.hs.Term != m.Term {
 				t.Fatalf("n%d: acknowledges in term %d with durable term %d", id, m.Term, n.hs.Term)
 			}
+		case m.Type == MsgSnap:
+			// What a leader ships is committed state, whole.
+			nw.snapshotState(id, m.Snapshot)
 		}
 	}
 }
@@ -221,8 +267,8 @@ func (nw *network) apply(id int, e Entry) {
 	if want := uint64(len(n.applied)) + 1; e.Index != want {
 		t.Fatalf("n%d: applies %d, want %d", id, e.Index, want)
 	}
-	if e.Index > uint64(len(n.log)) || !sameEntry(n.log[e.Index-1], e) {
-		t.Fatalf("n%d: applies %d/t%d that is not durable", id, e.Index, e.Term)
+	if d, ok := n.entry(e.Index); !ok || !sameEntry(d, e) {
+		t.Fatalf("n%d: applies %d/t%d that is not durable after the snapshot at %d", id, e.Index, e.Term, n.snapIndex())
 	}
 	c, ok := nw.commits[e.Index]
 	if !ok {
@@ -233,6 +279,13 @@ func (nw *network) apply(id int, e Entry) {
 			id, e.Index, e.Term, e.Data, c.e.Index, c.e.Term, c.e.Data)
 	}
 	n.applied = append(n.applied, e)
+	if k := nw.compactEvery; k > 0 && e.Index >= n.r.SnapshotIndex()+k {
+		// As a service does: snapshot from the apply path, between Ready
+		// and Advance.
+		if err := n.r.Compact(e.Index, encodeState(n.applied)); err != nil {
+			t.Fatalf("n%d: compact at %d while applying: %v", id, e.Index, err)
+		}
+	}
 }
 
 func (nw *network) observe(id int) {
@@ -240,9 +293,15 @@ func (nw *network) observe(id int) {
 	r := n.r
 	// Every commit index is checked once per incarnation: a leader records
 	// what it commits, anyone else must agree with the record.
+	if n.checked < r.log.snapIndex {
+		// The prefix through the snapshot is gone from the log: its data
+		// must be exactly what was committed there.
+		nw.snapshotState(id, r.snapshot)
+		n.checked = r.log.snapIndex
+	}
 	for ; n.checked < r.Commit(); n.checked++ {
 		index := n.checked + 1
-		e := r.log.entries[index-1]
+		e, _ := coreEntry(r, index)
 		c, ok := nw.commits[index]
 		switch {
 		case !ok && r.Role() == Leader:
@@ -266,9 +325,13 @@ func (nw *network) observe(id int) {
 	}
 	nw.leaders[r.Term()] = id
 	// Leader completeness: a new leader holds every entry committed in an
-	// earlier term.
+	// earlier term (those through its snapshot were checked against the
+	// record above).
 	for index, c := range nw.commits {
-		if c.term < r.Term() && (index > r.log.lastIndex() || !sameEntry(r.log.entries[index-1], c.e)) {
+		if index <= r.log.snapIndex {
+			continue
+		}
+		if e, ok := coreEntry(r, index); c.term < r.Term() && (!ok || !sameEntry(e, c.e)) {
 			t.Fatalf("leader completeness: n%d leads term %d without %d/t%d committed in term %d",
 				id, r.Term(), index, c.e.Term, c.term)
 		}
@@ -276,7 +339,9 @@ func (nw *network) observe(id int) {
 }
 
 // checkLogMatching asserts the Log Matching Property over the durable logs:
-// two logs holding an entry of the same index and term are identical up to it.
+// two logs holding an entry of the same index and term are identical up to it
+// (as far as both still hold entries: below a snapshot, the harness checks
+// the snapshot's data against the committed entries instead).
 func (nw *network) checkLogMatching() {
 	nw.t.Helper()
 	for _, a := range nw.ids {
@@ -284,11 +349,14 @@ func (nw *network) checkLogMatching() {
 			if a >= b {
 				continue
 			}
-			la, lb := nw.nodes[a].log, nw.nodes[b].log
-			for i := min(len(la), len(lb)) - 1; i >= 0; i-- {
-				if la[i].Term == lb[i].Term {
-					if d := diffLogs(la[:i+1], lb[:i+1]); d != "" {
-						nw.t.Fatalf("log matching: n%d and n%d agree on %d/t%d but differ before: %s", a, b, i+1, la[i].Term, d)
+			na, nb := nw.nodes[a], nw.nodes[b]
+			lo := max(na.snapIndex(), nb.snapIndex())
+			for i := min(na.lastIndex(), nb.lastIndex()); i > lo; i-- {
+				ea, _ := na.entry(i)
+				eb, _ := nb.entry(i)
+				if ea.Term == eb.Term {
+					if d := diffDurable(na, nb, lo+1, i); d != "" {
+						nw.t.Fatalf("log matching: n%d and n%d agree on %d/t%d but differ before: %s", a, b, i, ea.Term, d)
 					}
 					break
 				}
@@ -458,16 +526,39 @@ func (nw *network) sentSince(id, from int, types ...MsgType) []Message {
 	return out
 }
 
-// checkLogsEqual asserts every live node's durable log equals want's.
+// checkLogsEqual asserts every live node's durable log equals want's: the
+// same last index, the same entries wherever both hold them.
 func (nw *network) checkLogsEqual(want int) {
 	nw.t.Helper()
+	w := nw.nodes[want]
 	for _, id := range nw.ids {
-		if id != want && !nw.nodes[id].down {
-			if d := diffLogs(nw.nodes[want].log, nw.nodes[id].log); d != "" {
-				nw.t.Fatalf("log of n%d differs from n%d: %s", id, want, d)
-			}
+		n := nw.nodes[id]
+		if id == want || n.down {
+			continue
+		}
+		d := diffDurable(w, n, max(w.snapIndex(), n.snapIndex())+1, max(w.lastIndex(), n.lastIndex()))
+		if d != "" {
+			nw.t.Fatalf("log of n%d differs from n%d: %s", id, want, d)
 		}
 	}
+}
+
+// diffDurable compares two durable logs over [lo, hi].
+func diffDurable(a, b *testNode, lo, hi uint64) string {
+	for i := lo; i <= hi; i++ {
+		ea, oka := a.entry(i)
+		eb, okb := b.entry(i)
+		switch {
+		case !oka && !okb:
+		case !oka:
+			return fmt.Sprintf("extra entry %d/t%d", i, eb.Term)
+		case !okb:
+			return fmt.Sprintf("missing entry %d/t%d", i, ea.Term)
+		case !sameEntry(ea, eb):
+			return fmt.Sprintf("entry %d: t%d %q vs t%d %q", i, ea.Term, ea.Data, eb.Term, eb.Data)
+		}
+	}
+	return ""
 }
 
 // ents builds a log from terms: ents(1, 1, 2) is 1/t1 2/t1 3/t2.
@@ -501,7 +592,14 @@ func sameMessage(a, b Message) bool {
 	return a.Type == b.Type && a.From == b.From && a.To == b.To && a.Term == b.Term &&
 		a.LogTerm == b.LogTerm && a.Index == b.Index && a.Commit == b.Commit &&
 		a.Reject == b.Reject && a.Hint == b.Hint && a.HintTerm == b.HintTerm &&
-		sameEntries(a.Entries, b.Entries)
+		sameEntries(a.Entries, b.Entries) && sameSnapshot(a.Snapshot, b.Snapshot)
+}
+
+func sameSnapshot(a, b *Snapshot) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Index == b.Index && a.Term == b.Term && bytes.Equal(a.Data, b.Data)
 }
 
 func diffLogs(a, b []Entry) string {
