@@ -2,6 +2,7 @@ package kv
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -33,25 +34,113 @@ type appliedEntry struct {
 }
 
 // observer is the raft.Observer stub: it records probes and every applied
-// entry (per node, restarted from scratch with each incarnation).
+// entry (per node, restarted from scratch with each incarnation), and checks
+// as it goes what must hold of every run, snapshots included: all nodes apply
+// the same entry at an index, each incarnation applies indexes in order from
+// 1 or from the snapshot it restored, every replica reports the same state
+// digest after an index (after applying it or restoring a snapshot through
+// it), and every snapshot persisted decodes to a state of that digest, in the
+// same bytes as any other replica's snapshot at that index.
 type observer struct {
 	raft.NopObserver
 	w       *sim.World
 	probes  []probeEvent
 	applied map[int][]appliedEntry
+
+	log      map[uint64]appliedEntry // every index, as first applied
+	digests  map[uint64]uint64       // the state digest after each index
+	snapData map[uint64]uint64       // sim.Digest of the snapshot bytes at each index
+	next     map[int]uint64          // the index each node must apply next
+	saved    []snapEvent             // snapshots made durable
+	restored []snapEvent             // snapshots handed to the service
+	maxSize  map[int]int64           // the most durable Raft state seen per node
+	// violations are breaches of the above, reported by cluster.run.
+	violations []string
 }
 
-func newObserver() *observer { return &observer{applied: map[int][]appliedEntry{}} }
+// snapEvent is a snapshot saved or restored on a node.
+type snapEvent struct {
+	at     int64
+	node   int
+	index  uint64
+	bytes  int    // len(Data)
+	digest uint64 // the state it holds (saved) or the service reported (restored)
+}
+
+func newObserver() *observer {
+	return &observer{applied: map[int][]appliedEntry{}, log: map[uint64]appliedEntry{}, digests: map[uint64]uint64{},
+		snapData: map[uint64]uint64{}, next: map[int]uint64{}, maxSize: map[int]int64{}}
+}
+
+func (o *observer) violate(format string, args ...any) {
+	o.violations = append(o.violations, fmt.Sprintf(format, args...))
+}
 
 // Recovered starts a node's record again: a new incarnation applies the log
-// from its start.
-func (o *observer) Recovered(node int, _ *raft.Recovered) { o.applied[node] = nil }
+// from its start (or from the snapshot it restores next).
+func (o *observer) Recovered(node int, _ *raft.Recovered) {
+	o.applied[node] = nil
+	o.next[node] = 1
+}
 
 func (o *observer) Applied(node int, e *raft.Entry) {
 	c := *e
 	c.Data = slices.Clone(e.Data) // the entry aliases the log
-	o.applied[node] = append(o.applied[node], appliedEntry{at: o.w.Now(), entry: c})
+	a := appliedEntry{at: o.w.Now(), entry: c}
+	o.applied[node] = append(o.applied[node], a)
+	if want := o.next[node]; e.Index != want {
+		o.violate("n%d applied index %d, want %d", node, e.Index, want)
+	}
+	o.next[node] = e.Index + 1
+	if l, ok := o.log[e.Index]; !ok {
+		o.log[e.Index] = a
+	} else if !sameEntry(l.entry, c) {
+		o.violate("n%d applied %d/t%d, another node %d/t%d at the same index", node, e.Index, e.Term, l.entry.Index, l.entry.Term)
+	}
 }
+
+func sameEntry(a, b raft.Entry) bool {
+	return a.Index == b.Index && a.Term == b.Term && a.Type == b.Type && string(a.Data) == string(b.Data)
+}
+
+// digestAt checks a node's state digest after index against the others'.
+func (o *observer) digestAt(node int, index, d uint64, how string) {
+	if prev, ok := o.digests[index]; !ok {
+		o.digests[index] = d
+	} else if prev != d {
+		o.violate("n%d: state digest %#x after index %d (%s), another replica had %#x", node, d, index, how, prev)
+	}
+}
+
+func (o *observer) AppliedState(node int, index, state uint64) {
+	o.digestAt(node, index, state, "applied")
+}
+
+func (o *observer) SnapshotSaved(node int, snap *raft.Snapshot) {
+	ev := snapEvent{at: o.w.Now(), node: node, index: snap.Index, bytes: len(snap.Data)}
+	// Replicas in the same state write the same bytes, whoever took it.
+	if d, ok := o.snapData[snap.Index]; !ok {
+		o.snapData[snap.Index] = sim.Digest(snap.Data)
+	} else if d != sim.Digest(snap.Data) {
+		o.violate("n%d saved a snapshot at %d with other bytes than another replica's", node, snap.Index)
+	}
+	store, dedup, err := decodeSnapshot(snap.Data)
+	if err != nil {
+		o.violate("n%d saved a snapshot at %d that does not decode: %v", node, snap.Index, err)
+	} else {
+		ev.digest = rebuildDigest(store, dedup).sum
+		o.digestAt(node, snap.Index, ev.digest, "snapshot saved")
+	}
+	o.saved = append(o.saved, ev)
+}
+
+func (o *observer) SnapshotRestored(node int, snap *raft.Snapshot, state uint64) {
+	o.restored = append(o.restored, snapEvent{at: o.w.Now(), node: node, index: snap.Index, bytes: len(snap.Data), digest: state})
+	o.digestAt(node, snap.Index, state, "snapshot restored")
+	o.next[node] = snap.Index + 1
+}
+
+func (o *observer) StateSize(node int, bytes int64) { o.maxSize[node] = max(o.maxSize[node], bytes) }
 
 func (o *observer) Probe(node int, name string) {
 	o.probes = append(o.probes, probeEvent{at: o.w.Now(), node: node, name: name})
@@ -196,6 +285,8 @@ type clusterSpec struct {
 	testClient bool
 	clerks     []Workload
 	net        *sim.NetParams
+	// preload puts a snapshot on a server's disk before it first starts.
+	preload map[int]*raft.Snapshot
 }
 
 func newCluster(t *testing.T, spec clusterSpec) *cluster {
@@ -211,7 +302,18 @@ func newCluster(t *testing.T, spec clusterSpec) *cluster {
 	c.servers = make([]*Server, spec.servers)
 	var nodes []sim.Factory
 	for i := range spec.servers {
+		preload := spec.preload[i]
 		nodes = append(nodes, func(env sim.Env) (sim.Process, error) {
+			if preload != nil {
+				st, _, err := raft.OpenStorage(env.FS())
+				if err == nil {
+					err = st.SaveSnapshot(raft.HardState{Term: preload.Term, Vote: raft.None}, preload, nil)
+				}
+				if err != nil {
+					t.Fatalf("n%d: preload snapshot: %v", i, err)
+				}
+				preload = nil
+			}
 			srv, err := NewServer(env, cfg, c.obs)
 			c.servers[i] = srv
 			return srv, err
@@ -253,6 +355,10 @@ func (c *cluster) run(until int64) {
 		c.t.Errorf("recorder: %s", b)
 	}
 	c.rec.breach = nil
+	for _, v := range c.obs.violations {
+		c.t.Errorf("observer: %s", v)
+	}
+	c.obs.violations = nil
 }
 
 // leader is the server that leads in the highest term, or -1.
@@ -330,25 +436,34 @@ func (c *cluster) awaitReply(seq uint64, deadline int64) gotReply {
 	}
 }
 
-// checkAppliedAgree checks state-machine safety over what the observer saw:
-// every node's applied sequence is a prefix of the longest one.
+// checkAppliedAgree checks state-machine safety over what the observer saw
+// (every node applied the same entry at each index, across incarnations and
+// snapshots) and returns the whole applied log from index 1: an index that
+// only a compacted snapshot holds by now was still applied by some
+// incarnation, and the observer kept it.
 func (c *cluster) checkAppliedAgree() []appliedEntry {
 	c.t.Helper()
-	var longest []appliedEntry
+	all := maps.Clone(c.obs.log)
 	for _, id := range c.ids {
-		if a := c.obs.applied[id]; len(a) > len(longest) {
-			longest = a
-		}
-	}
-	for _, id := range c.ids {
-		for i, a := range c.obs.applied[id] {
-			l := longest[i].entry
-			if a.entry.Index != l.Index || a.entry.Term != l.Term || a.entry.Type != l.Type || string(a.entry.Data) != string(l.Data) {
-				c.t.Fatalf("n%d applied %d/t%d, another node %d/t%d at the same position", id, a.entry.Index, a.entry.Term, l.Index, l.Term)
+		for _, a := range c.obs.applied[id] {
+			l, ok := all[a.entry.Index]
+			if ok && !sameEntry(l.entry, a.entry) {
+				c.t.Fatalf("n%d applied %d/t%d, another node %d/t%d at the same index", id, a.entry.Index, a.entry.Term, l.entry.Index, l.entry.Term)
+			}
+			if !ok {
+				all[a.entry.Index] = a
 			}
 		}
 	}
-	return longest
+	log := make([]appliedEntry, 0, len(all))
+	for i := uint64(1); i <= uint64(len(all)); i++ {
+		a, ok := all[i]
+		if !ok {
+			c.t.Fatalf("no node was seen applying index %d of %d", i, len(all))
+		}
+		log = append(log, a)
+	}
+	return log
 }
 
 func fmtTime(t int64) string { return string(sim.AppendTime(nil, t)) }
