@@ -34,10 +34,9 @@ func (c *Raft) rebase(node int, index, term uint64) {
 		c.v.add(StateMachineSafety, "n%d holds a snapshot at %d of term %d, but entry %d of term %d was committed there",
 			node, index, term, index, want.term)
 	}
-	if have, ok := n.entry(index); ok && index > n.base {
-		if have.term != term {
-			c.v.add(LogMatching, "n%d snapshot at %d says term %d, its log says %d", node, index, term, have.term)
-		}
+	if have, ok := n.entry(index); ok && index > n.base && have.term == term {
+		// A snapshot of its own log (or an install matching it): keep
+		// what follows. (An installed one may replace a conflicting log.)
 		k := index - n.base
 		n.baseChain = n.chain[k-1]
 		n.log, n.chain = append([]entryID(nil), n.log[k:]...), append([]uint64(nil), n.chain[k:]...)

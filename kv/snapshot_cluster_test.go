@@ -466,8 +466,8 @@ func TestSnapshotDeterministic(t *testing.T) {
 		c := newCluster(t, clusterSpec{seed: seed, servers: 3, config: snapConfig(1000), clerks: []Workload{
 			workload(0, 2*s, "a", "b"), workload(0, 2*s, "b"), workload(0, 2*s, "a"),
 		}})
-		c.fault(sim.Fault{At: 500 * ms, Kind: sim.FaultCrash, Node: 1})
-		c.fault(sim.Fault{At: 1500 * ms, Kind: sim.FaultRestart, Node: 1})
+		c.fault(sim.Fault{At: 1200 * ms, Kind: sim.FaultCrash, Node: 1})
+		c.fault(sim.Fault{At: 1800 * ms, Kind: sim.FaultRestart, Node: 1})
 		c.run(4 * s)
 		if len(c.obs.saved) == 0 || c.obs.count(1, "restart-from-snapshot") != 1 {
 			t.Fatalf("seed %d: %d snapshots saved; probes %s", seed, len(c.obs.saved), c.probeSummary())

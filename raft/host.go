@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"errors"
 	"fmt"
 
 	"detsim/sim"
@@ -116,6 +117,9 @@ func (h *Host) stateDigest() uint64 {
 // it is persisted, with the log after it, before the next messages go out.
 // The service may call it from Apply.
 func (h *Host) Compact(index uint64, data []byte) error {
+	if h.core == nil {
+		return errors.New("raft: Compact called while the host is starting (from Restore)")
+	}
 	if err := h.core.Compact(index, data); err != nil {
 		return err
 	}

@@ -300,5 +300,8 @@ func (s *Storage) SaveSnapshot(hs HardState, snap *Snapshot, entries []Entry) er
 	return s.rewrite(entries, names)
 }
 
-// Size is the bytes of durable Raft state (the log and the meta file).
-func (s *Storage) Size() int64 { return int64(s.meta.logSize) + int64(s.metaLen) }
+// Size is the bytes of durable Raft state: the log and the hard state's
+// record. Superseded records earlier in the meta file are not state (the
+// file is replaced once it reaches metaRotateSize, 64 KiB), and counting
+// them would make a service snapshot for the sake of garbage.
+func (s *Storage) Size() int64 { return int64(s.meta.logSize) + metaPairSize }
