@@ -13,13 +13,19 @@ import (
 type kvRecorder struct {
 	r       *runner
 	history []checker.HistoryOp
-	open    map[int]int // clerk node → index of its operation in flight
+	open    map[int]int // clerk node → index of its operation in flight (-1: not kept)
+	// noHistory (RunConfig.NoHistory): history stays empty; calls and
+	// returns still reach the trace and the expectations.
+	noHistory bool
 }
 
 func (k *kvRecorder) Call(node int, op *kv.Op) {
 	r := k.r
-	k.open[node] = len(k.history)
-	k.history = append(k.history, checker.HistoryOp{Client: node, Op: op.Kind.String(), Key: op.Key, Value: op.Value, Call: r.w.Now()})
+	k.open[node] = -1
+	if !k.noHistory {
+		k.open[node] = len(k.history)
+		k.history = append(k.history, checker.HistoryOp{Client: node, Op: op.Kind.String(), Key: op.Key, Value: op.Value, Call: r.w.Now()})
+	}
 	r.pending[node] = pendingCall{seq: op.Seq, at: r.w.Now()}
 	r.exp.onCall(r.w.Now())
 	r.w.Record(node, sim.TraceCall, op.Seq, sim.Key(uint64(op.Kind), sim.Digest([]byte(op.Key)), sim.Digest([]byte(op.Value))),
@@ -34,12 +40,15 @@ func (k *kvRecorder) Return(node int, op *kv.Op, value string) {
 	}
 	delete(k.open, node)
 	now := r.w.Now()
-	h := &k.history[i]
-	h.Return = &now
-	if op.Kind == kv.Get {
-		h.Output = value
+	call := r.pending[node].at // the same instant the history's Call holds
+	if i >= 0 {
+		h := &k.history[i]
+		h.Return = &now
+		if op.Kind == kv.Get {
+			h.Output = value
+		}
 	}
-	r.exp.onReturn(node, h.Call, now)
+	r.exp.onReturn(node, call, now)
 	delete(r.pending, node)
 	r.ops++
 	r.w.Record(node, sim.TraceReturn, op.Seq, sim.Digest([]byte(value)), func() string {

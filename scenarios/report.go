@@ -42,7 +42,11 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		Probes: r.chk.Probes(),
 	}
 	rep.Results = append(rep.Results, r.chk.Results()...)
-	if r.kvRec != nil {
+	switch {
+	case r.kvRec != nil && r.kvRec.noHistory:
+		rep.Results = append(rep.Results, checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
+			Detail: "not checked: the history was not kept (RunConfig.NoHistory)"})
+	case r.kvRec != nil:
 		rep.History, rep.Notes = r.kvRec.history, r.annotations()
 		budget := cfg.LinBudget
 		if budget == 0 {

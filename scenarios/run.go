@@ -22,6 +22,15 @@ type RunConfig struct {
 	MaxEvents uint64
 	// LinBudget is Porcupine's wall-clock budget (0: 10 s).
 	LinBudget time.Duration
+	// NoHistory: the key/value recorder keeps no operations (for long runs
+	// that measure memory). The run and its trace hash are unchanged, but
+	// linearizability is reported unknown, never ok, and SmallSnapshot is
+	// not judged.
+	NoHistory bool
+	// OnSimEnd, if set, is called once the simulation and its drain are
+	// over, before any check runs, with the whole world still live (a
+	// memory benchmark reads the heap there).
+	OnSimEnd func()
 }
 
 // runner is one run in progress.
@@ -34,7 +43,7 @@ type runner struct {
 	pending map[int]pendingCall // client → its call in flight
 	ops     int
 	kvRec   *kvRecorder // the key/value history, for KV scenarios
-	struck  []sim.Fault // faults as they struck, resolved, for annotations
+	struck  []sim.Fault // faults as they struck, resolved, for the history's annotations
 }
 
 type pendingCall struct {
@@ -52,6 +61,9 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 		Describe: describe, Trace: cfg.Trace, MaxEvents: cfg.MaxEvents, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
 	})
 	r.w.Schedule(opts.Faults)
+	if r.kvRec != nil {
+		r.kvRec.noHistory = cfg.NoHistory
+	}
 
 	start := time.Now()
 	res := r.w.Start()
@@ -60,6 +72,9 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	}
 	live := r.drain(&res)
 	wall := time.Since(start)
+	if cfg.OnSimEnd != nil {
+		cfg.OnSimEnd()
+	}
 	return r.report(res, live, wall, cfg)
 }
 
@@ -159,7 +174,9 @@ func (r *runner) Return(client int, seq uint64) {
 
 func (r *runner) onFault(at int64, f sim.Fault) {
 	f.At = at
-	r.struck = append(r.struck, f)
+	if r.kvRec != nil && !r.kvRec.noHistory { // only the history's annotations read it
+		r.struck = append(r.struck, f)
+	}
 	switch f.Kind {
 	case sim.FaultCrash:
 		r.chk.Down(f.Node)

@@ -139,11 +139,17 @@ func All() []*Scenario {
 
 // Resolve draws everything the seed decides — cluster size, clocks, the
 // fault schedule — from streams keyed by name, and writes it out.
-func (s *Scenario) Resolve(seed uint64) Options {
+func (s *Scenario) Resolve(seed uint64) Options { return s.ResolveFor(seed, s.Duration) }
+
+// ResolveFor is Resolve with a safety phase of duration ns instead of the
+// scenario's own: the fault generator fills that span (how a scenario's
+// faults scale with it is up to its Faults func) and the final heal comes
+// at its end.
+func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 	r := sim.NewRand(sim.NameKey(seed, "options"))
 	o := Options{
 		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
-		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: s.Duration, Bound: s.Bound,
+		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: duration, Bound: s.Bound,
 		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
 		SnapshotEvery: s.SnapshotEvery, MaxRaftState: s.MaxRaftState,
 	}
