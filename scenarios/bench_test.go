@@ -9,7 +9,7 @@ import (
 //
 //	go test ./scenarios -run=^$ -bench=Scenario -benchtime=20x
 func BenchmarkScenario(b *testing.B) {
-	for _, sc := range All() {
+	for _, sc := range catalog() {
 		b.Run(sc.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			var events, virtual uint64

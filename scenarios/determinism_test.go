@@ -27,7 +27,7 @@ func seedsForThisBuild() []uint64 {
 // hashes runs every scenario over seeds and returns "name seed hash" lines.
 func hashes(t testing.TB, seeds []uint64) []string {
 	var lines []string
-	for _, sc := range All() {
+	for _, sc := range catalog() {
 		for _, seed := range seeds {
 			rep := Run(sc.Resolve(seed), seed, RunConfig{})
 			lines = append(lines, fmt.Sprintf("%s %d %s", sc.Name, seed, rep.TraceHash))

@@ -99,10 +99,23 @@ func (o *Options) OptionsLine() string {
 		workload = fmt.Sprintf("kv(clerks-per-key=%d keys-per-group=%d get=%dppm put=%dppm max-ops=%d)",
 			k.ClerksPerKey, k.KeysPerGroup, k.GetPPM, k.PutPPM, k.MaxOps)
 	}
-	return fmt.Sprintf("workload=%s servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d faults=%d [%s]",
+	extra := ""
+	if o.SnapshotEvery > 0 {
+		extra += fmt.Sprintf(" snapshot-every=%d", o.SnapshotEvery)
+	}
+	if o.MaxRaftState > 0 {
+		extra += fmt.Sprintf(" maxraftstate=%d", o.MaxRaftState)
+	}
+	if o.Swarm != "" {
+		extra += " swarm=" + o.Swarm
+	}
+	if o.Bug != "" {
+		extra += " bug=" + o.Bug
+	}
+	return fmt.Sprintf("workload=%s servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d%s faults=%d [%s]",
 		workload, o.Servers, o.Clients, o.Burst, dur(o.Think[0]), dur(o.Think[1]), dur(o.Duration), dur(o.Bound),
 		dur(n.MinLatency), dur(n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
-		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), len(o.Faults), strings.Join(mix, " "))
+		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), extra, len(o.Faults), strings.Join(mix, " "))
 }
 
 // dur renders nanoseconds compactly ("1.5s", "200ms"): exact integer
@@ -178,4 +191,37 @@ func (rep *Report) JSON() ([]byte, error) {
 		out.Checks = append(out.Checks, check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail})
 	}
 	return json.Marshal(out)
+}
+
+// Recheck runs the linearizability check again with a larger budget (a
+// verdict left unknown by the first budget), and judges the run anew.
+func (rep *Report) Recheck(budget time.Duration) {
+	if rep.Lin == nil || rep.Lin.Status != checker.Unknown {
+		return
+	}
+	start := time.Now()
+	rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
+	rep.CheckWall += time.Since(start)
+	for i := range rep.Results {
+		if rep.Results[i].Name == checker.Linearizability {
+			rep.Results[i] = rep.Lin.Result
+		}
+	}
+	rep.Verdict = checker.Verdict(rep.Results)
+}
+
+// SeedString renders a seed as its digits.
+func SeedString(seed uint64) string { return fmt.Sprint(seed) }
+
+// FirstCheckpointDiff names the first checkpoint where two runs part.
+func FirstCheckpointDiff(a, b []sim.Checkpoint) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return fmt.Sprintf("first checkpoint that differs: event %d (%s vs %s)", a[i].Step, a[i].Hash, b[i].Hash)
+		}
+	}
+	if len(a) != len(b) {
+		return fmt.Sprintf("the runs have %d and %d checkpoints", len(a), len(b))
+	}
+	return "every checkpoint agrees; the final hash differs"
 }

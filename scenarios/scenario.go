@@ -89,6 +89,8 @@ func (k *KVWorkload) keysFor(i int) []string {
 // Options is a resolved scenario: the whole run as data.
 type Options struct {
 	Scenario string        `json:"scenario"`
+	Bug      string        `json:"bug,omitempty"`   // a planted bug switched on for this run
+	Swarm    string        `json:"swarm,omitempty"` // the fault mix a swarm seed chose
 	Servers  int           `json:"servers"`
 	Clients  int           `json:"clients"`
 	KV       *KVWorkload   `json:"kv,omitempty"`
@@ -189,6 +191,9 @@ func (o *Options) allNodes() []int {
 // Validate reports the first problem with options read from outside.
 func (o *Options) Validate() error {
 	if _, err := Lookup(o.Scenario); err != nil {
+		return err
+	}
+	if err := checkBug(o.Bug); err != nil {
 		return err
 	}
 	if o.Servers < 1 || o.Servers > 15 || o.Clients < 0 || o.Clients > 64 {

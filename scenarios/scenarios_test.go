@@ -25,7 +25,7 @@ func seedCount() int {
 
 // TestScenariosHold: every scenario passes every check over many seeds.
 func TestScenariosHold(t *testing.T) {
-	for _, sc := range All() {
+	for _, sc := range catalog() {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(100); seed < 100+uint64(seedCount()); seed++ {
@@ -46,7 +46,7 @@ func TestScenariosHold(t *testing.T) {
 func TestEveryScenarioInjectsFaults(t *testing.T) {
 	calm := map[string]bool{"election": true, "agree": true, "kv-basic": true, "kv-concurrent": true, "kv-speed": true,
 		"snapshot-basic": true, "kv-snapshot-size": true}
-	for _, sc := range All() {
+	for _, sc := range catalog() {
 		o := sc.Resolve(1)
 		n := 0
 		for _, f := range o.Faults {

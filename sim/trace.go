@@ -46,7 +46,7 @@ type Checkpoint struct {
 }
 
 // CheckpointEvery is how many trace events lie between checkpoints.
-const CheckpointEvery = 4096
+const CheckpointEvery = 1024
 
 type tracer struct {
 	hash        uint64

@@ -29,6 +29,10 @@ const usage = `usage: detsim <command> [flags]
 commands:
   list                          every scenario, one a line
   run --scenario=NAME --seed=N  one run; --trace=FILE, --history=FILE, --html=FILE, --json
+  fuzz --scenario=NAME|all --seeds=COUNT
+                                many seeds on every core; --start --workers --out --shard=I/N --swarm --bug
+  replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched
+  diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
 `
 
@@ -54,6 +58,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdRun(args[1:], stdout)
 	case "check":
 		code, err = cmdCheck(args[1:], stdout)
+	case "fuzz":
+		code, err = cmdFuzz(args[1:], stdout, stderr)
+	case "replay":
+		code, err = cmdReplay(args[1:], stdout)
+	case "diff":
+		code, err = cmdDiff(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitPass

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"detsim/scenarios"
+)
+
+func init() {
+	sc := &scenarios.Scenario{
+		Name: "test-cli-isolated-leader", Description: "promises a stable leader, then isolates it",
+		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
+		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
+		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),
+	}
+	if err := scenarios.Register(sc); err != nil {
+		panic(err)
+	}
+}
+
+var replayLine = regexp.MustCompile(`replay: detsim replay (\S+)`)
+
+// fuzzOnce runs a small failing campaign and returns the repro it wrote.
+func fuzzOnce(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	code, out, _ := runCLI("fuzz", "--scenario=test-cli-isolated-leader", "--seeds=4", "--workers=2", "--out="+dir)
+	if code != exitFail {
+		t.Fatalf("fuzz exit %d\n%s", code, out)
+	}
+	m := replayLine.FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "summary runs=4 failures=4 signatures=1") {
+		t.Fatalf("fuzz output:\n%s", out)
+	}
+	if filepath.Dir(m[1]) != dir {
+		t.Fatalf("repro %s not in %s", m[1], dir)
+	}
+	return m[1]
+}
+
+func TestFuzzWritesReproThatReplays(t *testing.T) {
+	path := fuzzOnce(t)
+	code, out, errOut := runCLI("replay", path)
+	if code != exitFail || errOut != "" {
+		t.Fatalf("replay exit %d stderr %q\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"same-failure yes", "trace-hash match", "verdict fail"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestReplayMismatchExitsFour(t *testing.T) {
+	path := fuzzOnce(t)
+	b, _ := os.ReadFile(path)
+	r, err := scenarios.ParseRepro(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.TraceHash = "0123456789abcdef"
+	b, _ = r.Marshal()
+	os.WriteFile(path, b, 0o644)
+	code, out, _ := runCLI("replay", path)
+	if code != exitNondeterminism || !strings.Contains(out, "trace-hash mismatch") || !strings.Contains(out, "the runs part after event") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	r.Build.Binary = "some-other-build"
+	b, _ = r.Marshal()
+	os.WriteFile(path, b, 0o644)
+	code, out, _ = runCLI("replay", path)
+	if code != exitFail || !strings.Contains(out, "trace-hash not-comparable") {
+		t.Fatalf("another build: exit %d\n%s", code, out)
+	}
+}
+
+func TestDiffCommand(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	if code, _, _ := runCLI("run", "--scenario=election", "--seed=1", "--trace="+a); code != exitPass {
+		t.Fatal("run a")
+	}
+	if code, _, _ := runCLI("run", "--scenario=election", "--seed=2", "--trace="+b); code != exitPass {
+		t.Fatal("run b")
+	}
+	if code, out, _ := runCLI("diff", a, a); code != exitPass || !strings.Contains(out, "same") {
+		t.Fatalf("same traces: exit %d %s", code, out)
+	}
+	code, out, _ := runCLI("diff", a, b, "--context=2")
+	if code != exitFail || !strings.Contains(out, "first difference at line") || !strings.Contains(out, "> ") {
+		t.Fatalf("different traces: exit %d\n%s", code, out)
+	}
+}
+
+func TestFuzzReplayDiffBadInput(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.json")
+	os.WriteFile(junk, []byte(`{"format": 1, "scenario": "agree"`), 0o644)
+	newer := filepath.Join(dir, "newer.json")
+	os.WriteFile(newer, []byte(`{"format": 99}`), 0o644)
+	for _, args := range [][]string{
+		{"fuzz"},
+		{"fuzz", "--scenario=agree"},
+		{"fuzz", "--scenario=nope", "--seeds=3"},
+		{"fuzz", "--scenario=agree", "--seeds=0"},
+		{"fuzz", "--scenario=agree", "--seeds=x"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "--shard=3/3"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "--shard=1"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "--start=-1"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "--workers=-2"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "--bug=no-such-bug"},
+		{"fuzz", "--scenario=agree", "--seeds=3", "extra"},
+		{"replay"},
+		{"replay", filepath.Join(dir, "missing.json")},
+		{"replay", junk},
+		{"replay", newer},
+		{"replay", junk, junk},
+		{"diff", junk},
+		{"diff", junk, filepath.Join(dir, "missing")},
+		{"diff", junk, junk, "--context=-1"},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != exitUsage || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "detsim: ") || out != "" {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want 2 and one line", args, code, errOut, out)
+		}
+	}
+}

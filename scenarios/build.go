@@ -1,0 +1,68 @@
+package scenarios
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+// Version is detsim's own version.
+const Version = "0.2.0"
+
+// Build identifies the program that made a run. Binary, a digest of the
+// executable itself, decides whether two runs can be compared by trace hash:
+// the same bytes behave the same, and a rebuilt or edited program may not.
+type Build struct {
+	Version  string `json:"version"`
+	Revision string `json:"revision,omitempty"` // VCS revision, "+dirty" if modified
+	Go       string `json:"go"`
+	Binary   string `json:"binary"`
+}
+
+var (
+	buildOnce sync.Once
+	thisBuild Build
+)
+
+// ThisBuild describes the running program (computed once, outside any run).
+func ThisBuild() Build {
+	buildOnce.Do(func() {
+		thisBuild = Build{Version: Version, Go: runtime.Version(), Binary: "unknown"}
+		if info, ok := debug.ReadBuildInfo(); ok {
+			rev, dirty := "", false
+			for _, s := range info.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					rev = s.Value
+				case "vcs.modified":
+					dirty = s.Value == "true"
+				}
+			}
+			if rev != "" && dirty {
+				rev += "+dirty"
+			}
+			thisBuild.Revision = rev
+		}
+		if exe, err := os.Executable(); err == nil {
+			if f, err := os.Open(exe); err == nil {
+				h := sha256.New()
+				if _, err := io.Copy(h, f); err == nil {
+					thisBuild.Binary = hex.EncodeToString(h.Sum(nil)[:12])
+				}
+				f.Close()
+			}
+		}
+	})
+	return thisBuild
+}
+
+// SameBuild reports whether a run by b can be compared with one by this
+// program hash for hash.
+func SameBuild(b Build) bool {
+	t := ThisBuild()
+	return t.Binary != "unknown" && b.Binary == t.Binary
+}

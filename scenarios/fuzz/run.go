@@ -1,0 +1,172 @@
+package fuzz
+
+import (
+	"sync"
+	"time"
+
+	"detsim/scenarios"
+)
+
+// runScenario runs one simulation (a test may stand in a runner that is not
+// deterministic, to show the driver catching it).
+var runScenario = scenarios.Run
+
+type job struct {
+	sc    *scenarios.Scenario
+	seed  uint64
+	index uint64 // the seed's position in the shard, for recheck sampling
+}
+
+type outcome struct {
+	job
+	rep    *scenarios.Report
+	nondet *Nondeterminism
+}
+
+// Run runs a campaign. Seeds are dispatched in order, every scenario of a
+// seed before the next seed, so that when Stop closes, the seeds completed
+// are exactly a prefix of the range.
+func Run(cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.RecheckEvery == 0 {
+		cfg.RecheckEvery = 16
+	}
+	if cfg.ProgressEvery == 0 {
+		cfg.ProgressEvery = 200 * time.Millisecond
+	}
+	seeds := cfg.seeds()
+	jobs, outs := make(chan job), make(chan outcome)
+	var wg sync.WaitGroup
+	for range cfg.workers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				outs <- runJob(&cfg, j)
+			}
+		}()
+	}
+	dispatched := make(chan uint64, 1) // the last seed dispatched whole
+	go func() {
+		dispatch(&cfg, seeds, jobs, dispatched)
+		close(jobs)
+		wg.Wait()
+		close(outs)
+	}()
+	return collect(&cfg, len(seeds)*len(cfg.Scenarios), outs, dispatched), nil
+}
+
+func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- uint64) {
+	last, any := uint64(0), false
+	defer func() {
+		if any {
+			dispatched <- last
+		}
+		close(dispatched)
+	}()
+	for i, seed := range seeds {
+		if cfg.Stop != nil {
+			select {
+			case <-cfg.Stop:
+				return
+			default:
+			}
+		}
+		for _, sc := range cfg.Scenarios {
+			jobs <- job{sc: sc, seed: seed, index: uint64(i)}
+		}
+		last, any = seed, true
+	}
+}
+
+func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint64) *Result {
+	res := &Result{}
+	start := time.Now()
+	groups := map[string]*Group{}
+	tick := time.NewTicker(cfg.ProgressEvery)
+	defer tick.Stop()
+	report := func() {
+		if cfg.Progress != nil {
+			cfg.Progress(Progress{Done: res.Runs, Total: total, Failures: res.Failures, Elapsed: time.Since(start)})
+		}
+	}
+	for {
+		select {
+		case o, ok := <-outs:
+			if !ok {
+				res.Wall = time.Since(start)
+				if last, ok := <-dispatched; ok {
+					res.CompletedThrough = last
+				}
+				res.Interrupted = res.Runs < total
+				report()
+				return res
+			}
+			res.add(o, groups)
+		case <-tick.C:
+			report()
+		}
+	}
+}
+
+// add folds one run into the result.
+func (res *Result) add(o outcome, groups map[string]*Group) {
+	res.Runs++
+	if o.nondet != nil {
+		res.Nondet = append(res.Nondet, *o.nondet)
+		return
+	}
+	if isUnknown(o.rep) {
+		res.Unknowns++
+		res.Unknown = append(res.Unknown, o.rep.Scenario+"/"+scenarios.SeedString(o.rep.Seed))
+	}
+	sig, failed := scenarios.SignatureOf(o.rep)
+	if !failed {
+		return
+	}
+	res.Failures++
+	g := groups[sig.Key]
+	if g == nil {
+		g = &Group{Signature: sig}
+		groups[sig.Key] = g
+		res.Groups = append(res.Groups, g)
+	}
+	g.Seeds++
+	if g.Best == nil || better(o.rep, g.Best) {
+		g.Best = o.rep
+	}
+}
+
+// runJob runs one seed, rechecks an unknown verdict with ten times the
+// budget, and runs a failing seed (and one passing seed in RecheckEvery)
+// again to compare trace hashes.
+func runJob(cfg *Config, j job) outcome {
+	opts := j.sc.Resolve(j.seed)
+	if cfg.Swarm {
+		opts = j.sc.ResolveSwarm(j.seed)
+	}
+	opts.Bug = cfg.Bug
+	run := func(budget time.Duration) *scenarios.Report {
+		return runScenario(opts, j.seed, scenarios.RunConfig{LinBudget: budget})
+	}
+	budget := cfg.LinBudget
+	if budget == 0 {
+		budget = 10 * time.Second
+	}
+	rep := run(budget)
+	if isUnknown(rep) {
+		rep.Recheck(10 * budget)
+	}
+	_, failed := scenarios.SignatureOf(rep)
+	out := outcome{job: j, rep: rep}
+	if failed || j.index%cfg.RecheckEvery == 0 {
+		if again := run(budget); again.TraceHash != rep.TraceHash {
+			out.nondet = &Nondeterminism{Scenario: rep.Scenario, Seed: j.seed, HashA: rep.TraceHash, HashB: again.TraceHash,
+				Divergence: scenarios.FirstCheckpointDiff(rep.Checkpoints, again.Checkpoints)}
+		}
+	}
+	rep.History, rep.Lin = nil, nil // the group keeps what a repro needs, not the history
+	return out
+}

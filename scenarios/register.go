@@ -1,0 +1,29 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"detsim/sim"
+)
+
+// Register adds a scenario to the catalog at run time (a program embedding
+// detsim, or a test that needs a scenario of its own). Names are unique.
+func Register(s *Scenario) error {
+	if s.Name == "" || s.Description == "" {
+		return fmt.Errorf("scenarios: a scenario needs a name and a description")
+	}
+	if _, dup := registry[s.Name]; dup {
+		return fmt.Errorf("scenarios: %q is already registered", s.Name)
+	}
+	registry[s.Name] = s
+	return nil
+}
+
+// IsolateLeaderAt is a fault schedule for scenarios built outside this
+// package: the leader cut off at one time and healed at another.
+func IsolateLeaderAt(cut, heal int64) func(g *gen) {
+	return func(g *gen) {
+		g.targeted(cut, "leader", nil, "")
+		g.add(sim.Fault{At: heal, Kind: sim.FaultHeal})
+	}
+}

@@ -1,0 +1,214 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"detsim/checker"
+	"detsim/sim"
+)
+
+// ReproFormat is the version of the repro file format this build writes and
+// the newest it reads.
+const ReproFormat = 1
+
+// Repro is a failing run as a file: everything needed to replay it without the
+// fuzz run that found it, what it failed with, and how to tell whether a
+// replay took the same path.
+type Repro struct {
+	Format   int     `json:"format"`
+	Scenario string  `json:"scenario"`
+	Seed     string  `json:"seed"` // digits: no JSON tool rounds a string
+	Bug      string  `json:"bug,omitempty"`
+	Options  Options `json:"options"`
+	// Failed names every check that failed; Signature is the first.
+	Failed      []string         `json:"failed"`
+	Signature   Signature        `json:"signature"`
+	TraceHash   string           `json:"trace_hash"`
+	Events      uint64           `json:"events"`
+	Checkpoints []sim.Checkpoint `json:"checkpoints"`
+	Build       Build            `json:"build"`
+}
+
+// Signature identifies a failure: the check and its first violation. Key is
+// the violation with every number replaced by N, so the same bug found by two
+// seeds (at other times, on other nodes) groups as one.
+type Signature struct {
+	Check     string `json:"check"`
+	Violation string `json:"violation"`
+	Key       string `json:"key"`
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// SignatureOf is a report's failure signature; ok is false if nothing failed.
+// An unknown never makes a signature: it is not a failure.
+func SignatureOf(rep *Report) (Signature, bool) {
+	for _, r := range rep.Results {
+		if r.Status == checker.Fail {
+			return Signature{Check: r.Name, Violation: r.Detail, Key: r.Name + ": " + digits.ReplaceAllString(r.Detail, "N")}, true
+		}
+	}
+	return Signature{}, false
+}
+
+// FailedChecks names the checks a report failed, in report order.
+func FailedChecks(rep *Report) []string {
+	var out []string
+	for _, r := range rep.Results {
+		if r.Status == checker.Fail {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// NewRepro records a failing report.
+func NewRepro(rep *Report) (*Repro, error) {
+	sig, ok := SignatureOf(rep)
+	if !ok {
+		return nil, errors.New("repro: the run did not fail")
+	}
+	return &Repro{
+		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
+		Options: rep.Options, Failed: FailedChecks(rep), Signature: sig, TraceHash: rep.TraceHash,
+		Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
+	}, nil
+}
+
+// SeedValue is the repro's seed as a number.
+func (r *Repro) SeedValue() uint64 {
+	v, _ := strconv.ParseUint(r.Seed, 10, 64)
+	return v
+}
+
+// Marshal renders the repro as indented JSON.
+func (r *Repro) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n'), err
+}
+
+// ParseRepro reads a repro strictly: any malformed, truncated, newer or
+// unknown content is an error of one line, never a guess.
+func ParseRepro(data []byte) (*Repro, error) {
+	var probe struct {
+		Format *int `json:"format"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("repro: %s", jsonProblem(err))
+	}
+	switch {
+	case probe.Format == nil:
+		return nil, errors.New("repro: no format field: not a detsim repro file")
+	case *probe.Format > ReproFormat:
+		return nil, fmt.Errorf("repro: format %d is newer than this detsim reads (%d): use a newer detsim", *probe.Format, ReproFormat)
+	case *probe.Format < 1:
+		return nil, fmt.Errorf("repro: bad format %d", *probe.Format)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r Repro
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("repro: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("repro: data after the repro object")
+	}
+	return &r, r.validate()
+}
+
+func (r *Repro) validate() error {
+	if _, err := strconv.ParseUint(r.Seed, 10, 64); err != nil || r.Seed == "" || r.Seed[0] == '+' {
+		return fmt.Errorf("repro: seed %q is not a string of digits", r.Seed)
+	}
+	if r.Scenario == "" || r.Options.Scenario != r.Scenario {
+		return fmt.Errorf("repro: scenario %q does not match its options' %q", r.Scenario, r.Options.Scenario)
+	}
+	if r.Bug != r.Options.Bug {
+		return fmt.Errorf("repro: bug %q does not match its options' %q", r.Bug, r.Options.Bug)
+	}
+	if err := r.Options.Validate(); err != nil {
+		return fmt.Errorf("repro: %w", err)
+	}
+	if r.Signature.Check == "" || len(r.Failed) == 0 || r.Failed[0] != r.Signature.Check {
+		return errors.New("repro: no failure signature (failed checks and the first violation)")
+	}
+	if len(r.TraceHash) != 16 {
+		return fmt.Errorf("repro: bad trace_hash %q", r.TraceHash)
+	}
+	for i, c := range r.Checkpoints {
+		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || c.Step > r.Events || len(c.Hash) != 16 {
+			return fmt.Errorf("repro: checkpoint %d is malformed", i)
+		}
+	}
+	return nil
+}
+
+// jsonProblem says what is wrong with JSON input in words a user can act on.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "unexpected end of JSON"):
+		return "truncated: the file ends in the middle of the JSON"
+	case strings.Contains(err.Error(), "after top-level value"):
+		return "data after the repro object"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q has the wrong type (%s where %s belongs)", typ.Field, typ.Value, typ.Type)
+	}
+	return err.Error()
+}
+
+// ReadRepro reads and parses a repro file.
+func ReadRepro(path string) (*Repro, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("repro: %v", err)
+	}
+	r, err := ParseRepro(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// WriteFileAtomic writes data whole to a temporary file beside path, syncs
+// it, then renames it into place: a reader never sees half a file.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, nothing is there
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// ReproName is the file name of a repro: <scenario>-<seed>[-<bug>].json.
+func ReproName(r *Repro) string {
+	name := r.Scenario + "-" + r.Seed
+	if r.Bug != "" {
+		name += "-" + r.Bug
+	}
+	return name + ".json"
+}
