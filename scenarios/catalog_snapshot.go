@@ -84,11 +84,15 @@ func init() {
 	register(&Scenario{
 		Name: "kv-snapshot-unreliable", Description: "partitions, crashes, an unreliable network and snapshots together, many clerks",
 		Servers: [2]int{5, 5}, Clients: 8, KV: mixed, Think: kvThink, Duration: 40 * s, Bound: 15 * s, MaxRaftState: 1000,
-		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
+		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 50_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot", "dedup-from-restored-table"),
 		Faults: func(g *gen) {
 			g.chaos(0, g.duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
+			// Everyone down at once, twice: requests in flight are retried
+			// against servers that restored their dedup tables.
+			g.crashAll(15*s, 1*s)
+			g.crashAll(30*s, 1*s)
 		},
 	})
 	register(&Scenario{
