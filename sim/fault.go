@@ -148,3 +148,12 @@ func DescribeLinks(links [][2]int) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// HasNode reports whether a fault of this kind strikes one node (Node).
+func (k FaultKind) HasNode() bool {
+	switch k {
+	case FaultCrash, FaultCrashSync, FaultRestart, FaultPause, FaultResume, FaultDamage, FaultLoseWrite, FaultFailSync:
+		return true
+	}
+	return false
+}

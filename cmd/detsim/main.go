@@ -32,6 +32,7 @@ commands:
   fuzz --scenario=NAME|all --seeds=COUNT
                                 many seeds on every core; --start --workers --out --shard=I/N --swarm --bug
   replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched
+  shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
   diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
 `
@@ -60,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdCheck(args[1:], stdout)
 	case "fuzz":
 		code, err = cmdFuzz(args[1:], stdout, stderr)
+	case "shrink":
+		code, err = cmdShrink(args[1:], stdout, stderr)
 	case "replay":
 		code, err = cmdReplay(args[1:], stdout)
 	case "diff":

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"detsim/scenarios"
+)
+
+func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
+	out := fs.String("out", "", "where to write the smaller repro (default: <input>.min.json)")
+	budget := fs.Int("budget", 300, "the most runs to spend")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) != 1 {
+		return 0, usagef("shrink: need exactly one repro FILE")
+	}
+	if *budget <= 0 {
+		return 0, usagef("shrink: --budget must be positive")
+	}
+	r, err := scenarios.ReadRepro(rest[0])
+	if err != nil {
+		return 0, usageError{err.Error()}
+	}
+	if *out == "" {
+		*out = strings.TrimSuffix(rest[0], ".json") + ".min.json"
+	}
+	res, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: *budget, Progress: func(s scenarios.ShrinkStep) {
+		fmt.Fprintf(stderr, "shrink run %d/%d: %s (%s)\n", s.Run, s.Budget, s.What, s.Size)
+	}})
+	if errors.Is(err, scenarios.ErrDoesNotFail) {
+		return 0, usagef("shrink: %s: %v", rest[0], err)
+	}
+	if err != nil {
+		return 0, err
+	}
+	b, err := res.Repro.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	if err := scenarios.WriteFileAtomic(*out, b); err != nil {
+		return 0, usagef("shrink: writing %s: %v", *out, err)
+	}
+	fmt.Fprintf(stdout, "before %s\nafter  %s\nruns %d\nwrote %s\nreplay: detsim replay %s\n", res.Before, res.After, res.Runs, *out, *out)
+	return exitPass, nil
+}

@@ -1,0 +1,72 @@
+package scenarios
+
+import (
+	"errors"
+	"testing"
+
+	"detsim/sim"
+)
+
+// noisyPromise fails for one reason (the leader is isolated, so a calm run's
+// promise of one leader breaks) under a lot of irrelevant weather.
+var noisyPromise = &Scenario{
+	Name: "test-noisy-promise", Description: "a broken promise under many irrelevant faults",
+	Servers: [2]int{5, 5}, Clients: 4, Think: think, Duration: 20 * s, Bound: 5 * s,
+	Probes: probes(), Expect: Expectations{StableLeader: true},
+	Faults: func(g *gen) {
+		for t := 500 * ms; t < 19*s; t += 400 * ms {
+			if t > 11*s && t < 16*s {
+				continue // a heal would end the isolation below
+			}
+			n := g.server()
+			g.at(t, sim.FaultRestart, n) // harmless: the node is running
+			g.add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.clients[0], n}}})
+			g.add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
+		}
+		g.targeted(12*s, "leader", nil, "")
+		g.add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
+	},
+}
+
+func init() {
+	if err := Register(noisyPromise); err != nil {
+		panic(err)
+	}
+}
+
+func TestShrinkCutsToTheFaultThatMatters(t *testing.T) {
+	rep := Run(noisyPromise.Resolve(1), 1, RunConfig{})
+	r, err := NewRepro(rep)
+	if err != nil {
+		t.Fatalf("did not fail:\n%s", rep.Text())
+	}
+	var steps int
+	res, err := Shrink(r, ShrinkConfig{Budget: 200, Progress: func(ShrinkStep) { steps++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, a := res.Before, res.After
+	if a.Faults*10 > b.Faults || a.Ops*10 > b.Ops || a.Clients != 1 || a.Servers > 3 || a.Duration >= b.Duration || res.Runs > 200 {
+		t.Fatalf("before %s\nafter %s (%d runs)", b, a, res.Runs)
+	}
+	if steps == 0 || res.Repro.Signature.Key != r.Signature.Key {
+		t.Fatalf("steps %d, signature %q", steps, res.Repro.Signature.Key)
+	}
+	// The shrunk repro replays to the same failure, and shrinking is itself
+	// deterministic.
+	if rr := Replay(res.Repro, RunConfig{}); !rr.SameFailure || !rr.HashMatch {
+		t.Fatal("the shrunk repro does not replay")
+	}
+	again, _ := Shrink(r, ShrinkConfig{Budget: 200})
+	if again.Repro.TraceHash != res.Repro.TraceHash || again.Runs != res.Runs {
+		t.Fatal("two shrinks of one repro differ")
+	}
+}
+
+func TestShrinkRefusesAPassingRepro(t *testing.T) {
+	r, _ := failingRepro(t, 7)
+	r.Options.Expect.StableLeader = false // the run now passes
+	if _, err := Shrink(r, ShrinkConfig{Budget: 10}); !errors.Is(err, ErrDoesNotFail) {
+		t.Fatalf("err %v", err)
+	}
+}
