@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"detsim/planted"
 	"strconv"
 
 	"detsim/sim"
@@ -21,7 +22,8 @@ type Workload struct {
 	PutPPM uint32
 	Think  [2]int64
 	StopAt int64
-	MaxOps int // 0: no limit
+	MaxOps int         // 0: no limit
+	Bugs   planted.Set // planted bugs switched on (tests of the checkers only)
 }
 
 // Clerk is a client of the service and a node of the world: it remembers the
@@ -62,6 +64,8 @@ func (c *Clerk) Timer(id sim.TimerID) error {
 	switch {
 	case id == c.next:
 		c.issue()
+	case id == c.retry && c.busy && c.wl.Bugs.Has(planted.ClerkWaitsForever):
+		// no retry: wait for an answer that may never come
 	case id == c.retry && c.busy:
 		c.leader = (c.leader + 1) % len(c.servers)
 		c.send()

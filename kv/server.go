@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"detsim/planted"
 	"detsim/raft"
 	"detsim/sim"
 )
@@ -15,6 +16,7 @@ type ServerConfig struct {
 	// MaxRaftState: when the durable Raft state reaches this many bytes,
 	// the server snapshots (every replica, from its apply path); -1: never.
 	MaxRaftState int64
+	Bugs         planted.Set // planted bugs switched on (tests of the checkers only)
 }
 
 // DefaultServerConfig is the configuration the scenarios use.
@@ -111,7 +113,8 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 		s.reply(from, &Reply{Seq: op.Seq, Err: ErrBadRequest, Value: err.Error()})
 		return nil
 	}
-	if sess, ok := s.dedup[op.Client]; ok && op.Seq <= sess.seq {
+	twice := op.Kind == Append && s.cfg.Bugs.Has(planted.AppendExecutedTwice)
+	if sess, ok := s.dedup[op.Client]; ok && op.Seq <= sess.seq && !twice {
 		if op.Seq == sess.seq {
 			// A retry of what already executed: answer from the cache.
 			s.obs.Probe(s.env.ID(), "duplicate-answered-from-cache")
@@ -125,6 +128,10 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 	core := s.host.Core()
 	if core.Role() != raft.Leader {
 		s.reply(from, &Reply{Seq: op.Seq, Err: ErrWrongLeader, Leader: core.Lead()})
+		return nil
+	}
+	if op.Kind == Get && s.cfg.Bugs.Has(planted.StaleLocalRead) {
+		s.reply(from, &Reply{Seq: op.Seq, Value: s.store[op.Key]})
 		return nil
 	}
 	// The waiter goes in before the proposal: a cluster of one commits and
@@ -155,7 +162,8 @@ func (s *Server) Apply(e *raft.Entry) {
 		// Entries come from our own leaders' encoder; a bad one is a bug.
 		panic("kv: undecodable log entry " + err.Error())
 	}
-	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq {
+	twice := op.Kind == Append && s.cfg.Bugs.Has(planted.AppendExecutedTwice)
+	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq || twice {
 		next := session{seq: op.Seq, value: s.execute(&op)}
 		if ok {
 			s.digest.session(op.Client, &sess, next)
@@ -260,7 +268,11 @@ func (s *Server) maybeSnapshot(index uint64) {
 	if limit < 0 || s.host.SnapshotPending() || s.host.StorageSize() < limit {
 		return
 	}
-	if err := s.host.Compact(index, encodeSnapshot(s.store, s.dedup)); err != nil {
+	dedup := s.dedup
+	if s.cfg.Bugs.Has(planted.DedupMissingFromSnapshot) {
+		dedup = nil
+	}
+	if err := s.host.Compact(index, encodeSnapshot(s.store, dedup)); err != nil {
 		// Apply hands us only committed entries above the last snapshot.
 		panic("kv: snapshot refused: " + err.Error())
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"detsim/planted"
 	"detsim/sim"
 )
 
@@ -33,6 +34,7 @@ type HostConfig struct {
 	CheckQuorum    bool
 	MaxBatch       int
 	MaxInflight    int
+	Bugs           planted.Set // planted bugs switched on (tests of the checkers only)
 }
 
 // DefaultHostConfig ticks every 10 ms, heartbeats every 110 ms (at most 10 a
@@ -91,7 +93,7 @@ func NewHost(env sim.Env, cfg HostConfig, app Applier, obs Observer) (*Host, err
 	h.core = NewFromSnapshot(Config{
 		ID: env.ID(), Peers: cfg.Peers, ElectionTicks: cfg.ElectionTicks, HeartbeatTicks: cfg.HeartbeatTicks,
 		PreVote: cfg.PreVote, CheckQuorum: cfg.CheckQuorum, MaxBatch: cfg.MaxBatch, MaxInflight: cfg.MaxInflight,
-		Rand: env.Rand(),
+		Rand: env.Rand(), Bugs: cfg.Bugs,
 	}, rec.HardState, rec.Snapshot, rec.Entries)
 	h.tick = env.SetTimer(cfg.TickInterval)
 	return h, h.flush()
@@ -180,15 +182,16 @@ func (h *Host) flush() error {
 		for _, p := range rd.Probes {
 			h.obs.Probe(id, p)
 		}
+		ackFirst := h.cfg.Bugs.Has(planted.AckBeforeSync)
+		if ackFirst {
+			h.send(rd.Messages)
+		}
 		if err := h.persist(&rd); err != nil {
 			return err
 		}
 		h.observeState()
-		for i := range rd.Messages {
-			m := &rd.Messages[i]
-			h.buf = AppendMessage(h.buf[:0], m)
-			h.env.Send(m.To, h.buf)
-			h.obs.Sent(id, m)
+		if !ackFirst {
+			h.send(rd.Messages)
 		}
 		if rd.RestoreSnapshot {
 			if err := h.restore(rd.Snapshot); err != nil {
@@ -210,6 +213,15 @@ func (h *Host) flush() error {
 	return nil
 }
 
+func (h *Host) send(msgs []Message) {
+	for i := range msgs {
+		m := &msgs[i]
+		h.buf = AppendMessage(h.buf[:0], m)
+		h.env.Send(m.To, h.buf)
+		h.obs.Sent(h.env.ID(), m)
+	}
+}
+
 // persist makes a Ready's hard state, entries and snapshot durable.
 func (h *Host) persist(rd *Ready) error {
 	id := h.env.ID()
@@ -220,7 +232,11 @@ func (h *Host) persist(rd *Ready) error {
 		}
 		h.obs.SnapshotSaved(id, rd.Snapshot)
 	case rd.MustSync:
-		if err := h.store.Save(rd.HardState, rd.Entries); err != nil {
+		hs := rd.HardState
+		if h.cfg.Bugs.Has(planted.VoteNotPersisted) {
+			hs.Vote = None
+		}
+		if err := h.store.Save(hs, rd.Entries); err != nil {
 			return fmt.Errorf("n%d persist: %w", id, err)
 		}
 	default:

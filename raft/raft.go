@@ -3,6 +3,8 @@ package raft
 import (
 	"errors"
 	"slices"
+
+	"detsim/planted"
 )
 
 // ErrNotLeader is returned by Propose on a node that is not the leader.
@@ -24,6 +26,7 @@ type Config struct {
 	MaxBatch       int // entries per AppendEntries
 	MaxInflight    int // pipelined AppendEntries per follower
 	Rand           Rand
+	Bugs           planted.Set // planted bugs switched on (tests of the checkers only)
 }
 
 // Raft is the core state machine of one node.
@@ -214,7 +217,7 @@ func (r *Raft) tickLeader() {
 			return
 		}
 	}
-	if r.heartbeatElapsed >= r.cfg.HeartbeatTicks {
+	if r.heartbeatElapsed >= r.cfg.HeartbeatTicks || r.cfg.Bugs.Has(planted.HeartbeatStorm) {
 		r.heartbeatElapsed = 0
 		r.bcastHeartbeat()
 	}

@@ -1,5 +1,7 @@
 package raft
 
+import "detsim/planted"
+
 // handleAppend is the follower's side of AppendEntries (§5.3).
 func (r *Raft) handleAppend(m Message) {
 	if m.Index < r.commit {
@@ -13,12 +15,19 @@ func (r *Raft) handleAppend(m Message) {
 		r.send(Message{Type: MsgAppResp, To: m.From, Index: m.Index, Reject: true, Hint: hint, HintTerm: hintTerm})
 		return
 	}
+	if r.cfg.Bugs.Has(planted.TruncateOnStaleAppend) && m.Index < r.log.lastIndex() && m.Index >= r.log.snapIndex {
+		r.log.truncateFrom(m.Index + 1) // "delete everything after prevLogIndex", conflict or not
+	}
 	if r.log.mergeFrom(m.Entries) {
 		r.probe("log-truncated")
 	}
 	lastNew := m.Index + uint64(len(m.Entries))
 	// Capped at the last new entry: beyond it our log may not be the leader's.
-	r.commitTo(min(m.Commit, lastNew))
+	if r.cfg.Bugs.Has(planted.CommitBeyondLastNew) {
+		r.commitTo(m.Commit)
+	} else {
+		r.commitTo(min(m.Commit, lastNew))
+	}
 	r.send(Message{Type: MsgAppResp, To: m.From, Index: lastNew})
 }
 
@@ -138,7 +147,7 @@ func (r *Raft) maybeCommit() {
 	if n <= r.commit {
 		return
 	}
-	if t, _ := r.log.term(n); t != r.term {
+	if t, _ := r.log.term(n); t != r.term && !r.cfg.Bugs.Has(planted.CommitOldTermByCounting) {
 		return
 	}
 	r.commit = n

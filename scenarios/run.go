@@ -84,6 +84,7 @@ func (r *runner) factories() []sim.Factory {
 		return r.kvFactories(servers)
 	}
 	hostCfg := raft.DefaultHostConfig(servers)
+	hostCfg.Bugs = r.opts.bugSet()
 	var fs []sim.Factory
 	for range servers {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
@@ -102,6 +103,7 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	r.kvRec = &kvRecorder{r: r, open: map[int]int{}}
 	cfg := kv.DefaultServerConfig(servers)
 	cfg.MaxRaftState = r.opts.MaxRaftState
+	cfg.Bugs, cfg.Raft.Bugs = r.opts.bugSet(), r.opts.bugSet()
 	if cfg.MaxRaftState > 0 {
 		r.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
 	}
@@ -112,7 +114,7 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	w := r.opts.KV
 	for i := range r.opts.Clients {
 		wl := kv.Workload{Keys: w.keysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: r.opts.Think,
-			StopAt: r.opts.Duration, MaxOps: w.MaxOps}
+			StopAt: r.opts.Duration, MaxOps: w.MaxOps, Bugs: r.opts.bugSet()}
 		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, r.kvRec, wl), nil })
 	}
 	return fs

@@ -5,17 +5,25 @@ import (
 	"fmt"
 	"io"
 
+	"detsim/planted"
 	"detsim/scenarios"
 )
 
 func cmdList(args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	bugs := fs.Bool("bugs", false, "list the planted bugs instead (switched on with --bug in builds with -tags detsimbugs)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
 	}
 	if len(rest) > 0 {
 		return 0, usagef("list: unexpected argument %q", rest[0])
+	}
+	if *bugs {
+		for _, b := range planted.All() {
+			fmt.Fprintf(stdout, "%-28s %s\n", b.Name(), b.Description())
+		}
+		return exitPass, nil
 	}
 	for _, s := range scenarios.All() {
 		fmt.Fprintf(stdout, "%-20s %s\n", s.Name, s.Description)

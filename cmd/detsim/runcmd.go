@@ -19,6 +19,7 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	historyPath := fs.String("history", "", "write the client history (check's format) to this file")
 	htmlPath := fs.String("html", "", "write the linearizability visualization to this file")
+	bug := fs.String("bug", "", "switch a planted bug on (builds with -tags detsimbugs; see 'detsim list --bugs')")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
@@ -40,6 +41,9 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	if sc.KV == nil && (*historyPath != "" || *htmlPath != "") {
 		return 0, usagef("run: --history and --html need a key/value scenario; %s has no key/value clients", sc.Name)
 	}
+	if err := scenarios.CheckBug(*bug); err != nil {
+		return 0, usagef("run: %v", err)
+	}
 	outs, err := openOutputs(*historyPath, *htmlPath)
 	if err != nil {
 		return 0, err
@@ -56,7 +60,9 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 		traceBuf = bufio.NewWriterSize(traceFile, 1<<16)
 		cfg.Trace = traceBuf
 	}
-	rep := scenarios.Run(sc.Resolve(seed), seed, cfg)
+	opts := sc.Resolve(seed)
+	opts.Bug = *bug
+	rep := scenarios.Run(opts, seed, cfg)
 	if traceBuf != nil {
 		// bufio keeps the first write error; a lost trace is not a success.
 		if err := traceBuf.Flush(); err != nil {
