@@ -41,6 +41,7 @@ type nodeView struct {
 	baseChain   uint64    // the chain hash through base
 	log         []entryID // persisted log after base: index i at log[i-base-1]
 	chain       []uint64  // chain hash through each index
+	hs          raft.HardState // durable, as last persisted
 	term        uint64
 	role        raft.Role
 	lead        int
@@ -72,12 +73,14 @@ func (c *Raft) Recovered(node int, rec *raft.Recovered) {
 	}
 	c.appendLog(node, n.base+1, rec.Entries)
 	n.term, n.role, n.lead = rec.HardState.Term, raft.Follower, raft.None
+	n.hs = rec.HardState
 	if len(rec.Entries) > 0 || rec.Snapshot != nil {
 		c.Probe(node, "restart-recovered")
 	}
 }
 
 func (c *Raft) Persisted(node int, hs raft.HardState, entries []raft.Entry) {
+	c.nodes[node].hs = hs
 	if len(entries) > 0 {
 		c.appendLog(node, entries[0].Index, entries)
 	}
@@ -183,6 +186,10 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 		c.v.add(StateMachineSafety, "n%d committed %d beyond its log ending at %d", node, commit, n.lastIndex())
 		commit = n.lastIndex()
 	}
+	if e, ok := n.entry(commit); ok && n.role == raft.Leader && commit > n.commit && e.term != n.term {
+		c.v.add(StateMachineSafety, "n%d, leader of term %d, committed through %d at %s, an entry of term %d: an older term's entry committed by counting replicas (Figure 8, §5.4.2)",
+			node, n.term, commit, sim.AppendTime(nil, c.now()), e.term)
+	}
 	for i := max(n.commit+1, n.base); i <= commit; i++ {
 		id, _ := n.entry(i)
 		atBase := i == n.base
@@ -224,9 +231,19 @@ func (c *Raft) Applied(node int, e *raft.Entry) {
 	}
 }
 
-// Sent watches heartbeats: at most 10 from a leader to a follower in any
-// second.
+// Sent checks that what a message promises is durable (a granted vote, an
+// acknowledged entry: a crash right after sending must not take it back),
+// and watches heartbeats: at most 10 from a leader to a follower a second.
 func (c *Raft) Sent(node int, m *raft.Message) {
+	n := &c.nodes[node]
+	switch {
+	case m.Type == raft.MsgVoteResp && !m.Reject && (n.hs.Term != m.Term || n.hs.Vote != m.To):
+		c.v.add(ElectionSafety, "n%d granted its vote in term %d to n%d at %s before it was durable (disk: term %d vote %d): after a restart it could vote again",
+			node, m.Term, m.To, sim.AppendTime(nil, c.now()), n.hs.Term, n.hs.Vote)
+	case m.Type == raft.MsgAppResp && !m.Reject && m.Index > n.lastIndex():
+		c.v.add(LeaderCompleteness, "n%d acknowledged entries through %d at %s with only %d durable: a crash would lose what its leader counts as replicated",
+			node, m.Index, sim.AppendTime(nil, c.now()), n.lastIndex())
+	}
 	if m.Type != raft.MsgHeartbeat {
 		return
 	}

@@ -177,3 +177,30 @@ func TestVerdictOrder(t *testing.T) {
 		t.Fatal("fail must win")
 	}
 }
+
+func TestElectionSafetyCatchesVoteGrantedBeforeDurable(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.Persisted(0, raft.HardState{Term: 3, Vote: raft.None}, nil) // the vote never reached the disk
+	c.Sent(0, &raft.Message{Type: raft.MsgVoteResp, To: 1, Term: 3})
+	wantFail(t, c, ElectionSafety, "before it was durable")
+}
+
+func TestLeaderCompletenessCatchesAckBeforeDurable(t *testing.T) {
+	c, _ := newTestChecker(2)
+	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	c.Sent(1, &raft.Message{Type: raft.MsgAppResp, To: 0, Term: 1, Index: 2}) // entry 2 not yet synced
+	wantFail(t, c, LeaderCompleteness, "acknowledged entries through 2")
+}
+
+func TestDurablePromisesPass(t *testing.T) {
+	c, _ := newTestChecker(2)
+	c.Persisted(1, raft.HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))
+	c.Sent(1, &raft.Message{Type: raft.MsgVoteResp, To: 0, Term: 2})
+	c.Sent(1, &raft.Message{Type: raft.MsgAppResp, To: 0, Term: 2, Index: 2})
+	c.Sent(1, &raft.Message{Type: raft.MsgVoteResp, To: 0, Term: 2, Reject: true})
+	for _, r := range c.Results() {
+		if r.Status != OK {
+			t.Fatal(r)
+		}
+	}
+}

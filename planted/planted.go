@@ -16,7 +16,7 @@ const (
 	VoteWithoutLogCheck
 	VoteNotPersisted
 	CommitOldTermByCounting
-	CommitBeyondLastNew
+	QuorumOffByOne
 	TruncateOnStaleAppend
 	AckBeforeSync
 	HeartbeatStorm
@@ -33,7 +33,7 @@ var catalog = [...]struct{ name, desc string }{
 	{"vote-without-log-check", "election: a vote is granted without the candidate's log being up to date (§5.4.1)"},
 	{"vote-not-persisted", "persistence: the vote is not made durable before it is granted, so a restarted node votes twice in a term"},
 	{"commit-old-term-by-counting", "commit: an entry of an older term is committed by counting replicas (the Figure 8 bug)"},
-	{"commit-beyond-last-new", "replication: a follower commits up to the leader's commit index, beyond the entries it knows match"},
+	{"quorum-off-by-one", "commit and election: a majority is computed as half the cluster (n/2), so two disjoint groups can each decide"},
 	{"truncate-on-stale-append", "replication: a stale AppendEntries truncates the log after its entries even without a conflict"},
 	{"ack-before-sync", "persistence: messages (acknowledgements, votes) are sent before the state they promise is synced"},
 	{"heartbeat-storm", "election: the leader sends a heartbeat on every tick, far above 10 a second"},

@@ -225,24 +225,24 @@ func (h *Host) send(msgs []Message) {
 // persist makes a Ready's hard state, entries and snapshot durable.
 func (h *Host) persist(rd *Ready) error {
 	id := h.env.ID()
+	hs := rd.HardState
+	if h.cfg.Bugs.Has(planted.VoteNotPersisted) {
+		hs.Vote = None
+	}
 	switch {
 	case rd.Snapshot != nil:
-		if err := h.store.SaveSnapshot(rd.HardState, rd.Snapshot, rd.Entries); err != nil {
+		if err := h.store.SaveSnapshot(hs, rd.Snapshot, rd.Entries); err != nil {
 			return fmt.Errorf("n%d persist snapshot: %w", id, err)
 		}
 		h.obs.SnapshotSaved(id, rd.Snapshot)
 	case rd.MustSync:
-		hs := rd.HardState
-		if h.cfg.Bugs.Has(planted.VoteNotPersisted) {
-			hs.Vote = None
-		}
 		if err := h.store.Save(hs, rd.Entries); err != nil {
 			return fmt.Errorf("n%d persist: %w", id, err)
 		}
 	default:
 		return nil
 	}
-	h.obs.Persisted(id, rd.HardState, rd.Entries)
+	h.obs.Persisted(id, hs, rd.Entries) // what is on disk, not what was meant
 	h.obs.StateSize(id, h.store.Size())
 	return nil
 }

@@ -102,7 +102,12 @@ func (r *Raft) HardState() HardState {
 	return HardState{Term: r.term, Vote: r.vote}
 }
 
-func (r *Raft) quorum() int { return len(r.cfg.Peers)/2 + 1 }
+func (r *Raft) quorum() int {
+	if r.cfg.Bugs.Has(planted.QuorumOffByOne) {
+		return max(len(r.cfg.Peers)/2, 1)
+	}
+	return len(r.cfg.Peers)/2 + 1
+}
 
 func (r *Raft) send(m Message) {
 	m.From = r.id

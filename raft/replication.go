@@ -23,11 +23,7 @@ func (r *Raft) handleAppend(m Message) {
 	}
 	lastNew := m.Index + uint64(len(m.Entries))
 	// Capped at the last new entry: beyond it our log may not be the leader's.
-	if r.cfg.Bugs.Has(planted.CommitBeyondLastNew) {
-		r.commitTo(m.Commit)
-	} else {
-		r.commitTo(min(m.Commit, lastNew))
-	}
+	r.commitTo(min(m.Commit, lastNew))
 	r.send(Message{Type: MsgAppResp, To: m.From, Index: lastNew})
 }
 

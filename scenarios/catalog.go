@@ -105,6 +105,11 @@ func init() {
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
 	})
 	register(&Scenario{
+		Name: "figure8-batch1", Description: "Figure 8 with one entry per AppendEntries: old entries and the new leader's no-op travel apart",
+		Servers: [2]int{5, 5}, Clients: 3, Think: [2]int64{1 * ms, 20 * ms}, Duration: 30 * s, Bound: 10 * s, MaxBatch: 1,
+		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+	})
+	register(&Scenario{
 		Name: "figure8-unreliable", Description: "Figure 8 with loss, duplication and long reordering",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, Net: unreliable,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,

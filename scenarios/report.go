@@ -106,6 +106,9 @@ func (o *Options) OptionsLine() string {
 	if o.MaxRaftState > 0 {
 		extra += fmt.Sprintf(" maxraftstate=%d", o.MaxRaftState)
 	}
+	if o.MaxBatch > 0 {
+		extra += fmt.Sprintf(" max-batch=%d", o.MaxBatch)
+	}
 	if o.Swarm != "" {
 		extra += " swarm=" + o.Swarm
 	}

@@ -85,6 +85,9 @@ func (r *runner) factories() []sim.Factory {
 	}
 	hostCfg := raft.DefaultHostConfig(servers)
 	hostCfg.Bugs = r.opts.bugSet()
+	if r.opts.MaxBatch > 0 {
+		hostCfg.MaxBatch = r.opts.MaxBatch
+	}
 	var fs []sim.Factory
 	for range servers {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {

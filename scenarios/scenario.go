@@ -31,8 +31,10 @@ type Scenario struct {
 	// MaxRaftState: key/value servers snapshot when their durable Raft
 	// state reaches this many bytes (0: never).
 	MaxRaftState int64
-	Probes       []string
-	Expect       Expectations
+	// MaxBatch: entries per AppendEntries (0: the default, 64).
+	MaxBatch int
+	Probes   []string
+	Expect   Expectations
 	// Faults fills the schedule for [0, Duration); the final heal is added
 	// by Resolve.
 	Faults func(g *gen)
@@ -105,10 +107,12 @@ type Options struct {
 	SnapshotEvery int `json:"snapshot_every,omitempty"`
 	// MaxRaftState (key/value scenarios): snapshot at this many bytes of
 	// durable Raft state; -1 never.
-	MaxRaftState int64        `json:"max_raft_state,omitempty"`
-	Faults       []sim.Fault  `json:"faults"`
-	Probes       []string     `json:"probes"`
-	Expect       Expectations `json:"expect"`
+	MaxRaftState int64 `json:"max_raft_state,omitempty"`
+	// MaxBatch: entries per AppendEntries; 0 the default.
+	MaxBatch int          `json:"max_batch,omitempty"`
+	Faults   []sim.Fault  `json:"faults"`
+	Probes   []string     `json:"probes"`
+	Expect   Expectations `json:"expect"`
 }
 
 var registry = map[string]*Scenario{}
@@ -153,7 +157,7 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
 		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: duration, Bound: s.Bound,
 		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
-		SnapshotEvery: s.SnapshotEvery, MaxRaftState: s.MaxRaftState,
+		SnapshotEvery: s.SnapshotEvery, MaxRaftState: s.MaxRaftState, MaxBatch: s.MaxBatch,
 	}
 	if o.KV != nil && o.MaxRaftState == 0 {
 		o.MaxRaftState = -1
@@ -202,7 +206,7 @@ func (o *Options) Validate() error {
 	if o.Duration <= 0 || o.Bound <= 0 || o.Burst < 1 || o.Think[0] < 0 || o.Think[1] < o.Think[0] {
 		return fmt.Errorf("options: bad duration, bound, burst or think time")
 	}
-	if o.SnapshotEvery < 0 || o.MaxRaftState < -1 {
+	if o.SnapshotEvery < 0 || o.MaxRaftState < -1 || o.MaxBatch < 0 {
 		return fmt.Errorf("options: bad snapshot_every or max_raft_state")
 	}
 	if o.Net.MinLatency < 0 || o.Net.MaxLatency < o.Net.MinLatency || o.Net.ReorderMax < 0 {
