@@ -36,11 +36,11 @@ type entryID struct {
 
 // nodeView is what the checker knows of one node, from its reports alone.
 type nodeView struct {
-	base        uint64    // its snapshot's index (0: none)
-	baseID      entryID   // its snapshot's term (the digest is unknown)
-	baseChain   uint64    // the chain hash through base
-	log         []entryID // persisted log after base: index i at log[i-base-1]
-	chain       []uint64  // chain hash through each index
+	base        uint64         // its snapshot's index (0: none)
+	baseID      entryID        // its snapshot's term (the digest is unknown)
+	baseChain   uint64         // the chain hash through base
+	log         []entryID      // persisted log after base: index i at log[i-base-1]
+	chain       []uint64       // chain hash through each index
 	hs          raft.HardState // durable, as last persisted
 	term        uint64
 	role        raft.Role
