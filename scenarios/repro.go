@@ -47,17 +47,32 @@ type Signature struct {
 	Key       string `json:"key"`
 }
 
-var digits = regexp.MustCompile(`[0-9]+`)
+var (
+	digits    = regexp.MustCompile(`[0-9]+`)
+	moreCount = regexp.MustCompile(` \(\+[0-9]+ more\)`)
+)
 
 // SignatureOf is a report's failure signature; ok is false if nothing failed.
 // An unknown never makes a signature: it is not a failure.
 func SignatureOf(rep *Report) (Signature, bool) {
 	for _, r := range rep.Results {
 		if r.Status == checker.Fail {
-			return Signature{Check: r.Name, Violation: r.Detail, Key: r.Name + ": " + digits.ReplaceAllString(r.Detail, "N")}, true
+			return Signature{Check: r.Name, Violation: r.Detail, Key: signatureKey(r.Name, r.Detail)}, true
 		}
 	}
 	return Signature{}, false
+}
+
+// signatureKey is what two failures must share to be the same bug: the
+// check and the first clause of its first violation (up to a ';': the
+// rest lists particulars such as every node's state), with numbers and
+// the count of further violations taken out.
+func signatureKey(check, detail string) string {
+	if i := strings.IndexByte(detail, ';'); i >= 0 {
+		detail = detail[:i]
+	}
+	detail = moreCount.ReplaceAllString(detail, "")
+	return check + ": " + digits.ReplaceAllString(detail, "N")
 }
 
 // FailedChecks names the checks a report failed, in report order.
@@ -145,7 +160,7 @@ func (r *Repro) validate() error {
 		return fmt.Errorf("repro: bad trace_hash %q", r.TraceHash)
 	}
 	for i, c := range r.Checkpoints {
-		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || c.Step > r.Events || len(c.Hash) != 16 {
+		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || len(c.Hash) != 16 {
 			return fmt.Errorf("repro: checkpoint %d is malformed", i)
 		}
 	}
@@ -212,3 +227,7 @@ func ReproName(r *Repro) string {
 	}
 	return name + ".json"
 }
+
+// SameKey is the signature's key as this build computes it from the check
+// and the violation (a repro written by an older build may store another).
+func (s Signature) SameKey() string { return signatureKey(s.Check, s.Violation) }

@@ -212,10 +212,18 @@ func (r *runner) livenessResult(live bool) checker.Result {
 	if live {
 		return checker.Result{Name: checker.Liveness, Status: checker.OK}
 	}
-	d := fmt.Sprintf("not live %s after the final heal at %s:", sim.AppendTime(nil, r.opts.Bound), sim.AppendTime(nil, r.opts.Duration))
-	if lead := r.chk.Leader(); lead == raft.None {
-		d += " no leader;"
+	// The first clause says why (what a failure signature keeps); the
+	// particulars follow after a ';'.
+	why := "servers behind the leader's commit index"
+	switch lead := r.chk.Leader(); {
+	case lead == raft.None:
+		why = "no leader"
+	case len(r.pending) > 0:
+		why = "clients still waiting"
+	case !r.chk.CommittedInTerm(lead):
+		why = "the leader has committed nothing in its term"
 	}
+	d := fmt.Sprintf("not live %s after the final heal at %s: %s;", sim.AppendTime(nil, r.opts.Bound), sim.AppendTime(nil, r.opts.Duration), why)
 	var clients []int
 	for c := range r.pending {
 		clients = append(clients, c)

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"errors"
+
+	"detsim/checker"
 	"fmt"
 	"time"
 )
@@ -73,7 +75,7 @@ func Shrink(r *Repro, cfg ShrinkConfig) (*ShrinkResult, error) {
 	if cfg.Budget <= 0 {
 		cfg.Budget = 300
 	}
-	sh := &shrinker{cfg: cfg, seed: r.SeedValue(), key: r.Signature.Key, opts: r.Options}
+	sh := &shrinker{cfg: cfg, seed: r.SeedValue(), key: r.Signature.SameKey(), opts: r.Options}
 	first := sh.run(r.Options)
 	if first == nil {
 		return nil, ErrDoesNotFail
@@ -99,10 +101,20 @@ func (sh *shrinker) run(o Options) *Report {
 	}
 	sh.runs++
 	rep := Run(o, sh.seed, RunConfig{LinBudget: sh.cfg.LinBudget})
-	if sig, failed := SignatureOf(rep); failed && sig.Key == sh.key {
-		return rep
+	if sig, failed := SignatureOf(rep); !failed || sig.Key != sh.key {
+		return nil
 	}
-	return nil
+	if o.Bug != "" {
+		// A planted bug's repro must fail because of the bug: the same
+		// schedule with it switched off has to pass.
+		off := o
+		off.Bug = ""
+		sh.runs++
+		if Run(off, sh.seed, RunConfig{LinBudget: sh.cfg.LinBudget}).Verdict != checker.OK {
+			return nil
+		}
+	}
+	return rep
 }
 
 // try runs a candidate and keeps it if it fails the same way.

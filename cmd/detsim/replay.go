@@ -26,7 +26,7 @@ func cmdReplay(args []string, stdout io.Writer) (int, error) {
 	fmt.Fprint(stdout, res.Report.Text())
 	fmt.Fprintf(stdout, "recorded %s: %s\n", r.Signature.Check, r.Signature.Violation)
 	if res.SameFailure {
-		fmt.Fprintln(stdout, "same-failure yes: the same checks failed the same way")
+		fmt.Fprintln(stdout, "same-failure yes: the first failure has the recorded signature")
 	} else {
 		fmt.Fprintf(stdout, "same-failure no: recorded %v, replay failed %v\n", r.Failed, scenarios.FailedChecks(res.Report))
 	}

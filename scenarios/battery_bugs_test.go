@@ -1,0 +1,41 @@
+//go:build detsimbugs
+
+package scenarios
+
+import (
+	"os"
+	"testing"
+
+	"detsim/checker"
+	"detsim/planted"
+)
+
+// The planted-bug battery: for every planted bug a shrunk repro is kept
+// under testdata/bugs. With its bug on it must fail the way it did; the same
+// schedule with the bug off must pass, so the failure is the bug's alone.
+func TestPlantedBugBattery(t *testing.T) {
+	for _, b := range planted.All() {
+		t.Run(b.Name(), func(t *testing.T) {
+			path := "testdata/bugs/" + b.Name() + ".json"
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("no shrunk repro for %s: %v", b.Name(), err)
+			}
+			r, err := ReadRepro(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Bug != b.Name() {
+				t.Fatalf("%s switches on %q", path, r.Bug)
+			}
+			res := Replay(r, RunConfig{})
+			if !res.SameFailure {
+				t.Fatalf("with the bug on: %v, want %s: %s\n%s", FailedChecks(res.Report), r.Signature.Check, r.Signature.Violation, res.Report.Text())
+			}
+			off := r.Options
+			off.Bug = ""
+			if rep := Run(off, r.SeedValue(), RunConfig{}); rep.Verdict != checker.OK {
+				t.Fatalf("with the bug off the schedule fails too:\n%s", rep.Text())
+			}
+		})
+	}
+}

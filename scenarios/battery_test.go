@@ -1,0 +1,44 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"detsim/checker"
+	"detsim/planted"
+)
+
+// The regression battery: repro files of failures that were fixed. Each
+// must replay clean on this build (a trace hash from the build that failed
+// cannot be compared; the checks judge).
+func TestRegressionBattery(t *testing.T) {
+	files, _ := filepath.Glob("testdata/regressions/*.json")
+	if len(files) == 0 {
+		t.Fatal("no regression repros")
+	}
+	for _, f := range files {
+		r, err := ReadRepro(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Replay(r, RunConfig{})
+		if res.Report.Verdict != checker.OK {
+			t.Errorf("%s: fixed failure %q is back:\n%s", f, r.Signature.Violation, res.Report.Text())
+		}
+	}
+}
+
+// In a normal build the planted-bug repros are refused with a clear reason:
+// the bugs are compiled out.
+func TestBugReprosNeedTheBuildTag(t *testing.T) {
+	if planted.Enabled {
+		t.Skip("bugs are compiled in")
+	}
+	files, _ := filepath.Glob("testdata/bugs/*.json")
+	for _, f := range files {
+		if _, err := ReadRepro(f); err == nil || !strings.Contains(err.Error(), "-tags detsimbugs") {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
