@@ -31,6 +31,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *out == "" {
 		*out = strings.TrimSuffix(rest[0], ".json") + ".min.json"
 	}
+	lessGC()
 	res, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: *budget, Progress: func(s scenarios.ShrinkStep) {
 		fmt.Fprintf(stderr, "shrink run %d/%d: %s (%s)\n", s.Run, s.Budget, s.What, s.Size)
 	}})
