@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"detsim/scenarios"
@@ -43,7 +44,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	stop := make(chan struct{})
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM) // Ctrl-C, or a CI or Kubernetes stop
 	defer signal.Stop(sigs)
 	go func() {
 		if _, ok := <-sigs; ok {

@@ -136,6 +136,7 @@ func (res *Result) add(o outcome, groups map[string]*Group) {
 	g.Seeds++
 	if g.Best == nil || better(o.rep, g.Best) {
 		g.Best = o.rep
+		g.Signature = sig // the kept seed's own words
 	}
 }
 
