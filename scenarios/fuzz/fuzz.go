@@ -59,7 +59,7 @@ type Nondeterminism struct {
 // Result is the outcome of a campaign.
 type Result struct {
 	Runs, Failures, Unknowns int
-	Groups                   []*Group // in order of first sighting
+	Groups                   []*Group // most seeds first
 	Nondet                   []Nondeterminism
 	Unknown                  []string // scenario/seed of runs left unknown after the recheck
 	Interrupted              bool
@@ -124,14 +124,22 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// sortGroups orders groups for the summary: most seeds first, ties by key.
-func sortGroups(gs []*Group) {
-	sort.SliceStable(gs, func(i, j int) bool {
-		if gs[i].Seeds != gs[j].Seeds {
-			return gs[i].Seeds > gs[j].Seeds
+// order sorts what the campaign found, so that its report does not depend
+// on which worker finished first: groups by most seeds, then key; the rest
+// by scenario and seed.
+func (r *Result) order() {
+	sort.SliceStable(r.Groups, func(i, j int) bool {
+		a, b := r.Groups[i], r.Groups[j]
+		if a.Seeds != b.Seeds {
+			return a.Seeds > b.Seeds
 		}
-		return gs[i].Signature.Key < gs[j].Signature.Key
+		return a.Signature.Key < b.Signature.Key
 	})
+	sort.SliceStable(r.Nondet, func(i, j int) bool {
+		a, b := r.Nondet[i], r.Nondet[j]
+		return a.Scenario < b.Scenario || a.Scenario == b.Scenario && a.Seed < b.Seed
+	})
+	sort.Strings(r.Unknown)
 }
 
 // better reports whether a is a better representative of a group than b.

@@ -101,6 +101,7 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 					res.CompletedThrough = last
 				}
 				res.Interrupted = res.Runs < total
+				res.order()
 				report()
 				return res
 			}
