@@ -1,0 +1,301 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"pgregory.net/rapid"
+
+	"detsim/sim"
+)
+
+// Property-based runs: rapid draws the scenario itself (the cluster, the
+// workload, the network and the fault schedule) and shrinks a failing draw
+// to a minimal one. Every draw's zero is the simplest choice (no fault, no
+// loss, the smallest cluster, the default batch), so shrinking towards zero
+// removes faults and weather one by one. The draws happen before the run;
+// the run itself is an ordinary seeded run of the resolved Options, so a
+// failure is also a detsim repro file that `detsim replay` and `detsim
+// shrink` take like any other.
+
+// PropertyScenario names the scenario of drawn runs: repro files of
+// property failures carry it, so they replay with `detsim replay`.
+const PropertyScenario = "property"
+
+// Bounds of a drawn run.
+const (
+	propMaxFaults     = 8 // fault slots, each of which may be "none"
+	propMinDuration   = 2 * s
+	propMaxDuration   = 5 * s
+	propMinBound      = 10 * s
+	propMaxBound      = 15 * s
+	propMaxRaftClient = 4
+	propMaxKVClerks   = 8
+)
+
+// Fault slot kinds, in the order a shrink prefers them (0 first).
+const (
+	slotNone          = iota
+	slotCrash         // a server crashes; it restarts after the slot's length
+	slotPartition     // a partition of a drawn shape; it heals after the length
+	slotPause         // a server pauses like a frozen VM; it resumes after the length
+	slotCrashSync     // a server crashes inside its next sync, before or after it
+	slotCrashLeader   // whoever leads crashes; every server restarts after the length
+	slotIsolateLeader // whoever leads is cut off; the partition heals after the length
+	slotPauseLeader   // whoever leads pauses; it resumes after the length
+	slotDisk          // synced data of the disk node damaged or lost, then a crash and restart
+	slotFailSync      // the disk node's next sync fails: it stops for good
+	slotKinds
+)
+
+// Partition shapes, simplest first.
+const (
+	shapeIsolate = iota // one server alone
+	shapeHalves         // two sides, either may hold the majority
+	shapeOneWay         // one side cannot reach the other, but hears it
+	shapeBridge         // one server sees both sides, which cannot see each other
+	shapeRing           // each server sees only its neighbours
+	shapeThree          // three groups
+	shapes
+)
+
+// drawer is where a generator's numbers come from: rapid, which records
+// and shrinks them, or a seeded stream, for the scenario run by seed.
+type drawer interface {
+	// draw returns a value in [lo, hi], lo being the simplest.
+	draw(lo, hi int, label string) int
+}
+
+type rapidDrawer struct{ t *rapid.T }
+
+func (d rapidDrawer) draw(lo, hi int, label string) int {
+	return rapid.IntRange(lo, hi).Draw(d.t, label)
+}
+
+type seedDrawer struct{ r *sim.Rand }
+
+func (d seedDrawer) draw(lo, hi int, _ string) int { return int(d.r.Range(int64(lo), int64(hi))) }
+
+// DrawOptions draws a whole run from rapid: 3, 5 or 7 servers; raft
+// commands from 1-4 clients (with bursts, snapshots every few entries and
+// the batch size drawn), or (kv) a key/value workload of 1-8 clerks, at
+// most 4 to a key (with maxraftstate drawn); a safety phase of 2-5 virtual
+// seconds and a liveness bound of 10-15; the network's loss, duplication
+// and reordering, torn writes and clock skew, each 0 for none or the
+// default; and up to 8 fault slots, each of which may be none. The schedule ends with the final heal at the end of the safety
+// phase, as Scenario.Resolve writes it. The probes are the basic ones
+// (a leader elected, a command applied), which any run that passes its
+// liveness check fires; there are no expectations.
+func DrawOptions(t *rapid.T, kv bool) Options {
+	d := rapidDrawer{t}
+	o := Options{
+		Scenario: PropertyScenario,
+		Servers:  []int{3, 5, 7}[d.draw(0, 2, "servers (3, 5, 7)")],
+		Burst:    1,
+		Duration: int64(d.draw(int(propMinDuration/ms), int(propMaxDuration/ms), "duration ms")) * ms,
+		Bound:    int64(d.draw(int(propMinBound/ms), int(propMaxBound/ms), "bound ms")) * ms,
+		Net:      sim.DefaultNet,
+		Probes:   probes(),
+	}
+	if kv {
+		w := &KVWorkload{
+			ClerksPerKey: d.draw(1, 4, "clerks per key"),
+			KeysPerGroup: d.draw(1, 3, "keys per group"),
+		}
+		get := d.draw(0, 10, "gets (tenths)")
+		w.GetPPM = uint32(get) * 100_000
+		w.PutPPM = uint32(d.draw(0, 10-get, "puts (tenths)")) * 100_000
+		o.KV = w
+		o.Clients = d.draw(1, propMaxKVClerks, "clerks")
+		o.Think = [2]int64{0, int64(d.draw(0, 20, "think ms")) * ms}
+		o.MaxRaftState = -1
+		if k := d.draw(0, 4, "maxraftstate (KB, 0 never)"); k > 0 {
+			o.MaxRaftState = int64(k) * 1000
+		}
+	} else {
+		o.Clients = d.draw(1, propMaxRaftClient, "clients")
+		o.Burst = d.draw(1, 5, "burst")
+		lo := int64(d.draw(0, 20, "think min ms")) * ms
+		o.Think = [2]int64{lo, lo + int64(d.draw(0, 50, "think spread ms"))*ms}
+		o.SnapshotEvery = []int{0, 5, 10, 50}[d.draw(0, 3, "snapshot every (0, 5, 10, 50)")]
+		o.MaxBatch = d.draw(0, 4, "max batch (0 default)")
+	}
+	o.Net.LossPPM = uint32(d.draw(0, 15, "loss %")) * 10_000
+	o.Net.DupPPM = uint32(d.draw(0, 10, "dup %")) * 10_000
+	o.Net.ReorderPPM = uint32(d.draw(0, 15, "reorder %")) * 10_000
+	if o.Net.ReorderPPM > 0 {
+		o.Net.ReorderMax = int64(d.draw(1, 20, "reorder max (100 ms)")) * 100 * ms
+	}
+	o.TornPPM = uint32(d.draw(0, 10, "torn (tenths)")) * 100_000
+	if d.draw(0, 1, "clock skew") == 1 {
+		for i := 0; i < o.Servers; i++ {
+			o.Clocks = append(o.Clocks, sim.Clock{
+				SkewNs:   int64(d.draw(-2000, 2000, fmt.Sprintf("n%d skew ms", i))) * ms,
+				DriftPPM: int32(d.draw(-5000, 5000, fmt.Sprintf("n%d drift ppm", i))),
+			})
+		}
+	}
+	o.Faults = drawSchedule(d, o.Servers, o.Clients, o.Duration)
+	g := newGen(nil, o.Servers, o.Clients, o.Duration)
+	g.finalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0)
+	o.Faults = append(o.Faults, g.faults...)
+	sim.SortFaults(o.Faults)
+	return o
+}
+
+// PropertyOptions is DrawOptions as a generator, for Draw and Example.
+func PropertyOptions(kv bool) *rapid.Generator[Options] {
+	return rapid.Custom(func(t *rapid.T) Options { return DrawOptions(t, kv) })
+}
+
+// drawSchedule draws up to propMaxFaults fault slots over [0, duration)
+// and writes them out; a slot drawn "none" adds nothing. Each fault that a
+// slot starts is undone after the slot's length, or by the final heal if
+// its length is 0 or runs past the safety phase. Disk faults strike only
+// the last server, so damage never reaches a majority.
+func drawSchedule(d drawer, servers, clients int, duration int64) []sim.Fault {
+	var out []sim.Fault
+	add := func(f sim.Fault) { out = append(out, f) }
+	diskNode := servers - 1
+	n := d.draw(0, propMaxFaults, "fault slots")
+	for i := 0; i < n; i++ {
+		kind := d.draw(slotNone, slotKinds-1, fmt.Sprintf("slot %d kind", i))
+		if kind == slotNone {
+			continue
+		}
+		at := int64(d.draw(0, int(duration/ms)-1, fmt.Sprintf("slot %d at ms", i))) * ms
+		length := int64(d.draw(0, int(duration/ms), fmt.Sprintf("slot %d length ms (0: until the final heal)", i))) * ms
+		undo := func(f sim.Fault) {
+			if end := at + length; length > 0 && end < duration {
+				f.At = end
+				add(f)
+			}
+		}
+		switch kind {
+		case slotCrash, slotPause, slotCrashSync:
+			node := d.draw(0, servers-1, fmt.Sprintf("slot %d node", i))
+			f := sim.Fault{At: at, Kind: sim.FaultCrash, Node: node}
+			back := sim.FaultRestart
+			switch kind {
+			case slotPause:
+				f.Kind, back = sim.FaultPause, sim.FaultResume
+			case slotCrashSync:
+				f.Kind, f.Before = sim.FaultCrashSync, d.draw(0, 1, fmt.Sprintf("slot %d before sync", i)) == 1
+			}
+			add(f)
+			undo(sim.Fault{Kind: back, Node: node})
+		case slotPartition:
+			add(sim.Fault{At: at, Kind: sim.FaultPartition, Links: drawPartition(d, i, servers, clients)})
+			undo(sim.Fault{Kind: sim.FaultHeal})
+		case slotCrashLeader:
+			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: "leader"})
+			if end := at + length; length > 0 && end < duration {
+				for sv := 0; sv < servers; sv++ { // restarting a running server does nothing
+					add(sim.Fault{At: end, Kind: sim.FaultRestart, Node: sv})
+				}
+			}
+		case slotIsolateLeader:
+			add(sim.Fault{At: at, Kind: sim.FaultPartition, Target: "leader"})
+			undo(sim.Fault{Kind: sim.FaultHeal})
+		case slotPauseLeader:
+			add(sim.Fault{At: at, Kind: sim.FaultPause, Target: "leader"})
+			undo(sim.Fault{Kind: sim.FaultResume, Target: "paused"})
+		case slotDisk:
+			kind := sim.FaultDamage
+			if d.draw(0, 1, fmt.Sprintf("slot %d lose write", i)) == 1 {
+				kind = sim.FaultLoseWrite
+			}
+			// The node finds the damage when it reads its disk again.
+			at = min(at, duration-30*ms)
+			add(sim.Fault{At: at, Kind: kind, Node: diskNode})
+			add(sim.Fault{At: at + 10*ms, Kind: sim.FaultCrash, Node: diskNode})
+			add(sim.Fault{At: at + 20*ms, Kind: sim.FaultRestart, Node: diskNode})
+		case slotFailSync:
+			add(sim.Fault{At: at, Kind: sim.FaultFailSync, Node: diskNode})
+		}
+	}
+	return out
+}
+
+// drawPartition draws a partition of any shape over the servers; each
+// client shares the links of a server, so partitions cut clients off too.
+// Its simplest draw isolates server 0.
+func drawPartition(d drawer, slot, servers, clients int) [][2]int {
+	label := func(what string) string { return fmt.Sprintf("slot %d %s", slot, what) }
+	// A permutation by Fisher–Yates whose simplest draw is the identity.
+	order := make([]int, servers)
+	for i := range order {
+		order[i] = i
+	}
+	for i := 0; i < servers-1; i++ {
+		j := d.draw(i, servers-1, label(fmt.Sprintf("order %d", i)))
+		order[i], order[j] = order[j], order[i]
+	}
+	n := servers
+	var links [][2]int
+	switch d.draw(0, shapes-1, label("shape (isolate, halves, one-way, bridge, ring, three)")) {
+	case shapeIsolate:
+		links = sim.Isolate(order[0], order)
+	case shapeHalves:
+		k := d.draw(1, n-1, label("split"))
+		links = sim.Split(order[:k], order[k:])
+	case shapeOneWay:
+		k := d.draw(1, n-1, label("split"))
+		links = sim.OneWay(order[:k], order[k:])
+	case shapeBridge: // order[0] bridges
+		k := d.draw(1, n-2, label("split"))
+		links = sim.Bridge(order[1:1+k], order[1+k:])
+	case shapeRing:
+		links = sim.Ring(order)
+	case shapeThree:
+		a := d.draw(1, n-2, label("first cut"))
+		b := d.draw(a+1, n-1, label("second cut"))
+		links = sim.Split(order[:a], order[a:b], order[b:])
+	}
+	// Client c shares the links of server (c + shift) mod servers.
+	shift := d.draw(0, servers-1, label("client placement"))
+	blocked := map[[2]int]bool{}
+	for _, l := range links {
+		blocked[l] = true
+	}
+	for c := 0; c < clients; c++ {
+		anchor, client := (c+shift)%servers, servers+c
+		for sv := 0; sv < servers; sv++ {
+			if sv == anchor {
+				continue
+			}
+			if blocked[[2]int{anchor, sv}] {
+				links = append(links, [2]int{client, sv})
+			}
+			if blocked[[2]int{sv, anchor}] {
+				links = append(links, [2]int{sv, client})
+			}
+		}
+	}
+	return links
+}
+
+// propertyScenario is what `detsim list` shows and what a property repro
+// names. Run by seed (`detsim run --scenario=property --seed=N`, or in a
+// fuzz campaign), the seed draws a fault schedule the same way rapid does,
+// over a raft cluster of 3-7 servers.
+var propertyScenario = &Scenario{
+	Name:        PropertyScenario,
+	Description: "drawn by rapid (go test ./scenarios -run=Property): any cluster, workload, network and fault schedule; by seed, a schedule drawn the same way",
+	Servers:     [2]int{3, 7}, Clients: 2, Think: think, Duration: propMaxDuration, Bound: propMaxBound,
+	Probes: probes(),
+	Faults: func(g *gen) {
+		g.faults = append(g.faults, drawSchedule(seedDrawer{g.r}, len(g.servers), len(g.clients), g.duration)...)
+	},
+}
+
+// registerProperty is false only in this package's own tests: their
+// catalog batteries run every registered scenario by seed against pinned
+// trace hashes (testdata/hashes.txt), which have none for this one yet;
+// property_test.go checks it instead.
+var registerProperty = true
+
+func init() {
+	if registerProperty {
+		register(propertyScenario)
+	}
+}

@@ -1,0 +1,447 @@
+package scenarios
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"detsim/checker"
+	"detsim/sim"
+)
+
+// Property tests: rapid draws a whole run (DrawOptions), the run must pass
+// every check, and a failing draw is shrunk by rapid to a minimal one and
+// written as a detsim repro file. Each check costs one short simulation;
+// -rapid.checks sets how many (100 by default, a fifth with -short),
+// -rapid.seed pins the draws. See the README for a campaign and for
+// `go test -fuzz=FuzzProperty`.
+
+// This package's catalog batteries would run the property scenario by seed
+// against pinned hashes it has none of: keep it out of their registry (see
+// registerProperty); TestPropertyScenarioBySeed and the repro test check it.
+var _ = func() bool { registerProperty = false; return true }()
+
+// propertyLinBudget bounds Porcupine per run: an unknown is no failure,
+// and a property check must stay short.
+const propertyLinBudget = 2 * time.Second
+
+func TestPropertyRaftSafety(t *testing.T) {
+	t.Parallel()
+	sink := newReproSink(t)
+	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, false) })
+}
+
+func TestPropertyKVLinearizable(t *testing.T) {
+	t.Parallel()
+	sink := newReproSink(t)
+	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, true) })
+}
+
+// fuzzInputLen covers every draw of a run (at most a few hundred).
+const fuzzInputLen = 8 * 1024
+
+// FuzzProperty is the soak entry point: go test ./scenarios
+// -run='^$' -fuzz=FuzzProperty -fuzztime=1h. The fuzzer's bytes feed
+// rapid's draws; without -fuzz only the seed inputs below run.
+func FuzzProperty(f *testing.F) {
+	// All zeros: every draw its simplest, a calm 3-node raft run. Then
+	// two inputs whose draws are of every kind.
+	f.Add(make([]byte, 8*64))
+	for seed := uint64(1); seed <= 2; seed++ {
+		r, data := sim.NewRand(seed), make([]byte, 8*512)
+		for i := 0; i < len(data); i += 8 {
+			binary.LittleEndian.PutUint64(data[i:], r.Uint64())
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Rapid skips an input its draws run past the end of, which most
+		// of the fuzzer's inputs would; zeros after it draw the simplest
+		// values instead, so every input is a run.
+		if len(data) < fuzzInputLen {
+			data = append(data, make([]byte, fuzzInputLen-len(data))...)
+		}
+		sink := newReproSink(t)
+		rapid.MakeFuzz(func(rt *rapid.T) {
+			checkDrawnRun(rt, sink, rapid.Bool().Draw(rt, "kv"))
+		})(t, data)
+	})
+}
+
+// checkDrawnRun draws a run and checks it.
+func checkDrawnRun(t *rapid.T, sink *reproSink, kv bool) { checkRun(t, sink, DrawOptions(t, kv)) }
+
+// checkRun draws the run's seed, runs opts, and on a failed check writes
+// the repro and fails with its path and signature. The message must be
+// the same each time rapid replays a draw (rapid checks), so it holds
+// nothing of the wall clock.
+func checkRun(t *rapid.T, sink *reproSink, opts Options) {
+	seed := rapid.Uint64().Draw(t, "seed")
+	rep := Run(opts, seed, RunConfig{LinBudget: propertyLinBudget})
+	sig, failed := SignatureOf(rep)
+	if !failed {
+		if rep.Verdict == checker.Unknown {
+			t.Logf("inconclusive (not a failure): %s", firstUnknown(rep))
+		}
+		return
+	}
+	where, err := sink.write(rep)
+	if err != nil {
+		where = "not written: " + err.Error()
+	}
+	failCheck(t, sig.Check, "%s failed: %s\nsignature: %s\nrepro: %s\n  replay: detsim replay %[4]s\n  shrink: detsim shrink %[4]s\nseed=%d options %s\nschedule:\n%s",
+		sig.Check, sig.Violation, sig.Key, where, seed, opts.OptionsLine(), schedule(opts.Faults))
+}
+
+// failCheck fails with a call site of its own for each check: rapid keeps a
+// shrunk draw only if it fails where the original did, so shrinking never
+// trades, say, a linearizability failure for a liveness one.
+func failCheck(t *rapid.T, check, format string, args ...any) {
+	switch check {
+	case checker.ElectionSafety:
+		t.Fatalf(format, args...)
+	case checker.LogMatching:
+		t.Fatalf(format, args...)
+	case checker.LeaderCompleteness:
+		t.Fatalf(format, args...)
+	case checker.StateMachineSafety:
+		t.Fatalf(format, args...)
+	case checker.ApplyOrder:
+		t.Fatalf(format, args...)
+	case checker.Linearizability:
+		t.Fatalf(format, args...)
+	case checker.Liveness:
+		t.Fatalf(format, args...)
+	case checker.RaftStateSize:
+		t.Fatalf(format, args...)
+	case checker.HeartbeatRate:
+		t.Fatalf(format, args...)
+	case checker.Coverage:
+		t.Fatalf(format, args...)
+	case checker.Progress:
+		t.Fatalf(format, args...)
+	case checker.NoPanic:
+		t.Fatalf(format, args...)
+	default: // the Raft checker's promises, expectations
+		t.Fatalf(format, args...)
+	}
+}
+
+func firstUnknown(rep *Report) string {
+	for _, r := range rep.Results {
+		if r.Status == checker.Unknown {
+			return r.String()
+		}
+	}
+	return ""
+}
+
+func schedule(faults []sim.Fault) string {
+	var b strings.Builder
+	for _, f := range faults {
+		fmt.Fprintf(&b, "  %s %s\n", dur(f.At), f)
+	}
+	return b.String()
+}
+
+// reproSink writes the repro files of one test's failing draws into
+// $DETSIM_PROPERTY_DIR/<test> (by default detsim-property/<test> in the
+// system's temporary directory). While rapid shrinks, every failing
+// candidate writes one; when the test ends only the last is kept, which is
+// the minimal draw (rapid replays it last to report it).
+type reproSink struct {
+	dir     string
+	written []string
+}
+
+// propertyDir is where property failures are written.
+func propertyDir() string {
+	if d := os.Getenv("DETSIM_PROPERTY_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "detsim-property")
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+func newReproSink(t *testing.T) *reproSink {
+	test, _, _ := strings.Cut(t.Name(), "/")
+	s := &reproSink{dir: filepath.Join(propertyDir(), unsafeName.ReplaceAllString(test, "_"))}
+	t.Cleanup(s.keepLast)
+	return s
+}
+
+func (s *reproSink) write(rep *Report) (string, error) {
+	r, err := NewRepro(rep)
+	if err != nil {
+		return "", err
+	}
+	data, err := r.Marshal()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(s.dir, ReproName(r))
+	if err := WriteFileAtomic(path, data); err != nil {
+		return "", err
+	}
+	s.written = append(s.written, path)
+	return path, nil
+}
+
+func (s *reproSink) keepLast() {
+	if len(s.written) == 0 {
+		return
+	}
+	last := s.written[len(s.written)-1]
+	for _, p := range s.written {
+		if p != last {
+			os.Remove(p)
+		}
+	}
+	s.written = []string{last}
+}
+
+// withPropertyRegistered registers the property scenario for one test, as
+// every other program has it (this package's tests leave it out of the
+// registry; see above). Only tests that do not run in parallel may use it.
+func withPropertyRegistered(t *testing.T) {
+	if _, err := Lookup(PropertyScenario); err == nil {
+		return
+	}
+	registry[PropertyScenario] = propertyScenario
+	t.Cleanup(func() { delete(registry, PropertyScenario) })
+}
+
+// TestPropertyShrinksToOneFault shows that the generator and rapid shrink:
+// with a planted property that fails whenever the schedule has a crash (no
+// run, no bug: a fake property), rapid's minimal failing draw has exactly
+// one fault before the final heal, a crash, and nothing else drawn away
+// from its simplest value.
+func TestPropertyShrinksToOneFault(t *testing.T) {
+	// Rapid's flags are global: pin enough checks to find a crash, a
+	// fresh search rather than someone's -rapid.failfile, and no fail file
+	// in testdata for this fake property.
+	setFlag(t, "rapid.checks", "1000")
+	setFlag(t, "rapid.failfile", "")
+	setFlag(t, "rapid.nofailfile", "true")
+
+	var last Options
+	rec := &recordingTB{name: t.Name()}
+	rapid.Check(rec, func(rt *rapid.T) {
+		o := DrawOptions(rt, false)
+		last = o
+		var before []string
+		crash := false
+		for _, f := range o.Faults {
+			if f.At < o.Duration {
+				before = append(before, f.String())
+				crash = crash || f.Kind == sim.FaultCrash
+			}
+		}
+		if crash {
+			rt.Fatalf("planted: a crash in %d faults: %s", len(before), strings.Join(before, ", "))
+		}
+	})
+	if !rec.failed {
+		t.Fatalf("rapid found no draw with a crash:\n%s", strings.Join(rec.logs, "\n"))
+	}
+	// Rapid reports the minimized draw's failure, and replays it last.
+	if !strings.Contains(rec.errors, "planted: a crash in 1 faults: crash n0") {
+		t.Fatalf("rapid's minimal failure is not one crash of n0:\n%s", rec.errors)
+	}
+	var before []sim.Fault
+	for _, f := range last.Faults {
+		if f.At < last.Duration {
+			before = append(before, f)
+		}
+	}
+	if len(before) != 1 || before[0].Kind != sim.FaultCrash || before[0].Node != 0 || before[0].At != 0 {
+		t.Fatalf("last draw (the minimal one) has faults %v, want one crash of n0 at 0", before)
+	}
+	if last.Servers != 3 || last.Clients != 1 || last.Net.LossPPM|last.Net.DupPPM|last.Net.ReorderPPM != 0 ||
+		last.TornPPM != 0 || len(last.Clocks) != 0 || last.Duration != propMinDuration || last.Bound != propMinBound {
+		t.Fatalf("minimal draw not simplest elsewhere: %s", last.OptionsLine())
+	}
+}
+
+func setFlag(t *testing.T, name, value string) {
+	f := flag.Lookup(name)
+	if f == nil {
+		t.Fatalf("no flag -%s", name)
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(value); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Value.Set(old) })
+}
+
+// recordingTB stands in for *testing.T under rapid.Check, so a test can
+// look at what rapid reported instead of failing.
+type recordingTB struct {
+	name   string
+	failed bool
+	errors string
+	logs   []string
+}
+
+func (r *recordingTB) Helper()      {}
+func (r *recordingTB) Name() string { return r.name }
+func (r *recordingTB) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Log(args ...any)                  { r.logs = append(r.logs, fmt.Sprint(args...)) }
+func (r *recordingTB) Skipf(format string, args ...any) { panic("recordingTB: skip") }
+func (r *recordingTB) Skip(args ...any)                 { panic("recordingTB: skip") }
+func (r *recordingTB) SkipNow()                         { panic("recordingTB: skip") }
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.failed = true
+	r.errors += fmt.Sprintf(format, args...) + "\n"
+}
+func (r *recordingTB) Error(args ...any)                 { r.Errorf("%s", fmt.Sprint(args...)) }
+func (r *recordingTB) Fatalf(format string, args ...any) { r.Errorf(format, args...) }
+func (r *recordingTB) Fatal(args ...any)                 { r.Error(args...) }
+func (r *recordingTB) FailNow()                          { r.failed = true }
+func (r *recordingTB) Fail()                             { r.failed = true }
+func (r *recordingTB) Failed() bool                      { return r.failed }
+
+// TestPropertyReproReplays: a failing draw goes through the whole path
+// of the property tests: rapid shrinks it, checkRun writes each failing
+// candidate as a repro and names it in the failure, and when the test ends
+// only the minimal one is left; it parses (naming the property scenario)
+// and replays with the same failure and trace hash, as `detsim replay`
+// does it.
+func TestPropertyReproReplays(t *testing.T) {
+	withPropertyRegistered(t)
+	setFlag(t, "rapid.failfile", "")
+	setFlag(t, "rapid.nofailfile", "true")
+	t.Setenv("DETSIM_PROPERTY_DIR", t.TempDir())
+	for _, kv := range []bool{false, true} {
+		t.Run(fmt.Sprintf("kv=%v", kv), func(t *testing.T) {
+			rec := &recordingTB{name: t.Name()}
+			sink := newReproSink(t)
+			rapid.Check(rec, func(rt *rapid.T) {
+				o := DrawOptions(rt, kv)
+				o.Probes = append(o.Probes, "never-fires") // a planted failure
+				checkRun(rt, sink, o)
+			})
+			sink.keepLast()
+			m := regexp.MustCompile(`coverage failed: never fired: \[never-fires\]\nsignature: coverage: .*\nrepro: (\S+)\n`).FindStringSubmatch(rec.errors)
+			if m == nil {
+				t.Fatalf("rapid's failure names no repro:\n%s", rec.errors)
+			}
+			if len(sink.written) != 1 || sink.written[0] != m[1] {
+				t.Fatalf("kept %v, want only %s, the minimal draw's", sink.written, m[1])
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(m[1])); len(entries) != 1 {
+				t.Fatalf("%d files in %s, want 1", len(entries), filepath.Dir(m[1]))
+			}
+			r, err := ReadRepro(m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := r.Options
+			if r.Scenario != PropertyScenario || r.Signature.Check != checker.Coverage || (o.KV != nil) != kv {
+				t.Fatalf("repro %s: scenario %q signature %+v", m[1], r.Scenario, r.Signature)
+			}
+			// The failure does not depend on the draw: it shrinks to the
+			// simplest run.
+			if o.Servers != 3 || o.Clients != 1 || len(o.Faults) != 1+2*o.Servers || r.Seed != "0" {
+				t.Fatalf("not shrunk to the simplest draw: seed %s %s", r.Seed, o.OptionsLine())
+			}
+			res := Replay(r, RunConfig{LinBudget: propertyLinBudget})
+			if !res.SameFailure || !res.HashMatch {
+				t.Fatalf("replay: same failure %v, hash match %v\n%s", res.SameFailure, res.HashMatch, res.Report.Text())
+			}
+		})
+	}
+}
+
+// TestPropertyDrawsAreWellFormed: every draw validates, keeps Porcupine's
+// limit of 4 clerks to a key, and ends with the final heal the drain needs
+// (every partition healed, every server resumed and restarted, the network
+// calm) with no other fault at or after it.
+func TestPropertyDrawsAreWellFormed(t *testing.T) {
+	withPropertyRegistered(t)
+	rapid.Check(t, func(rt *rapid.T) {
+		o := PropertyOptions(rapid.Bool().Draw(rt, "kv")).Draw(rt, "options")
+		if err := o.Validate(); err != nil {
+			rt.Fatal(err)
+		}
+		if o.Servers != 3 && o.Servers != 5 && o.Servers != 7 || o.Clients < 1 {
+			rt.Fatalf("%d servers, %d clients", o.Servers, o.Clients)
+		}
+		if o.KV != nil && o.KV.ClerksPerKey > 4 {
+			rt.Fatalf("%d clerks to a key", o.KV.ClerksPerKey)
+		}
+		restarted, resumed, healed, calm := map[int]bool{}, map[int]bool{}, false, false
+		for i, f := range o.Faults {
+			if i > 0 && f.At < o.Faults[i-1].At {
+				rt.Fatalf("schedule out of order at %d", i)
+			}
+			if f.At > o.Duration {
+				rt.Fatalf("fault %s after the final heal", f)
+			}
+			if f.At < o.Duration {
+				continue
+			}
+			switch f.Kind {
+			case sim.FaultHeal:
+				healed = true
+			case sim.FaultNet:
+				calm = *f.Net == sim.NetFault{}
+			case sim.FaultRestart:
+				restarted[f.Node] = true
+			case sim.FaultResume:
+				resumed[f.Node] = true
+			default:
+				rt.Fatalf("fault %s at the final heal", f)
+			}
+		}
+		unreliable := o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0
+		if !healed || len(restarted) != o.Servers || len(resumed) != o.Servers || unreliable != calm {
+			rt.Fatalf("final heal incomplete: heal %v restarts %d resumes %d calm %v", healed, len(restarted), len(resumed), calm)
+		}
+	})
+}
+
+// TestPropertyScenarioBySeed: run by seed, as `detsim run` and `detsim
+// fuzz` do, the property scenario draws faults, passes, validates and gives
+// the same trace hash twice (it is not in this package's catalog
+// batteries; see registerProperty).
+func TestPropertyScenarioBySeed(t *testing.T) {
+	withPropertyRegistered(t)
+	for seed := uint64(1); seed <= 3; seed++ {
+		o := propertyScenario.Resolve(seed)
+		if err := o.Validate(); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		n := 0
+		for _, f := range o.Faults {
+			if f.At < o.Duration {
+				n++
+			}
+		}
+		if n == 0 && seed == 1 {
+			t.Errorf("seed %d drew no fault", seed)
+		}
+		a, b := Run(o, seed, RunConfig{}), Run(o, seed, RunConfig{})
+		if a.Verdict != checker.OK {
+			t.Errorf("seed %d failed:\n%s", seed, a.Text())
+		}
+		if a.TraceHash != b.TraceHash {
+			t.Errorf("seed %d: trace hashes %s and %s", seed, a.TraceHash, b.TraceHash)
+		}
+	}
+}
