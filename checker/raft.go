@@ -18,6 +18,7 @@ type Raft struct {
 	nodes   []nodeView
 	chains  map[[2]uint64]uint64 // (index, term) → chain hash of the log through it
 	commits window[entryID]      // the entry committed at each index
+	commitT window[uint64]       // the term of the node that first reported it committed
 	applied window[entryID]      // the entry first applied at each index
 	states  window[uint64]       // the service's state digest after each index
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
@@ -153,12 +154,15 @@ func (c *Raft) StateChanged(node int, term uint64, role raft.Role, lead int) {
 	c.checkCompleteness(node, term)
 }
 
-// checkCompleteness: a new leader's log holds every entry committed so far.
+// checkCompleteness: a new leader's log holds every entry committed in an
+// earlier term (§5.4: "present in the logs of the leaders for all
+// higher-numbered terms"). A candidate of an older term that wins late — it
+// was paused with its votes in flight — owes nothing committed since.
 func (c *Raft) checkCompleteness(node int, term uint64) {
 	n := &c.nodes[node]
 	for i := max(c.commits.base+1, n.base); i <= c.commits.last(); i++ {
 		want, known := c.commits.get(i)
-		if !known {
+		if at, _ := c.commitT.get(i); !known || at >= term {
 			continue
 		}
 		if have, ok := n.entry(i); !ok || !sameEntry(have, want, i == n.base) {
@@ -205,6 +209,7 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 		}
 		if !atBase {
 			c.commits.set(i, id)
+			c.commitT.set(i, max(n.term, 1))
 		}
 	}
 	n.commit = max(n.commit, commit)

@@ -94,6 +94,7 @@ func (c *Raft) dropForgotten() {
 	}
 	c.dropped = low
 	c.commits.dropTo(low - 1)
+	c.commitT.dropTo(low - 1)
 	c.applied.dropTo(low - 1)
 	c.states.dropTo(low - 1)
 	for k := range c.chains {

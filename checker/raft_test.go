@@ -204,3 +204,20 @@ func TestDurablePromisesPass(t *testing.T) {
 		}
 	}
 }
+
+// A candidate of an older term may still win once its votes arrive (it was
+// paused with them in flight) after a newer leader committed an entry: it
+// owes only what was committed in terms before its own. Found by the rapid
+// property test (3 servers, n1 paused at 395 ms).
+func TestLeaderCompletenessAllowsLateLeaderOfOlderTerm(t *testing.T) {
+	c, _ := newTestChecker(3)
+	c.StateChanged(0, 2, raft.Leader, 0)
+	c.Persisted(0, raft.HardState{Term: 2}, entries(2, 1, "a"))
+	c.CommitAdvanced(0, 1)
+	c.StateChanged(1, 1, raft.Leader, 1) // term 1 < 2: entry 1 was committed after it
+	if r := result(c, LeaderCompleteness); r.Status != OK {
+		t.Fatal(r)
+	}
+	c.StateChanged(2, 3, raft.Leader, 2) // term 3 must hold it
+	wantFail(t, c, LeaderCompleteness, "n2 became leader of term 3")
+}

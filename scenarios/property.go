@@ -288,14 +288,4 @@ var propertyScenario = &Scenario{
 	},
 }
 
-// registerProperty is false only in this package's own tests: their
-// catalog batteries run every registered scenario by seed against pinned
-// trace hashes (testdata/hashes.txt), which have none for this one yet;
-// property_test.go checks it instead.
-var registerProperty = true
-
-func init() {
-	if registerProperty {
-		register(propertyScenario)
-	}
-}
+func init() { register(propertyScenario) }

@@ -24,11 +24,6 @@ import (
 // -rapid.seed pins the draws. See the README for a campaign and for
 // `go test -fuzz=FuzzProperty`.
 
-// This package's catalog batteries would run the property scenario by seed
-// against pinned hashes it has none of: keep it out of their registry (see
-// registerProperty); TestPropertyScenarioBySeed and the repro test check it.
-var _ = func() bool { registerProperty = false; return true }()
-
 // propertyLinBudget bounds Porcupine per run: an unknown is no failure,
 // and a property check must stay short.
 const propertyLinBudget = 2 * time.Second
@@ -418,8 +413,7 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 
 // TestPropertyScenarioBySeed: run by seed, as `detsim run` and `detsim
 // fuzz` do, the property scenario draws faults, passes, validates and gives
-// the same trace hash twice (it is not in this package's catalog
-// batteries; see registerProperty).
+// the same trace hash twice.
 func TestPropertyScenarioBySeed(t *testing.T) {
 	withPropertyRegistered(t)
 	for seed := uint64(1); seed <= 3; seed++ {
