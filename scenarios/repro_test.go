@@ -137,6 +137,17 @@ func TestWriteFileAtomicLeavesNoTemporary(t *testing.T) {
 	}
 }
 
+// A swarm run drops the scenario's promises: a swarm of pauses may leave no
+// majority to elect "a new leader within 5 s".
+func TestSwarmDropsTheScenariosPromises(t *testing.T) {
+	for _, name := range []string{"pause", "reelection", "kv-one-partition", "fail-no-agree"} {
+		sc, _ := Lookup(name)
+		if o := sc.ResolveSwarm(3); o.Expect != (Expectations{}) {
+			t.Errorf("%s: swarm keeps %+v", name, o.Expect)
+		}
+	}
+}
+
 func TestSwarmChoosesMixAndStaysValid(t *testing.T) {
 	sc, _ := Lookup("churn")
 	mixes := map[string]bool{}
