@@ -129,3 +129,49 @@ func TestFuzzReplayDiffBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestShrinkCommand(t *testing.T) {
+	path := fuzzOnce(t)
+	out := filepath.Join(t.TempDir(), "small.json")
+	code, stdout, stderr := runCLI("shrink", path, "--budget=40", "--out="+out)
+	if code != exitPass || !strings.Contains(stdout, "before faults=") || !strings.Contains(stdout, "after  faults=") ||
+		!strings.Contains(stdout, "replay: detsim replay "+out) {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "shrink run ") {
+		t.Errorf("no progress on stderr: %q", stderr)
+	}
+	if code, replay, _ := runCLI("replay", out); code != exitFail || !strings.Contains(replay, "same-failure yes") {
+		t.Fatalf("the shrunk repro: exit %d\n%s", code, replay)
+	}
+	// By default the output goes next to the input.
+	if code, _, _ := runCLI("shrink", path, "--budget=5"); code != exitPass {
+		t.Fatalf("exit %d", code)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(path, ".json") + ".min.json"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShrinkBadInput(t *testing.T) {
+	path := fuzzOnce(t)
+	b, _ := os.ReadFile(path)
+	r, _ := scenarios.ParseRepro(b)
+	r.Options.Expect.StableLeader = false // now the run passes
+	passing := filepath.Join(t.TempDir(), "passing.json")
+	b, _ = r.Marshal()
+	os.WriteFile(passing, b, 0o644)
+	for _, args := range [][]string{
+		{"shrink"},
+		{"shrink", path, path},
+		{"shrink", filepath.Join(t.TempDir(), "missing.json")},
+		{"shrink", path, "--budget=0"},
+		{"shrink", path, "--bogus"},
+		{"shrink", passing},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "detsim: ") {
+			t.Errorf("%q: exit %d stdout %q stderr %q", args, code, out, errOut)
+		}
+	}
+}
