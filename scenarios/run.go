@@ -107,6 +107,9 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	cfg := kv.DefaultServerConfig(servers)
 	cfg.MaxRaftState = r.opts.MaxRaftState
 	cfg.Bugs, cfg.Raft.Bugs = r.opts.bugSet(), r.opts.bugSet()
+	if r.opts.MaxBatch > 0 {
+		cfg.Raft.MaxBatch = r.opts.MaxBatch
+	}
 	if cfg.MaxRaftState > 0 {
 		r.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
 	}
