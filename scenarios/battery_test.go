@@ -36,6 +36,9 @@ func TestBugReprosNeedTheBuildTag(t *testing.T) {
 		t.Skip("bugs are compiled in")
 	}
 	files, _ := filepath.Glob("testdata/bugs/*.json")
+	if len(files) != len(planted.All()) {
+		t.Fatalf("%d planted-bug repros for %d bugs", len(files), len(planted.All()))
+	}
 	for _, f := range files {
 		if _, err := ReadRepro(f); err == nil || !strings.Contains(err.Error(), "-tags detsimbugs") {
 			t.Errorf("%s: %v", f, err)

@@ -3,8 +3,6 @@ package scenarios
 import (
 	"fmt"
 
-	"pgregory.net/rapid"
-
 	"detsim/sim"
 )
 
@@ -65,17 +63,12 @@ type drawer interface {
 	draw(lo, hi int, label string) int
 }
 
-type rapidDrawer struct{ t *rapid.T }
-
-func (d rapidDrawer) draw(lo, hi int, label string) int {
-	return rapid.IntRange(lo, hi).Draw(d.t, label)
-}
-
 type seedDrawer struct{ r *sim.Rand }
 
 func (d seedDrawer) draw(lo, hi int, _ string) int { return int(d.r.Range(int64(lo), int64(hi))) }
 
-// DrawOptions draws a whole run from rapid: 3, 5 or 7 servers; raft
+// drawOptions draws a whole run (from rapid in the property tests, whose
+// rapidDrawer lives with them so that no production binary carries rapid): 3, 5 or 7 servers; raft
 // commands from 1-4 clients (with bursts, snapshots every few entries and
 // the batch size drawn), or (kv) a key/value workload of 1-8 clerks, at
 // most 4 to a key (with maxraftstate drawn); a safety phase of 2-5 virtual
@@ -85,8 +78,7 @@ func (d seedDrawer) draw(lo, hi int, _ string) int { return int(d.r.Range(int64(
 // phase, as Scenario.Resolve writes it. The probes are the basic ones
 // (a leader elected, a command applied), which any run that passes its
 // liveness check fires; there are no expectations.
-func DrawOptions(t *rapid.T, kv bool) Options {
-	d := rapidDrawer{t}
+func drawOptions(d drawer, kv bool) Options {
 	o := Options{
 		Scenario: PropertyScenario,
 		Servers:  []int{3, 5, 7}[d.draw(0, 2, "servers (3, 5, 7)")],
@@ -140,11 +132,6 @@ func DrawOptions(t *rapid.T, kv bool) Options {
 	o.Faults = append(o.Faults, g.faults...)
 	sim.SortFaults(o.Faults)
 	return o
-}
-
-// PropertyOptions is DrawOptions as a generator, for Draw and Example.
-func PropertyOptions(kv bool) *rapid.Generator[Options] {
-	return rapid.Custom(func(t *rapid.T) Options { return DrawOptions(t, kv) })
 }
 
 // drawSchedule draws up to propMaxFaults fault slots over [0, duration)

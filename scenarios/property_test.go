@@ -17,6 +17,20 @@ import (
 	"detsim/sim"
 )
 
+type rapidDrawer struct{ t *rapid.T }
+
+func (d rapidDrawer) draw(lo, hi int, label string) int {
+	return rapid.IntRange(lo, hi).Draw(d.t, label)
+}
+
+// DrawOptions draws a whole run from rapid (see drawOptions).
+func DrawOptions(t *rapid.T, kv bool) Options { return drawOptions(rapidDrawer{t}, kv) }
+
+// PropertyOptions is DrawOptions as a generator, for Draw and Example.
+func PropertyOptions(kv bool) *rapid.Generator[Options] {
+	return rapid.Custom(func(t *rapid.T) Options { return DrawOptions(t, kv) })
+}
+
 // Property tests: rapid draws a whole run (DrawOptions), the run must pass
 // every check, and a failing draw is shrunk by rapid to a minimal one and
 // written as a detsim repro file. Each check costs one short simulation;

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+
+	"detsim/sim"
 )
 
 // ReplayResult is what replaying a repro showed.
@@ -36,28 +38,39 @@ func Replay(r *Repro, cfg RunConfig) *ReplayResult {
 // divergence finds the first checkpoint that differs and shows the replay's
 // events after the last one that agreed.
 func divergence(r *Repro, rep *Report, seed uint64) string {
-	var from, to uint64 // the runs agree through event from, part by event to
-	to = max(r.Events, rep.Events)
-	first := ""
-	for i, want := range r.Checkpoints {
-		if i >= len(rep.Checkpoints) || rep.Checkpoints[i] != want {
-			to = want.Step
-			got := "none (the replay ended first)"
-			if i < len(rep.Checkpoints) {
-				got = rep.Checkpoints[i].Hash
-			}
-			first = fmt.Sprintf("first checkpoint that differs: event %d (recorded %s, replay %s)", want.Step, want.Hash, got)
-			break
-		}
-		from = want.Step
-	}
-	if first == "" {
-		first = fmt.Sprintf("every checkpoint agrees; the final hash differs (recorded %d events, replay %d)", r.Events, rep.Events)
-	}
+	from, _ := partAt(r.Checkpoints, rep.Checkpoints)
 	w := &windowWriter{from: from, limit: 6}
 	Run(r.Options, seed, RunConfig{Trace: w})
-	return fmt.Sprintf("%s; the runs part after event %d, at or before event %d; the replay's events from %d:\n%s",
-		first, from, to, from+1, w.buf.String())
+	return fmt.Sprintf("%s; the runs part after event %d; the replay's events from %d:\n%s",
+		FirstCheckpointDiff(r.Checkpoints, rep.Checkpoints), from, from+1, w.buf.String())
+}
+
+// partAt compares two runs' checkpoints: the last event both agree through,
+// and the index of the first checkpoint that differs or that only one run
+// reached (-1 if every checkpoint agrees).
+func partAt(a, b []sim.Checkpoint) (agreed uint64, first int) {
+	for i := range max(len(a), len(b)) {
+		if i >= len(a) || i >= len(b) || a[i] != b[i] {
+			return agreed, i
+		}
+		agreed = a[i].Step
+	}
+	return agreed, -1
+}
+
+// FirstCheckpointDiff names the first checkpoint where two runs (a the
+// recorded or first one, b the replay) part.
+func FirstCheckpointDiff(a, b []sim.Checkpoint) string {
+	_, i := partAt(a, b)
+	switch {
+	case i < 0:
+		return "every checkpoint agrees; the final hash differs"
+	case i >= len(b):
+		return fmt.Sprintf("first checkpoint that differs: event %d (recorded %s, the replay ended first)", a[i].Step, a[i].Hash)
+	case i >= len(a):
+		return fmt.Sprintf("first checkpoint that differs: event %d (the recorded run ended first, replay %s)", b[i].Step, b[i].Hash)
+	}
+	return fmt.Sprintf("first checkpoint that differs: event %d (recorded %s, replay %s)", a[i].Step, a[i].Hash, b[i].Hash)
 }
 
 // windowWriter keeps the first few trace lines after event from.

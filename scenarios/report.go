@@ -215,16 +215,3 @@ func (rep *Report) Recheck(budget time.Duration) {
 
 // SeedString renders a seed as its digits.
 func SeedString(seed uint64) string { return fmt.Sprint(seed) }
-
-// FirstCheckpointDiff names the first checkpoint where two runs part.
-func FirstCheckpointDiff(a, b []sim.Checkpoint) string {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return fmt.Sprintf("first checkpoint that differs: event %d (%s vs %s)", a[i].Step, a[i].Hash, b[i].Hash)
-		}
-	}
-	if len(a) != len(b) {
-		return fmt.Sprintf("the runs have %d and %d checkpoints", len(a), len(b))
-	}
-	return "every checkpoint agrees; the final hash differs"
-}

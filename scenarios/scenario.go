@@ -117,11 +117,11 @@ type Options struct {
 
 var registry = map[string]*Scenario{}
 
+// register adds a built-in scenario; a clash is a programming error.
 func register(s *Scenario) {
-	if _, dup := registry[s.Name]; dup {
-		panic("scenarios: duplicate " + s.Name)
+	if err := Register(s); err != nil {
+		panic(err)
 	}
-	registry[s.Name] = s
 }
 
 // Lookup finds a scenario by name.

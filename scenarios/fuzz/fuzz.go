@@ -58,11 +58,11 @@ type Nondeterminism struct {
 
 // Result is the outcome of a campaign.
 type Result struct {
-	Runs, Failures, Unknowns int
-	Groups                   []*Group // most seeds first
-	Nondet                   []Nondeterminism
-	Unknown                  []string // scenario/seed of runs left unknown after the recheck
-	Interrupted              bool
+	Runs, Failures int
+	Groups         []*Group // most seeds first
+	Nondet         []Nondeterminism
+	Unknown        []string // scenario/seed of runs left unknown after the recheck
+	Interrupted    bool
 	// Completed: every seed of the shard in [Start, CompletedThrough] ran,
 	// for every scenario (meaningful when Runs > 0).
 	CompletedThrough uint64

@@ -120,7 +120,6 @@ func (res *Result) add(o outcome, groups map[string]*Group) {
 		return
 	}
 	if isUnknown(o.rep) {
-		res.Unknowns++
 		res.Unknown = append(res.Unknown, o.rep.Scenario+"/"+scenarios.SeedString(o.rep.Seed))
 	}
 	sig, failed := scenarios.SignatureOf(o.rep)
