@@ -50,18 +50,24 @@ func BenchmarkMemoryFlat(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			const seed = 1
-			var heap uint64
+			var heap, base uint64
 			var rep *Report
+			heapInUse := func() uint64 {
+				runtime.GC()
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				return m.HeapInuse
+			}
 			for b.Loop() {
+				// The test binary's own heap (package globals, rapid's
+				// tables) is not the run's: measure from it.
+				base = heapInUse()
 				opts := sc.ResolveFor(seed, c.duration)
 				if c.maxRaftState != 0 {
 					opts.MaxRaftState = c.maxRaftState
 				}
 				rep = Run(opts, seed, RunConfig{NoHistory: true, OnSimEnd: func() {
-					runtime.GC()
-					var m runtime.MemStats
-					runtime.ReadMemStats(&m)
-					heap = m.HeapInuse
+					heap = heapInUse() - base
 					if *simHeapProfile != "" {
 						writeHeapProfile(b, *simHeapProfile+"-"+c.name+".pprof")
 					}
