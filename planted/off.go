@@ -24,5 +24,5 @@ func Parse(name string) (Set, error) {
 	if _, ok := Lookup(name); !ok {
 		return Set{}, fmt.Errorf("unknown planted bug %q (see 'detsim list --bugs')", name)
 	}
-	return Set{}, fmt.Errorf("planted bug %q needs a build with the bugs compiled in: go build -tags detsimbugs ./cmd/detsim", name)
+	return Set{}, fmt.Errorf("planted bug %q needs a build with the bugs compiled in: %s", name, BuildCommand)
 }

@@ -8,6 +8,10 @@
 // bug path, and normal builds carry none of them.
 package planted
 
+// BuildCommand builds a detsim binary with the bugs compiled in, named so
+// that it does not overwrite a normal ./detsim.
+const BuildCommand = "go build -tags detsimbugs -o detsim-bugs ./cmd/detsim"
+
 // Bug names one planted bug.
 type Bug uint8
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -16,7 +17,27 @@ type TraceDiff struct {
 	After   [2][]string
 }
 
-// DiffTraces compares two traces line by line.
+// traceLine is the shape of every line of a trace: step, virtual time,
+// node, kind, details, and the running hash.
+var traceLine = regexp.MustCompile(`^[0-9]+ [0-9]+\.[0-9]{9}s n-?[0-9]+ [a-z][a-z0-9-]*( .*)? #[0-9a-f]{8}$`)
+
+// NotATraceError says that an input to DiffTraces is not a detsim trace.
+type NotATraceError struct {
+	Side int // 0 for A, 1 for B
+	Line int // 1-based; 0 for an empty input
+	Text string
+}
+
+func (e *NotATraceError) Error() string {
+	if e.Line == 0 {
+		return "it is empty, and a trace has at least one event"
+	}
+	return fmt.Sprintf("line %d is not a trace line (want STEP TIMEs NODE KIND ... #HASH): %.80q", e.Line, e.Text)
+}
+
+// DiffTraces compares two traces line by line. Either input not being a
+// trace is a *NotATraceError: comparing two of anything else would say
+// nothing true.
 func DiffTraces(a, b io.Reader, context int) (TraceDiff, error) {
 	sa, sb := bufio.NewScanner(a), bufio.NewScanner(b)
 	sa.Buffer(nil, 1<<24)
@@ -25,6 +46,9 @@ func DiffTraces(a, b io.Reader, context int) (TraceDiff, error) {
 	for n := 1; ; n++ {
 		okA, okB := sa.Scan(), sb.Scan()
 		if err := firstErr(sa.Err(), sb.Err()); err != nil {
+			return d, err
+		}
+		if err := checkTraceLines(n, okA, okB, sa.Text(), sb.Text()); err != nil {
 			return d, err
 		}
 		if !okA && !okB {
@@ -56,6 +80,23 @@ func DiffTraces(a, b io.Reader, context int) (TraceDiff, error) {
 		}
 		return d, nil
 	}
+}
+
+// checkTraceLines refuses line n of either side if it is not a trace line
+// (or if a side is empty).
+func checkTraceLines(n int, okA, okB bool, la, lb string) error {
+	for side, l := range [2]struct {
+		ok   bool
+		text string
+	}{{okA, la}, {okB, lb}} {
+		switch {
+		case !l.ok && n == 1:
+			return &NotATraceError{Side: side}
+		case l.ok && !traceLine.MatchString(l.text):
+			return &NotATraceError{Side: side, Line: n, Text: l.text}
+		}
+	}
+	return nil
 }
 
 func firstErr(errs ...error) error {

@@ -20,17 +20,21 @@ func cmdCheck(args []string, stdout io.Writer) (int, error) {
 		return 0, err
 	}
 	if len(rest) != 1 {
-		return 0, usagef("check: need exactly one history file")
+		return 0, usagef("check: need exactly one history FILE (- for standard input)")
 	}
 	if *budget <= 0 {
 		return 0, usagef("check: --budget must be positive")
 	}
-	f, err := os.Open(rest[0])
-	if err != nil {
-		return 0, usagef("check: %v", err)
+	in, closeIn := io.Reader(stdin), func() {}
+	if rest[0] != "-" {
+		f, err := os.Open(rest[0])
+		if err != nil {
+			return 0, usagef("check: %v", err)
+		}
+		in, closeIn = f, func() { f.Close() }
 	}
-	ops, err := checker.ParseHistory(f)
-	f.Close()
+	ops, err := checker.ParseHistory(in)
+	closeIn()
 	if err != nil {
 		return 0, usagef("check: %s: %v", rest[0], err)
 	}

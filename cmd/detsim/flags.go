@@ -8,8 +8,10 @@ import (
 	"strings"
 )
 
-// parseFlags parses --name=value flags given before or after positional
-// arguments, and returns the positionals.
+// parseFlags parses flags given before or after positional arguments, as
+// --name=value or --name value (a boolean flag takes no separate value, as
+// with Go's flag package), and returns the positionals. "-" alone is a
+// positional (standard input or output); "--" ends the flags.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var flags, positional []string
@@ -19,11 +21,22 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			positional = append(positional, args[i+1:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
 			continue
 		}
-		positional = append(positional, a)
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			if i+1 == len(args) {
+				return nil, usagef("%s: flag needs a value: %s", fs.Name(), a)
+			}
+			i++
+			flags = append(flags, args[i])
+		}
 	}
 	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -32,6 +45,11 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, usagef("%s: %v", fs.Name(), err)
 	}
 	return positional, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // parseSeed accepts a decimal uint64.

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,26 +43,72 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := scenarios.CheckBug(*bug); err != nil {
 		return 0, usageError{err.Error()}
 	}
+	if err := checkOutDir(*out); err != nil {
+		return 0, err
+	}
 	stop := make(chan struct{})
+	var caught atomic.Value // the signal that stopped the campaign
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM) // Ctrl-C, or a CI or Kubernetes stop
 	defer signal.Stop(sigs)
 	go func() {
-		if _, ok := <-sigs; ok {
+		if sig, ok := <-sigs; ok {
+			caught.Store(sig)
 			close(stop)
 		}
 	}()
 	cfg.Stop = stop
 	lessGC()
-	cfg.Progress, cfg.ProgressEvery = progressPrinter(stderr)
+	progress, every, endProgress := progressPrinter(stderr, os.Getenv)
+	cfg.Progress, cfg.ProgressEvery = progress, every
 	res, err := fuzz.Run(cfg)
+	endProgress()
 	if err != nil {
 		return 0, usageError{err.Error()}
 	}
-	if err := printFuzzResult(stdout, &cfg, res, *out); err != nil {
-		return 0, err
+	lost := printFuzzResult(stdout, &cfg, res, *out)
+	if lost > 0 {
+		fmt.Fprintf(stderr, "detsim: fuzz: %d repro file(s) could not be written to %s; each finding's run command is printed above\n", lost, *out)
 	}
-	return res.Exit(), nil
+	sig, _ := caught.Load().(os.Signal)
+	return fuzzExit(res, sig), nil
+}
+
+// fuzzExit is a campaign's status: the worst it saw (4, 1, 3, 0), except
+// that a campaign stopped by a signal before it found a failure is not a
+// pass: 130 after SIGINT, 143 after SIGTERM, as shells report them.
+func fuzzExit(res *fuzz.Result, sig os.Signal) int {
+	code := res.Exit()
+	if !res.Interrupted || code == exitFail || code == exitNondeterminism {
+		return code
+	}
+	if sig == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
+}
+
+// checkOutDir makes sure repro files can be written to dir before any seed
+// runs: it creates the directory and writes and removes a probe file.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("fuzz: --out=%s: %v", dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".detsim-probe-*")
+	if err != nil {
+		return usagef("fuzz: --out=%s: cannot write there: %v", dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// unwrapPath drops the path from a *PathError, which the message names already.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // lessGC lets the heap grow to five times the live data before collecting
@@ -109,15 +156,32 @@ func fuzzConfig(name, count, start, shard string, workers int, budget time.Durat
 }
 
 // progressPrinter draws a bar on a terminal, or prints a plain line every
-// 10 s when the output is a file or a pipe.
-func progressPrinter(w io.Writer) (func(fuzz.Progress), time.Duration) {
-	f, ok := w.(*os.File)
-	if fi, err := os.Stdout.Stat(); ok && err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return func(p fuzz.Progress) { fmt.Fprintf(w, "\r%s\x1b[K", progressLine(p, true)) }, 200 * time.Millisecond
+// 10 s when the output is a file or a pipe, or when TERM=dumb or NO_COLOR
+// asks for no control sequences. end finishes the bar's line.
+func progressPrinter(w io.Writer, getenv func(string) string) (show func(fuzz.Progress), every time.Duration, end func()) {
+	if isTerminal(w) && getenv("TERM") != "dumb" && getenv("NO_COLOR") == "" {
+		drawn := false
+		show = func(p fuzz.Progress) {
+			fmt.Fprintf(w, "\r%s\x1b[K", progressLine(p, true))
+			drawn = true
 		}
+		end = func() {
+			if drawn {
+				fmt.Fprintln(w)
+			}
+		}
+		return show, 200 * time.Millisecond, end
 	}
-	return func(p fuzz.Progress) { fmt.Fprintln(w, progressLine(p, false)) }, 10 * time.Second
+	return func(p fuzz.Progress) { fmt.Fprintln(w, progressLine(p, false)) }, 10 * time.Second, func() {}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func progressLine(p fuzz.Progress, bar bool) string {
@@ -126,7 +190,7 @@ func progressLine(p fuzz.Progress, bar bool) string {
 	if p.Done > 0 {
 		left = time.Duration(float64(p.Total-p.Done) / rate * float64(time.Second)).Round(time.Second).String()
 	}
-	s := fmt.Sprintf("%d/%d seeds  failures=%d  %.1f seeds/s  left %s", p.Done, p.Total, p.Failures, rate, left)
+	s := fmt.Sprintf("%d/%d runs  failures=%d  %.1f runs/s  left %s", p.Done, p.Total, p.Failures, rate, left)
 	if !bar {
 		return "progress " + s
 	}
@@ -135,8 +199,11 @@ func progressLine(p fuzz.Progress, bar bool) string {
 	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] " + s
 }
 
-func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string) error {
-	fmt.Fprintln(w)
+// printFuzzResult prints what the campaign found and writes a repro file
+// for each failure signature and each nondeterministic seed. A file that
+// cannot be written loses nothing: the finding is printed with the command
+// that reruns it. It returns how many files could not be written.
+func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string) (lost int) {
 	if res.Interrupted {
 		if res.Runs > 0 {
 			fmt.Fprintf(w, "interrupted: completed seeds %d through %d (shard %d/%d)\n", cfg.Start, res.CompletedThrough, cfg.Shard, max(cfg.Shards, 1))
@@ -144,21 +211,42 @@ func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string
 			fmt.Fprintln(w, "interrupted before any seed completed")
 		}
 	}
+	written := func(path string, err error, rep *scenarios.Report) {
+		if err != nil {
+			lost++
+			fmt.Fprintf(w, "  repro-not-written: %s\n  rerun: %s\n", oneLine(err.Error()), runCommand(rep))
+			return
+		}
+		fmt.Fprintf(w, "  replay: %s replay %s\n", progName, path)
+	}
 	for _, n := range res.Nondet {
 		fmt.Fprintf(w, "nondeterminism scenario=%s seed=%d trace hashes %s and %s: %s\n", n.Scenario, n.Seed, n.HashA, n.HashB, n.Divergence)
+		path, err := fuzz.WriteNondetRepro(n, dir)
+		written(path, err, n.Report)
 	}
 	for _, g := range res.Groups {
+		fmt.Fprintf(w, "failure %s seeds=%d shortest=%s/%d events=%d\n  %s\n",
+			g.Signature.Check, g.Seeds, g.Best.Scenario, g.Best.Seed, g.Best.Events, g.Signature.Violation)
 		path, err := fuzz.WriteRepro(g, dir)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		fmt.Fprintf(w, "failure %s seeds=%d shortest=%s/%d events=%d\n  %s\n  replay: detsim replay %s\n",
-			g.Signature.Check, g.Seeds, g.Best.Scenario, g.Best.Seed, g.Best.Events, g.Signature.Violation, path)
+		written(path, err, g.Best)
 	}
 	for _, u := range res.Unknown {
 		fmt.Fprintf(w, "unknown %s (linearizability left unknown after a recheck with 10x the budget)\n", u)
 	}
-	fmt.Fprintf(w, "summary runs=%d failures=%d signatures=%d unknown=%d nondeterministic=%d seeds/s=%.1f wall=%.1fs\n",
-		res.Runs, res.Failures, len(res.Groups), len(res.Unknown), len(res.Nondet), res.SeedsPerSecond(), res.Wall.Seconds())
-	return nil
+	fmt.Fprintf(w, "summary runs=%d failures=%d signatures=%d unknown=%d nondeterministic=%d runs/s=%.1f wall=%.1fs\n",
+		res.Runs, res.Failures, len(res.Groups), len(res.Unknown), len(res.Nondet), res.RunsPerSecond(), res.Wall.Seconds())
+	return lost
+}
+
+// runCommand is the detsim run line that reruns a report's seed without a
+// repro file.
+func runCommand(rep *scenarios.Report) string {
+	cmd := fmt.Sprintf("%s run --scenario=%s --seed=%d", progName, rep.Scenario, rep.Seed)
+	if rep.Options.Swarm != "" {
+		cmd += " --swarm"
+	}
+	if rep.Options.Bug != "" {
+		cmd += " --bug=" + rep.Options.Bug
+	}
+	return cmd
 }

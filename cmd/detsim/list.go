@@ -9,7 +9,7 @@ import (
 	"detsim/scenarios"
 )
 
-func cmdList(args []string, stdout io.Writer) (int, error) {
+func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	bugs := fs.Bool("bugs", false, "list the planted bugs instead (switched on with --bug in builds with -tags detsimbugs)")
 	rest, err := parseFlags(fs, args)
@@ -20,6 +20,9 @@ func cmdList(args []string, stdout io.Writer) (int, error) {
 		return 0, usagef("list: unexpected argument %q", rest[0])
 	}
 	if *bugs {
+		if !planted.Enabled {
+			fmt.Fprintf(stderr, "detsim: this build has the bugs compiled out; to switch one on with --bug, build %s\n", planted.BuildCommand)
+		}
 		for _, b := range planted.All() {
 			fmt.Fprintf(stdout, "%-28s %s\n", b.Name(), b.Description())
 		}

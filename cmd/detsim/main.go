@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"detsim/planted"
+	"detsim/scenarios"
 )
 
 // Exit statuses: a contract with scripts.
@@ -15,6 +19,8 @@ const (
 	exitUsage          = 2
 	exitUnknown        = 3
 	exitNondeterminism = 4
+	exitInterrupted    = 130 // a campaign stopped by SIGINT before it found a failure
+	exitTerminated     = 143 // the same, stopped by SIGTERM
 )
 
 // usageError is bad usage or bad input: one line on stderr, exit 2.
@@ -35,44 +41,79 @@ commands:
   shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
   diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
+  help [COMMAND]                this text, or a command's flags (also: detsim COMMAND -h)
+  version                       detsim's version, VCS revision and Go version (also: --version)
+
+Flags take --name=value or --name value, before or after the arguments.
+A FILE of - is standard input (check, replay); --trace=- and --history=-
+write to standard output.
 `
 
 func main() {
+	progName = programName(os.Args[0], planted.Enabled)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// progName is how the commands detsim prints (replay hints, rerun lines)
+// name the program: the binary that printed them can run them, and a repro
+// with a planted bug needs that very (bug) build.
+var progName = "detsim"
+
+// programName is the command that runs this binary again, from its argv[0]:
+// as typed ("./detsim-bugs", "detsim" from PATH), or for `go run`, whose
+// binary is a temporary file, the go run line itself.
+func programName(argv0 string, bugs bool) string {
+	if strings.Contains(argv0, string(filepath.Separator)+"go-build") {
+		if bugs {
+			return "go run -tags detsimbugs ./cmd/detsim"
+		}
+		return "go run ./cmd/detsim"
+	}
+	if argv0 == "" {
+		return "detsim"
+	}
+	return argv0
+}
+
+// commands maps each command to what runs it.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, error){
+	"list":   cmdList,
+	"run":    cmdRun,
+	"check":  func(a []string, o, _ io.Writer) (int, error) { return cmdCheck(a, o) },
+	"fuzz":   cmdFuzz,
+	"shrink": cmdShrink,
+	"replay": cmdReplay,
+	"diff":   func(a []string, o, _ io.Writer) (int, error) { return cmdDiff(a, o) },
 }
 
 // run executes one command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stderr, usage)
 		fmt.Fprintln(stderr, "detsim: no command given (see the usage above)")
 		return exitUsage
 	}
-	var (
-		code int
-		err  error
-	)
 	switch args[0] {
-	case "list":
-		code, err = cmdList(args[1:], stdout)
-	case "run":
-		code, err = cmdRun(args[1:], stdout)
-	case "check":
-		code, err = cmdCheck(args[1:], stdout)
-	case "fuzz":
-		code, err = cmdFuzz(args[1:], stdout, stderr)
-	case "shrink":
-		code, err = cmdShrink(args[1:], stdout, stderr)
-	case "replay":
-		code, err = cmdReplay(args[1:], stdout)
-	case "diff":
-		code, err = cmdDiff(args[1:], stdout)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if _, ok := commands[args[1]]; ok {
+				return run([]string{args[1], "-h"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "detsim: help: unknown command %q (try 'detsim help')\n", args[1])
+			return exitUsage
+		}
 		fmt.Fprint(stdout, usage)
 		return exitPass
-	default:
-		err = usagef("unknown command %q (try 'detsim help')", args[0])
+	case "version", "-version", "--version":
+		printVersion(stdout)
+		return exitPass
 	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "detsim: unknown command %q (try 'detsim help')\n", args[0])
+		return exitUsage
+	}
+	code, err := cmd(args[1:], stdout, stderr)
 	if h, ok := err.(errHelp); ok {
 		fmt.Fprintf(stdout, "usage of detsim %s:\n", h.fs.Name())
 		h.fs.SetOutput(stdout)
@@ -86,6 +127,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return code
+}
+
+// printVersion prints what `detsim --version` promises: detsim's version,
+// the VCS revision it was built from and the Go that built it.
+func printVersion(w io.Writer) {
+	b := scenarios.ThisBuild()
+	rev := b.Revision
+	if rev == "" {
+		rev = "unknown (built without VCS information)"
+	}
+	fmt.Fprintf(w, "detsim %s\nrevision %s\ngo %s\n", b.Version, rev, b.Go)
+	if planted.Enabled {
+		fmt.Fprintln(w, "planted bugs: built in (-tags detsimbugs)")
+	}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

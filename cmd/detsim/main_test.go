@@ -125,9 +125,17 @@ func TestTraceWriteFailureIsExitTwo(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full here")
 	}
-	code, _, errOut := runCLI("run", "--scenario=election", "--seed=1", "--trace=/dev/full")
-	if code != exitUsage || !strings.Contains(errOut, "writing trace") {
+	code, out, errOut := runCLI("run", "--scenario=election", "--seed=1", "--trace=/dev/full")
+	if code != exitUsage || !strings.Contains(errOut, "writing trace") || strings.Count(errOut, "\n") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "verdict pass") {
+		t.Fatalf("the summary is lost with the trace:\n%s", out)
+	}
+	// A failing run keeps its status: the finding is printed, the trace lost.
+	code, out, errOut = runCLI("run", "--scenario=test-cli-isolated-leader", "--seed=1", "--trace=/dev/full")
+	if code != exitFail || !strings.Contains(errOut, "writing trace") || !strings.Contains(out, "verdict fail") {
+		t.Fatalf("failing run with a lost trace: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 }
 

@@ -3,73 +3,153 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"os"
 
 	"detsim/checker"
 	"detsim/scenarios"
 )
 
-// outputs are the files a run writes besides its summary. They are opened
-// before the run, so that an unwritable path is bad usage, not a lost run.
-type outputs struct {
-	history, html *os.File
+// outputFlags are the files a run writes besides its summary, as run and
+// replay take them.
+type outputFlags struct {
+	trace, history, html *string
+	json                 *bool
 }
 
-func openOutputs(historyPath, htmlPath string) (*outputs, error) {
-	o := &outputs{}
-	var err error
-	if historyPath != "" {
-		if o.history, err = os.Create(historyPath); err != nil {
-			return nil, usagef("cannot write history: %v", err)
-		}
+func addOutputFlags(fs *flag.FlagSet) *outputFlags {
+	return &outputFlags{
+		trace:   fs.String("trace", "", "write the trace to this file (- for standard output)"),
+		history: fs.String("history", "", "write the client history, in check's format, to this file (- for standard output)"),
+		html:    fs.String("html", "", "write the linearizability visualization to this file"),
+		json:    fs.Bool("json", false, "print the summary as one JSON object"),
 	}
-	if htmlPath != "" {
-		if o.html, err = os.Create(htmlPath); err != nil {
-			o.close()
-			return nil, usagef("cannot write html: %v", err)
+}
+
+// outputs are a run's open destinations. They are opened before the run, so
+// that an unwritable path is bad usage, not a lost run. When the trace or the
+// history goes to standard output, the summary goes to standard error, so
+// that the data can be piped whole.
+type outputs struct {
+	trace, history, html *output
+	summary              io.Writer
+}
+
+func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer) (*outputs, error) {
+	if *f.trace == "-" && *f.history == "-" {
+		return nil, usagef("%s: --trace and --history cannot both go to standard output", cmd)
+	}
+	if *f.html == "-" {
+		return nil, usagef("%s: --html needs a file name", cmd)
+	}
+	if !kv && (*f.history != "" || *f.html != "") {
+		return nil, usagef("%s: --history and --html need a key/value scenario; this one has no key/value clients", cmd)
+	}
+	o := &outputs{summary: stdout}
+	var err error
+	for _, d := range []struct {
+		dst  **output
+		name string
+		path string
+	}{{&o.trace, "trace", *f.trace}, {&o.history, "history", *f.history}, {&o.html, "html", *f.html}} {
+		if *d.dst, err = openOutput(d.name, d.path, stdout); err != nil {
+			o.abandon()
+			return nil, usagef("%s: %v", cmd, err)
+		}
+		if d.path == "-" {
+			o.summary = stderr
 		}
 	}
 	return o, nil
 }
 
-func (o *outputs) write(rep *scenarios.Report) error {
-	if o.history != nil {
-		if rep.Lin == nil {
-			return errors.New("--history: this scenario has no key/value clients")
+// runConfig sends the trace where it was asked for.
+func (o *outputs) runConfig() scenarios.RunConfig {
+	var cfg scenarios.RunConfig
+	if o.trace != nil {
+		cfg.Trace = o.trace.w
+	}
+	return cfg
+}
+
+// finish writes the history and the visualization, then flushes and closes
+// everything; the first error is returned (a lost output is not a success).
+func (o *outputs) finish(rep *scenarios.Report) error {
+	var errs []error
+	if (o.history != nil || o.html != nil) && rep.Lin == nil {
+		errs = append(errs, errors.New("--history and --html: this run has no key/value clients"))
+	} else {
+		if o.history != nil {
+			errs = append(errs, checker.WriteHistory(o.history.w, rep.History))
 		}
-		w := bufio.NewWriter(o.history)
-		if err := checker.WriteHistory(w, rep.History); err != nil {
-			return err
-		}
-		if err := w.Flush(); err != nil {
-			return err
+		if o.html != nil {
+			errs = append(errs, rep.Lin.WriteHTML(o.html.w, rep.Notes))
 		}
 	}
-	if o.html != nil {
-		if rep.Lin == nil {
-			return errors.New("--html: this scenario has no key/value clients")
+	for _, out := range []*output{o.trace, o.history, o.html} {
+		if out != nil {
+			errs = append(errs, out.close())
 		}
-		if err := rep.Lin.WriteHTML(o.html, rep.Notes); err != nil {
-			return err
+	}
+	return errors.Join(errs...)
+}
+
+// abandon closes whatever was opened, after bad usage.
+func (o *outputs) abandon() {
+	for _, out := range []*output{o.trace, o.history, o.html} {
+		if out != nil {
+			out.close()
 		}
+	}
+}
+
+// output is one destination: a file created up front, or standard output.
+type output struct {
+	name, path string
+	file       *os.File // nil for standard output
+	w          *bufio.Writer
+}
+
+func openOutput(name, path string, stdout io.Writer) (*output, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case "-":
+		return &output{name: name, path: path, w: bufio.NewWriterSize(stdout, 1<<16)}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %v", name, err)
+	}
+	return &output{name: name, path: path, file: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+}
+
+// close flushes (bufio keeps the first write error) and closes the file.
+func (o *output) close() error {
+	err := o.w.Flush()
+	if o.file != nil {
+		err = errors.Join(err, o.file.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s to %s: %v", o.name, o.path, err)
 	}
 	return nil
 }
 
-func (o *outputs) close() {
-	for _, f := range []*os.File{o.history, o.html} {
-		if f != nil {
-			f.Close()
-		}
-	}
-}
-
+// writeHTMLFile writes a failed linearizability check's visualization.
 func writeHTMLFile(path string, rep *scenarios.Report) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := rep.Lin.WriteHTML(f, rep.Notes); err != nil {
+	w := bufio.NewWriter(f)
+	if err := rep.Lin.WriteHTML(w, rep.Notes); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
 		f.Close()
 		return err
 	}

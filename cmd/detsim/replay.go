@@ -1,46 +1,123 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"detsim/scenarios"
 )
 
-func cmdReplay(args []string, stdout io.Writer) (int, error) {
+func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	outFlags := addOutputFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
 	}
 	if len(rest) != 1 {
-		return 0, usagef("replay: need exactly one repro FILE")
+		return 0, usagef("replay: need exactly one repro FILE (- for standard input)")
 	}
-	r, err := scenarios.ReadRepro(rest[0])
+	r, err := readRepro(rest[0])
 	if err != nil {
 		return 0, usageError{err.Error()}
 	}
-	res := scenarios.Replay(r, scenarios.RunConfig{})
-	fmt.Fprint(stdout, res.Report.Text())
-	fmt.Fprintf(stdout, "recorded %s: %s\n", r.Signature.Check, r.Signature.Violation)
-	if res.SameFailure {
-		fmt.Fprintln(stdout, "same-failure yes: the first failure has the recorded signature")
+	outs, err := outFlags.open("replay", r.Options.KV != nil, stdout, stderr)
+	if err != nil {
+		return 0, err
+	}
+	res := scenarios.Replay(r, outs.runConfig())
+	lost := outs.finish(res.Report)
+	var lines strings.Builder
+	code := replayVerdict(&lines, r, res)
+	if *outFlags.json {
+		if err := printReplayJSON(outs.summary, r, res, lines.String()); err != nil {
+			return 0, err
+		}
 	} else {
-		fmt.Fprintf(stdout, "same-failure no: recorded %v, replay failed %v\n", r.Failed, scenarios.FailedChecks(res.Report))
+		if err := printReport(outs.summary, res.Report, false, *outFlags.html == ""); err != nil {
+			return 0, err
+		}
+		fmt.Fprint(outs.summary, lines.String())
+	}
+	return lostOutput(stderr, "replay", lost, code), nil
+}
+
+// replayVerdict writes what the replay showed against the recording and
+// returns the exit status.
+func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult) int {
+	fmt.Fprintf(w, "recorded %s: %s\n", r.Signature.Check, r.Signature.Violation)
+	if res.SameFailure {
+		fmt.Fprintln(w, "same-failure yes: the first failure has the recorded signature")
+	} else {
+		fmt.Fprintf(w, "same-failure no: recorded %v, replay failed %v\n", r.Failed, scenarios.FailedChecks(res.Report))
 	}
 	switch {
 	case !res.Comparable:
-		fmt.Fprintf(stdout, "trace-hash not-comparable: made by another build (%s %s), judged by the checks alone\n",
+		fmt.Fprintf(w, "trace-hash not-comparable: made by another build (%s %s), judged by the checks alone\n",
 			r.Build.Version, orUnknown(r.Build.Revision))
 	case res.HashMatch:
-		fmt.Fprintln(stdout, "trace-hash match")
+		fmt.Fprintln(w, "trace-hash match")
 	default:
-		fmt.Fprintf(stdout, "trace-hash mismatch: recorded %s, replay %s: nondeterminism\n%s", r.TraceHash, res.Report.TraceHash, res.Divergence)
-		return exitNondeterminism, nil
+		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s: nondeterminism\n%s", r.TraceHash, res.Report.TraceHash, res.Divergence)
+		return exitNondeterminism
 	}
-	return exitFor(res.Report.Verdict), nil
+	return exitFor(res.Report.Verdict)
+}
+
+// printReplayJSON prints the run's JSON summary with the replay's findings
+// added as a "replay" object.
+func printReplayJSON(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult, lines string) error {
+	b, err := res.Report.JSON()
+	if err != nil {
+		return err
+	}
+	hash := "mismatch"
+	switch {
+	case !res.Comparable:
+		hash = "not-comparable"
+	case res.HashMatch:
+		hash = "match"
+	}
+	extra, err := json.Marshal(struct {
+		Check       string   `json:"recorded_check"`
+		Violation   string   `json:"recorded_violation"`
+		Failed      []string `json:"recorded_failed"`
+		SameFailure bool     `json:"same_failure"`
+		TraceHash   string   `json:"trace_hash"`
+		Lines       []string `json:"lines"`
+	}{r.Signature.Check, r.Signature.Violation, r.Failed, res.SameFailure, hash, strings.Split(strings.TrimSuffix(lines, "\n"), "\n")})
+	if err != nil {
+		return err
+	}
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return fmt.Errorf("replay: the summary is not a JSON object")
+	}
+	fmt.Fprintf(w, "%s,\"replay\":%s}\n", b[:len(b)-1], extra)
+	return nil
+}
+
+// stdin is what a FILE of "-" reads (a test may stand in its own).
+var stdin io.Reader = os.Stdin
+
+// readRepro reads a repro from a file, or from standard input for "-".
+func readRepro(path string) (*scenarios.Repro, error) {
+	if path != "-" {
+		return scenarios.ReadRepro(path)
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return nil, fmt.Errorf("repro: standard input: %v", err)
+	}
+	r, err := scenarios.ParseRepro(data)
+	if err != nil {
+		return nil, fmt.Errorf("standard input: %w", err)
+	}
+	return r, nil
 }
 
 func orUnknown(s string) string {
@@ -74,6 +151,10 @@ func cmdDiff(args []string, stdout io.Writer) (int, error) {
 	}
 	defer b.Close()
 	d, err := scenarios.DiffTraces(a, b, *context)
+	var notTrace *scenarios.NotATraceError
+	if errors.As(err, &notTrace) {
+		return 0, usagef("diff: %s is not a detsim trace: %v", rest[notTrace.Side], err)
+	}
 	if err != nil {
 		return 0, usagef("diff: reading traces: %v", err)
 	}

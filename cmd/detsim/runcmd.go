@@ -1,25 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"detsim/checker"
 	"detsim/scenarios"
 )
 
-func cmdRun(args []string, stdout io.Writer) (int, error) {
+func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	name := fs.String("scenario", "", "scenario name (see 'detsim list')")
 	seedText := fs.String("seed", "", "the seed, a decimal number")
-	tracePath := fs.String("trace", "", "write the trace to this file")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	historyPath := fs.String("history", "", "write the client history (check's format) to this file")
-	htmlPath := fs.String("html", "", "write the linearizability visualization to this file")
-	bug := fs.String("bug", "", "switch a planted bug on (builds with -tags detsimbugs; see 'detsim list --bugs')")
+	swarm := fs.Bool("swarm", false, "let the seed choose its own fault mix, as fuzz --swarm does")
+	bug := fs.String("bug", "", "switch a planted bug on (needs the bug build; see 'detsim list --bugs')")
+	outFlags := addOutputFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
@@ -38,60 +34,66 @@ func cmdRun(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if sc.KV == nil && (*historyPath != "" || *htmlPath != "") {
-		return 0, usagef("run: --history and --html need a key/value scenario; %s has no key/value clients", sc.Name)
-	}
 	if err := scenarios.CheckBug(*bug); err != nil {
 		return 0, usagef("run: %v", err)
 	}
-	outs, err := openOutputs(*historyPath, *htmlPath)
+	opts := sc.Resolve(seed)
+	if *swarm {
+		opts = sc.ResolveSwarm(seed)
+	}
+	opts.Bug = *bug
+	outs, err := outFlags.open("run", opts.KV != nil, stdout, stderr)
 	if err != nil {
 		return 0, err
 	}
-	defer outs.close()
-	var cfg scenarios.RunConfig
-	var traceFile *os.File
-	var traceBuf *bufio.Writer
-	if *tracePath != "" {
-		if traceFile, err = os.Create(*tracePath); err != nil {
-			return 0, usagef("run: cannot write trace: %v", err)
-		}
-		defer traceFile.Close()
-		traceBuf = bufio.NewWriterSize(traceFile, 1<<16)
-		cfg.Trace = traceBuf
-	}
-	opts := sc.Resolve(seed)
-	opts.Bug = *bug
-	rep := scenarios.Run(opts, seed, cfg)
-	if traceBuf != nil {
-		// bufio keeps the first write error; a lost trace is not a success.
-		if err := traceBuf.Flush(); err != nil {
-			return 0, usagef("run: writing trace: %v", err)
-		}
-		if err := traceFile.Close(); err != nil {
-			return 0, usagef("run: writing trace: %v", err)
-		}
-	}
-	if err := outs.write(rep); err != nil {
+	rep := scenarios.Run(opts, seed, outs.runConfig())
+	lost := outs.finish(rep)
+	if err := printReport(outs.summary, rep, *outFlags.json, *outFlags.html == ""); err != nil {
 		return 0, err
 	}
-	if *asJSON {
+	return lostOutput(stderr, "run", lost, exitFor(rep.Verdict)), nil
+}
+
+// lostOutput reports an output that could not be written after the run (a
+// full disk): the summary is printed all the same, and the status is the
+// run's if it found a failure, else 2, since what was asked for is missing.
+func lostOutput(stderr io.Writer, cmd string, err error, code int) int {
+	if err == nil {
+		return code
+	}
+	fmt.Fprintf(stderr, "detsim: %s: %s\n", cmd, oneLine(err.Error()))
+	if code == exitFail || code == exitNondeterminism {
+		return code
+	}
+	return exitUsage
+}
+
+// printReport prints a run's summary, as text or JSON. A failed
+// linearizability check leaves its picture next to the run unless the user
+// named a file for it.
+func printReport(w io.Writer, rep *scenarios.Report, asJSON, autoHTML bool) error {
+	html := ""
+	if rep.Lin != nil && rep.Lin.Status == checker.Fail && autoHTML {
+		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
+		if err := writeHTMLFile(path, rep); err != nil {
+			html = "html-not-written " + oneLine(err.Error())
+		} else {
+			html = "html=" + path
+		}
+	}
+	if asJSON {
 		b, err := rep.JSON()
 		if err != nil {
-			return 0, err
+			return err
 		}
-		fmt.Fprintln(stdout, string(b))
-	} else {
-		fmt.Fprint(stdout, rep.Text())
+		fmt.Fprintln(w, string(b))
+		return nil
 	}
-	if rep.Lin != nil && rep.Lin.Status == checker.Fail && *htmlPath == "" {
-		// A failed check leaves its picture next to the run.
-		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
-		if err := writeHTMLFile(path, rep); err == nil && !*asJSON {
-			fmt.Fprintf(stdout, "html=%s\n", path)
-		}
+	fmt.Fprint(w, rep.Text())
+	if html != "" {
+		fmt.Fprintln(w, html)
 	}
-	return exitFor(rep.Verdict), nil
+	return nil
 }
 
 func exitFor(v checker.Status) int {

@@ -54,6 +54,7 @@ type Nondeterminism struct {
 	HashA      string
 	HashB      string
 	Divergence string
+	Report     *scenarios.Report // the first run, whose hash a repro records
 }
 
 // Result is the outcome of a campaign.
@@ -82,8 +83,8 @@ func (r *Result) Exit() int {
 	return 0
 }
 
-// SeedsPerSecond is the campaign's throughput.
-func (r *Result) SeedsPerSecond() float64 {
+// RunsPerSecond is the campaign's throughput: runs (a seed of one scenario) per second.
+func (r *Result) RunsPerSecond() float64 {
 	if r.Wall <= 0 {
 		return 0
 	}

@@ -165,7 +165,7 @@ func runJob(cfg *Config, j job) outcome {
 	if failed || j.index%cfg.RecheckEvery == 0 {
 		if again := run(budget); again.TraceHash != rep.TraceHash {
 			out.nondet = &Nondeterminism{Scenario: rep.Scenario, Seed: j.seed, HashA: rep.TraceHash, HashB: again.TraceHash,
-				Divergence: scenarios.FirstCheckpointDiff(rep.Checkpoints, again.Checkpoints)}
+				Divergence: scenarios.FirstCheckpointDiff(rep.Checkpoints, again.Checkpoints), Report: rep}
 		}
 	}
 	rep.History, rep.Lin = nil, nil // the group keeps what a repro needs, not the history

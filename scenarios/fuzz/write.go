@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"detsim/scenarios"
 )
@@ -15,6 +16,17 @@ func WriteRepro(g *Group, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return writeRepro(r, dir, scenarios.ReproName(r))
+}
+
+// WriteNondetRepro writes a nondeterministic seed's repro file in dir, named
+// <scenario>-<seed>[-<bug>]-nondeterminism.json, and returns its path.
+func WriteNondetRepro(n Nondeterminism, dir string) (string, error) {
+	r := scenarios.NewNondetRepro(n.Report, n.HashB, n.Divergence)
+	return writeRepro(r, dir, strings.TrimSuffix(scenarios.ReproName(r), ".json")+"-nondeterminism.json")
+}
+
+func writeRepro(r *scenarios.Repro, dir, name string) (string, error) {
 	b, err := r.Marshal()
 	if err != nil {
 		return "", err
@@ -22,7 +34,7 @@ func WriteRepro(g *Group, dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("fuzz: %v", err)
 	}
-	path := filepath.Join(dir, scenarios.ReproName(r))
+	path := filepath.Join(dir, name)
 	if err := scenarios.WriteFileAtomic(path, b); err != nil {
 		return "", fmt.Errorf("fuzz: writing %s: %v", path, err)
 	}
