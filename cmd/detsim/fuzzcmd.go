@@ -58,6 +58,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 	}()
 	cfg.Stop = stop
+	signalsReady()
 	lessGC()
 	progress, every, endProgress := progressPrinter(stderr, os.Getenv)
 	cfg.Progress, cfg.ProgressEvery = progress, every
@@ -175,7 +176,16 @@ func progressPrinter(w io.Writer, getenv func(string) string) (show func(fuzz.Pr
 	return func(p fuzz.Progress) { fmt.Fprintln(w, progressLine(p, false)) }, 10 * time.Second, func() {}
 }
 
-func isTerminal(w io.Writer) bool {
+// Seams for tests: what runs once the signal handler is in place, whether
+// an output is a terminal, and how a repro file is written.
+var (
+	signalsReady    = func() {}
+	isTerminal      = isCharDevice
+	writeGroupRepro = fuzz.WriteRepro
+	writeNondet     = fuzz.WriteNondetRepro
+)
+
+func isCharDevice(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -221,13 +231,13 @@ func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string
 	}
 	for _, n := range res.Nondet {
 		fmt.Fprintf(w, "nondeterminism scenario=%s seed=%d trace hashes %s and %s: %s\n", n.Scenario, n.Seed, n.HashA, n.HashB, n.Divergence)
-		path, err := fuzz.WriteNondetRepro(n, dir)
+		path, err := writeNondet(n, dir)
 		written(path, err, n.Report)
 	}
 	for _, g := range res.Groups {
 		fmt.Fprintf(w, "failure %s seeds=%d shortest=%s/%d events=%d\n  %s\n",
 			g.Signature.Check, g.Seeds, g.Best.Scenario, g.Best.Seed, g.Best.Events, g.Signature.Violation)
-		path, err := fuzz.WriteRepro(g, dir)
+		path, err := writeGroupRepro(g, dir)
 		written(path, err, g.Best)
 	}
 	for _, u := range res.Unknown {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"detsim/scenarios"
@@ -31,6 +33,9 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *out == "" {
 		*out = strings.TrimSuffix(rest[0], ".json") + ".min.json"
 	}
+	if err := checkOutFile(*out); err != nil {
+		return 0, usagef("shrink: --out=%s: %v", *out, err)
+	}
 	lessGC()
 	res, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: *budget, Progress: func(s scenarios.ShrinkStep) {
 		fmt.Fprintf(stderr, "shrink run %d/%d: %s (%s)\n", s.Run, s.Budget, s.What, s.Size)
@@ -50,4 +55,19 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "before %s\nafter  %s\nruns %d\nwrote %s\nreplay: detsim replay %s\n", res.Before, res.After, res.Runs, *out, *out)
 	return exitPass, nil
+}
+
+// checkOutFile makes sure a file can be written at path before any work:
+// it is not a directory, and its directory takes a new file.
+func checkOutFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".detsim-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there: %v", unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
