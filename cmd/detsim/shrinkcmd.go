@@ -53,7 +53,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := scenarios.WriteFileAtomic(*out, b); err != nil {
 		return 0, usagef("shrink: writing %s: %v", *out, err)
 	}
-	fmt.Fprintf(stdout, "before %s\nafter  %s\nruns %d\nwrote %s\nreplay: detsim replay %s\n", res.Before, res.After, res.Runs, *out, *out)
+	fmt.Fprintf(stdout, "before %s\nafter  %s\nruns %d\nwrote %s\nreplay: %s replay %s\n", res.Before, res.After, res.Runs, *out, progName, *out)
 	return exitPass, nil
 }
 
