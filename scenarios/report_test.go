@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"detsim/checker"
+	"detsim/sim"
 )
 
 func retAt(t int64) *int64 { return &t }
@@ -100,5 +101,29 @@ func TestJSONCarriesFailingKeysAndHTML(t *testing.T) {
 	}
 	if text := rep.Text(); !strings.HasSuffix(text, "verdict fail\nhtml=kv-test-5.html\n") {
 		t.Fatalf("summary:\n%s", text)
+	}
+}
+
+// A panic's check line names where it happened, on one line; its stack goes
+// to the trace and not into the hash.
+func TestNoPanicNamesThePlace(t *testing.T) {
+	sc, _ := Lookup("agree")
+	o := sc.Resolve(1)
+	// A crash of a node that does not exist: the checker told of it indexes
+	// out of range.
+	o.Faults = append(o.Faults, sim.Fault{At: 1e9, Kind: sim.FaultCrash, Node: 99})
+	sim.SortFaults(o.Faults)
+	var trace strings.Builder
+	rep := Run(o, 1, RunConfig{Trace: &trace})
+	r := findResult(rep, checker.NoPanic)
+	if r.Status != checker.Fail || !strings.HasPrefix(r.Detail, "panic on n-1 at 1.000000000s in checker.(*Raft).Down (checker/raft.go:") ||
+		!strings.HasSuffix(r.Detail, "): runtime error: index out of range [99] with length 3") {
+		t.Fatalf("no-panic: %v", r)
+	}
+	if !strings.Contains(trace.String(), "\n"+r.Detail+"\n\tchecker.(*Raft).Down (checker/raft.go:") {
+		t.Fatalf("the trace lacks the stack:\n%s", trace.String()[max(0, trace.Len()-2000):])
+	}
+	if again := Run(o, 1, RunConfig{}); again.TraceHash != rep.TraceHash || findResult(again, checker.NoPanic) != r {
+		t.Fatalf("untraced: %s %v, traced: %s %v", again.TraceHash, findResult(again, checker.NoPanic), rep.TraceHash, r)
 	}
 }
