@@ -62,7 +62,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		rep.Results = append(rep.Results, rep.Lin.Result)
 	}
 
-	rep.Results = append(rep.Results, r.livenessResult(live))
+	rep.Results = append(rep.Results, r.livenessResult(live, res))
 	if res, ok := r.chk.StateSizeResult(); ok {
 		rep.Results = append(rep.Results, res)
 	}

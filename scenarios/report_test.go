@@ -123,6 +123,12 @@ func TestNoPanicNamesThePlace(t *testing.T) {
 	if !strings.Contains(trace.String(), "\n"+r.Detail+"\n\tchecker.(*Raft).Down (checker/raft.go:") {
 		t.Fatalf("the trace lacks the stack:\n%s", trace.String()[max(0, trace.Len()-2000):])
 	}
+	if sig, _ := SignatureOf(rep); sig.Check != checker.NoPanic {
+		t.Fatalf("signature %+v, want no-panic's", sig)
+	}
+	if l := findResult(rep, checker.Liveness); l.Status != checker.Unknown || !strings.HasPrefix(l.Detail, "not judged: the run stopped at 1.000000000s") {
+		t.Fatalf("liveness of a run that stopped early: %v", l)
+	}
 	if again := Run(o, 1, RunConfig{}); again.TraceHash != rep.TraceHash || findResult(again, checker.NoPanic) != r {
 		t.Fatalf("untraced: %s %v, traced: %s %v", again.TraceHash, findResult(again, checker.NoPanic), rep.TraceHash, r)
 	}
