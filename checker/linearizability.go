@@ -32,8 +32,12 @@ type LinConfig struct {
 type LinReport struct {
 	Result
 	Ops, Keys int
-	history   []porcupine.Operation
-	budget    time.Duration
+	// KeysFailed names, sorted, every key whose history admits no
+	// linearization (on a failure; the detail names the first and lists
+	// the rest). A key the budget left unchecked is not among them.
+	KeysFailed []string
+	history    []porcupine.Operation
+	budget     time.Duration
 }
 
 type kvInput struct {
@@ -179,7 +183,7 @@ func CheckLinearizable(ops []HistoryOp, cfg LinConfig) *LinReport {
 		rep.Status, rep.Detail = OK, fmt.Sprintf("%d operations on %d keys", rep.Ops, rep.Keys)
 	case porcupine.Illegal:
 		rep.Status = Fail
-		rep.Detail = illegalDetail(history, cfg.Budget)
+		rep.Detail, rep.KeysFailed = illegalDetail(history, cfg.Budget)
 	default:
 		rep.Status = Unknown
 		rep.Detail = fmt.Sprintf("Porcupine's budget of %s ran out on %d operations over %d keys", cfg.Budget, rep.Ops, rep.Keys)
@@ -274,21 +278,54 @@ func prescreen(history []porcupine.Operation) string {
 	return ""
 }
 
-// illegalDetail names the first key, in sorted order, whose history is not
-// linearizable, spending at most budget on the search.
-func illegalDetail(history []porcupine.Operation, budget time.Duration) string {
+// illegalDetail names every key, in sorted order, whose history is not
+// linearizable, spending at most budget on the search. The first key's
+// description comes first and the others follow a ';', so a failure's
+// signature (its first clause) is the same however many keys failed.
+func illegalDetail(history []porcupine.Operation, budget time.Duration) (string, []string) {
 	deadline := time.Now().Add(budget)
+	var failed []string
+	first, unchecked := "", 0
 	for _, part := range partitionByKey(history) {
 		left := time.Until(deadline)
 		if left <= 0 {
-			break
+			unchecked++
+			continue
 		}
-		if porcupine.CheckOperationsTimeout(kvModel, part, left) == porcupine.Illegal {
+		switch porcupine.CheckOperationsTimeout(kvModel, part, left) {
+		case porcupine.Illegal:
 			key := part[0].Input.(kvInput).key
-			return fmt.Sprintf("key %q: %d operations admit no linearization", key, len(part))
+			if failed == nil {
+				first = fmt.Sprintf("key %q: %d operations admit no linearization", key, len(part))
+			}
+			failed = append(failed, key)
+		case porcupine.Unknown:
+			unchecked++
 		}
 	}
-	return "no linearization (the failing key was not pinned down within the budget)"
+	if failed == nil {
+		return "no linearization (the failing key was not pinned down within the budget)", nil
+	}
+	var b strings.Builder
+	b.WriteString(first)
+	if more := failed[1:]; len(more) > 0 {
+		fmt.Fprintf(&b, "; (+%d more %s:", len(more), plural(len(more), "key", "keys"))
+		for _, k := range more {
+			fmt.Fprintf(&b, " %q", k)
+		}
+		b.WriteByte(')')
+	}
+	if unchecked > 0 {
+		fmt.Fprintf(&b, "; %d more %s not rechecked within the budget", unchecked, plural(unchecked, "key", "keys"))
+	}
+	return b.String(), failed
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Annotation marks a fault on the visualization's timeline.

@@ -32,6 +32,10 @@ type Report struct {
 	Lin       *checker.LinReport
 	Notes     []checker.Annotation
 	CheckWall time.Duration // the linearizability check's own wall time
+
+	// HTMLPath is where the visualization was written, if it was: the
+	// command line sets it after writing the file, and the summary names it.
+	HTMLPath string
 }
 
 func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunConfig) *Report {
@@ -58,7 +62,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		rep.Results = append(rep.Results, rep.Lin.Result)
 	}
 
-	rep.Results = append(rep.Results, r.livenessResult(live))
+	rep.Results = append(rep.Results, r.livenessResult(live, res))
 	if res, ok := r.chk.StateSizeResult(); ok {
 		rep.Results = append(rep.Results, res)
 	}
@@ -141,6 +145,9 @@ func (rep *Report) Text() string {
 		fmt.Fprintf(&b, "check-wall=%.3fs\n", rep.CheckWall.Seconds())
 	}
 	fmt.Fprintf(&b, "verdict %s\n", rep.VerdictWord())
+	if rep.HTMLPath != "" {
+		fmt.Fprintf(&b, "html=%s\n", rep.HTMLPath)
+	}
 	return b.String()
 }
 
@@ -163,6 +170,9 @@ func (rep *Report) JSON() ([]byte, error) {
 		Name   string `json:"name"`
 		Status string `json:"status"`
 		Detail string `json:"detail,omitempty"`
+		// KeysFailed: on a failed linearizability check, every key that
+		// failed, sorted.
+		KeysFailed []string `json:"keys_failed,omitempty"`
 	}
 	out := struct {
 		Scenario  string         `json:"scenario"`
@@ -183,15 +193,20 @@ func (rep *Report) JSON() ([]byte, error) {
 		Probes    map[string]int `json:"probes"`
 		CheckWall float64        `json:"check_wall_s,omitempty"`
 		Verdict   string         `json:"verdict"`
+		HTML      string         `json:"html,omitempty"`
 	}{
 		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
 		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
 		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
 		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
-		CheckWall: rep.CheckWall.Seconds(),
+		CheckWall: rep.CheckWall.Seconds(), HTML: rep.HTMLPath,
 	}
 	for _, res := range rep.Results {
-		out.Checks = append(out.Checks, check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail})
+		c := check{Name: res.Name, Status: strings.ToLower(res.Status.String()), Detail: res.Detail}
+		if res.Name == checker.Linearizability && rep.Lin != nil && res.Status == checker.Fail {
+			c.KeysFailed = rep.Lin.KeysFailed
+		}
+		out.Checks = append(out.Checks, c)
 	}
 	return json.Marshal(out)
 }

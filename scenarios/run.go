@@ -211,16 +211,26 @@ func (r *runner) onStop(at int64, node int, err error) {
 	}
 }
 
-func (r *runner) livenessResult(live bool) checker.Result {
+func (r *runner) livenessResult(live bool, res sim.Result) checker.Result {
 	if live {
 		return checker.Result{Name: checker.Liveness, Status: checker.OK}
+	}
+	if res.Failed() {
+		// The run ended before its drain could: liveness cannot be judged,
+		// and the check that ended it says why.
+		ended := "no-panic"
+		if res.CapHit || res.Stalled {
+			ended = "progress"
+		}
+		return checker.Result{Name: checker.Liveness, Status: checker.Unknown, Detail: fmt.Sprintf("not judged: the run stopped at %s, before its drain ended (%s failed)",
+			sim.AppendTime(nil, r.w.Now()), ended)}
 	}
 	// The first clause says why (what a failure signature keeps); the
 	// particulars follow after a ';'.
 	why := "servers behind the leader's commit index"
 	switch lead := r.chk.Leader(); {
 	case lead == raft.None:
-		why = "no leader"
+		why = r.noLeader()
 	case len(r.pending) > 0:
 		why = "clients still waiting"
 	case !r.chk.CommittedInTerm(lead):
@@ -236,12 +246,59 @@ func (r *runner) livenessResult(live bool) checker.Result {
 		p := r.pending[c]
 		d += fmt.Sprintf(" n%d call %d pending since %s;", c, p.seq, sim.AppendTime(nil, p.at))
 	}
-	for _, n := range r.servers() {
-		t, role, commit, applied := r.chk.Node(n)
-		d += fmt.Sprintf(" n%d:%s/t%d/%s/commit=%d/applied=%d", n, r.w.Status(n), t, role, commit, applied)
-	}
+	d += r.nodeDump()
 	return checker.Result{Name: checker.Liveness, Status: checker.Fail, Detail: d}
 }
+
+// nodeDump is every server's state as the liveness check saw it last, with
+// the error a stopped server stopped with:
+// " n0:up/t3/leader/commit=9/applied=9 n1:stopped/t2/follower/commit=7/applied=7 (sync failed)".
+func (r *runner) nodeDump() string {
+	var b strings.Builder
+	for _, n := range r.servers() {
+		t, role, commit, applied := r.chk.Node(n)
+		fmt.Fprintf(&b, " n%d:%s/t%d/%s/commit=%d/applied=%d", n, r.w.Status(n), t, role, commit, applied)
+		if err := r.w.StopError(n); err != nil && r.w.Status(n) == sim.StatusStopped {
+			fmt.Fprintf(&b, " (%s)", oneLine(err.Error()))
+		}
+	}
+	return b.String()
+}
+
+// noLeader says why there is no leader. A leader, for liveness, is a server
+// that calls itself leader in the highest term any server has reported (a
+// crashed or stopped server's last report counts too); a server still
+// leading an older term is stale, and the most recent such one is named.
+func (r *runner) noLeader() string {
+	top, stale, staleTerm, reached := uint64(0), -1, uint64(0), false
+	for _, n := range r.servers() {
+		t, role, _, _ := r.chk.Node(n)
+		switch {
+		case t > top:
+			top, reached = t, false
+			fallthrough
+		case t == top:
+			reached = reached || r.w.Status(n) != sim.StatusStopped
+		}
+		if role == raft.Leader && (stale < 0 || t > staleTerm) {
+			stale, staleTerm = n, t
+		}
+	}
+	if top == 0 {
+		return "no leader: none ever elected (every server is in term 0)"
+	}
+	why := fmt.Sprintf("no leader: none in the highest term %d", top)
+	if !reached {
+		why += ", which only stopped servers reached"
+	}
+	if stale >= 0 && staleTerm < top {
+		why += fmt.Sprintf(" (n%d still calls itself leader of term %d)", stale, staleTerm)
+	}
+	return why
+}
+
+// oneLine folds an error's text onto one line of the summary.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func (r *runner) coverageResult() checker.Result {
 	var missing []string

@@ -241,8 +241,10 @@ func TestPanicResult(t *testing.T) {
 	})
 	h.w.Start()
 	res := h.w.Run(secs(1))
-	if !res.Failed() || !strings.Contains(res.Panic, "panic on n1 at 0.001000000s: kaboom") {
-		t.Errorf("result %+v, want a panic on n1", res)
+	first, _, _ := strings.Cut(res.Panic, "\n")
+	if !res.Failed() || !strings.HasPrefix(first, "panic on n1 at 0.001000000s in sim.TestPanicResult.") ||
+		!strings.Contains(first, " (sim/lifecycle_test.go:") || !strings.HasSuffix(first, "): kaboom") {
+		t.Errorf("result %+v, want a panic on n1 in the test's closure", res)
 	}
 }
 

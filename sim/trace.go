@@ -94,6 +94,15 @@ func (t *tracer) record(now int64, kind TraceKind, node, from int, value, digest
 	t.out.Write(b)
 }
 
+// text writes lines to the trace, if one is wanted, outside its steps and
+// its hash (a recovered panic's stack: its file paths and line numbers
+// differ between builds of the same run).
+func (t *tracer) text(s string) {
+	if t.out != nil {
+		io.WriteString(t.out, s+"\n")
+	}
+}
+
 // AppendTime renders virtual nanoseconds as seconds with nine decimals, exactly.
 func AppendTime(b []byte, ns int64) []byte {
 	if ns < 0 {

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 )
 
 // Config describes a world.
@@ -190,7 +189,10 @@ type Result struct {
 	CapHit bool
 	// Stalled: virtual time stopped advancing (too many events at one instant).
 	Stalled bool
-	// Panic is a recovered panic inside the run, with the node and stack.
+	// Panic is a recovered panic inside the run. Its first line names the
+	// node, the time, the place (the function and file:line of the innermost
+	// frame of the system's code) and the value; the stack inside the run
+	// follows, a frame a line. The trace carries it too, outside the hash.
 	Panic string
 }
 
@@ -254,7 +256,9 @@ func (w *World) guard(fn func()) (res Result) {
 			w.crashNode(w.nodes[c.node], "in-step")
 			return
 		}
-		res.Panic = fmt.Sprintf("panic on n%d at %s: %v\n%s", w.current, AppendTime(nil, w.now), v, debug.Stack())
+		res.Panic = panicText(w.current, w.now, v, panicFrames())
+		w.current = -1
+		w.tr.text(res.Panic)
 	}()
 	fn()
 	return res
