@@ -169,21 +169,6 @@ func TestSwarmChoosesMixAndStaysValid(t *testing.T) {
 	}
 }
 
-func TestDiffTraces(t *testing.T) {
-	a := "1 a #1\n2 b #2\n3 c #3\n4 d #4\n"
-	b := "1 a #1\n2 b #2\n3 x #9\n4 d #5\n"
-	d, err := DiffTraces(strings.NewReader(a), strings.NewReader(b), 1)
-	if err != nil || d.Same || d.Line != 3 || d.A != "3 c #3" || d.B != "3 x #9" || len(d.Context) != 1 || d.Context[0] != "2 b #2" {
-		t.Fatalf("%+v %v", d, err)
-	}
-	if d, _ := DiffTraces(strings.NewReader(a), strings.NewReader(a), 3); !d.Same {
-		t.Fatal("a trace differs from itself")
-	}
-	if d, _ := DiffTraces(strings.NewReader(a), strings.NewReader(a[:14]), 3); d.Same || d.Line != 3 || d.B != "" {
-		t.Fatalf("a shorter trace: %+v", d)
-	}
-}
-
 // catalog is every scenario a user can run, without the ones tests register
 // for themselves (named test-*), which fail on purpose.
 func catalog() []*Scenario {

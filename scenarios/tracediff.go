@@ -18,8 +18,10 @@ type TraceDiff struct {
 }
 
 // traceLine is the shape of every line of a trace: step, virtual time,
-// node, kind, details, and the running hash.
-var traceLine = regexp.MustCompile(`^[0-9]+ [0-9]+\.[0-9]{9}s n-?[0-9]+ [a-z][a-z0-9-]*( .*)? #[0-9a-f]{8}$`)
+// node, kind, details, and the running hash; or the text of a recovered
+// panic, which stands outside the steps: its first line, then the stack
+// and further lines of the value, indented by a tab.
+var traceLine = regexp.MustCompile(`^(?:[0-9]+ [0-9]+\.[0-9]{9}s n-?[0-9]+ [a-z][a-z0-9-]*( .*)? #[0-9a-f]{8}|panic on n-?[0-9]+ at .*|\t.*)$`)
 
 // NotATraceError says that an input to DiffTraces is not a detsim trace.
 type NotATraceError struct {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"detsim/planted"
 	"detsim/scenarios/fuzz"
 )
 
@@ -104,6 +105,12 @@ func TestListBugsSaysTheyNeedTheBugBuild(t *testing.T) {
 	code, out, errOut := runCLI("list", "--bugs")
 	if code != exitPass || !strings.Contains(out, "commit-old-term-by-counting") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if planted.Enabled {
+		if errOut != "" {
+			t.Fatalf("the bug build's list --bugs: stderr %q", errOut)
+		}
+		return
 	}
 	if !strings.Contains(errOut, "go build -tags detsimbugs -o detsim-bugs ./cmd/detsim") {
 		t.Fatalf("a normal build's list --bugs does not say how to get the bug build: stderr %q", errOut)

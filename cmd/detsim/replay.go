@@ -35,11 +35,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	var lines strings.Builder
 	code := replayVerdict(&lines, r, res)
 	if *outFlags.json {
+		placeHTML(res.Report, *outFlags.html)
 		if err := printReplayJSON(outs.summary, r, res, lines.String()); err != nil {
 			return 0, err
 		}
 	} else {
-		if err := printReport(outs.summary, res.Report, false, *outFlags.html == ""); err != nil {
+		if err := printReport(outs.summary, res.Report, false, *outFlags.html); err != nil {
 			return 0, err
 		}
 		fmt.Fprint(outs.summary, lines.String())

@@ -48,7 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	rep := scenarios.Run(opts, seed, outs.runConfig())
 	lost := outs.finish(rep)
-	if err := printReport(outs.summary, rep, *outFlags.json, *outFlags.html == ""); err != nil {
+	if err := printReport(outs.summary, rep, *outFlags.json, *outFlags.html); err != nil {
 		return 0, err
 	}
 	return lostOutput(stderr, "run", lost, exitFor(rep.Verdict)), nil
@@ -68,19 +68,9 @@ func lostOutput(stderr io.Writer, cmd string, err error, code int) int {
 	return exitUsage
 }
 
-// printReport prints a run's summary, as text or JSON. A failed
-// linearizability check leaves its picture next to the run unless the user
-// named a file for it.
-func printReport(w io.Writer, rep *scenarios.Report, asJSON, autoHTML bool) error {
-	html := ""
-	if rep.Lin != nil && rep.Lin.Status == checker.Fail && autoHTML {
-		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
-		if err := writeHTMLFile(path, rep); err != nil {
-			html = "html-not-written " + oneLine(err.Error())
-		} else {
-			html = "html=" + path
-		}
-	}
+// printReport prints a run's summary, as text or JSON, after placeHTML.
+func printReport(w io.Writer, rep *scenarios.Report, asJSON bool, htmlPath string) error {
+	htmlErr := placeHTML(rep, htmlPath)
 	if asJSON {
 		b, err := rep.JSON()
 		if err != nil {
@@ -90,10 +80,28 @@ func printReport(w io.Writer, rep *scenarios.Report, asJSON, autoHTML bool) erro
 		return nil
 	}
 	fmt.Fprint(w, rep.Text())
-	if html != "" {
-		fmt.Fprintln(w, html)
+	if htmlErr != "" {
+		fmt.Fprintln(w, htmlErr)
 	}
 	return nil
+}
+
+// placeHTML records where the visualization is: the file the user named,
+// or, for a failed linearizability check, <scenario>-<seed>.html written
+// next to the run. It returns a line saying why that file could not be
+// written, if it could not.
+func placeHTML(rep *scenarios.Report, htmlPath string) string {
+	switch {
+	case htmlPath != "":
+		rep.HTMLPath = htmlPath
+	case rep.Lin != nil && rep.Lin.Status == checker.Fail:
+		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
+		if err := writeHTMLFile(path, rep); err != nil {
+			return "html-not-written " + oneLine(err.Error())
+		}
+		rep.HTMLPath = path
+	}
+	return ""
 }
 
 func exitFor(v checker.Status) int {
