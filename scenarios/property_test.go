@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +82,7 @@ func FuzzProperty(f *testing.F) {
 		}
 		sink := newReproSink(t)
 		rapid.MakeFuzz(func(rt *rapid.T) {
-			checkDrawnRun(rt, sink, rapid.Bool().Draw(rt, "kv"))
+			checkRun(rt, sink, drawRun(rapidDrawer{rt}, 0)) // the property scenario's draw
 		})(t, data)
 	})
 }
@@ -221,17 +223,6 @@ func (s *reproSink) keepLast() {
 	s.written = []string{last}
 }
 
-// withPropertyRegistered registers the property scenario for one test, as
-// every other program has it (this package's tests leave it out of the
-// registry; see above). Only tests that do not run in parallel may use it.
-func withPropertyRegistered(t *testing.T) {
-	if _, err := Lookup(PropertyScenario); err == nil {
-		return
-	}
-	registry[PropertyScenario] = propertyScenario
-	t.Cleanup(func() { delete(registry, PropertyScenario) })
-}
-
 // TestPropertyShrinksToOneFault shows that the generator and rapid shrink:
 // with a planted property that fails whenever the schedule has a crash (no
 // run, no bug: a fake property), rapid's minimal failing draw has exactly
@@ -332,7 +323,6 @@ func (r *recordingTB) Failed() bool                      { return r.failed }
 // and replays with the same failure and trace hash, as `detsim replay`
 // does it.
 func TestPropertyReproReplays(t *testing.T) {
-	withPropertyRegistered(t)
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
 	t.Setenv("DETSIM_PROPERTY_DIR", t.TempDir())
@@ -382,7 +372,6 @@ func TestPropertyReproReplays(t *testing.T) {
 // (every partition healed, every server resumed and restarted, the network
 // calm) with no other fault at or after it.
 func TestPropertyDrawsAreWellFormed(t *testing.T) {
-	withPropertyRegistered(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		o := PropertyOptions(rapid.Bool().Draw(rt, "kv")).Draw(rt, "options")
 		if err := o.Validate(); err != nil {
@@ -429,7 +418,6 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 // fuzz` do, the property scenario draws faults, passes, validates and gives
 // the same trace hash twice.
 func TestPropertyScenarioBySeed(t *testing.T) {
-	withPropertyRegistered(t)
 	for seed := uint64(1); seed <= 3; seed++ {
 		o := propertyScenario.Resolve(seed)
 		if err := o.Validate(); err != nil {
@@ -451,5 +439,131 @@ func TestPropertyScenarioBySeed(t *testing.T) {
 		if a.TraceHash != b.TraceHash {
 			t.Errorf("seed %d: trace hashes %s and %s", seed, a.TraceHash, b.TraceHash)
 		}
+	}
+}
+
+// recordDrawer passes draws through and keeps, for each label with its
+// numbers folded ("slot 3 kind" is "slot # kind"), the range asked (and
+// whether it was always the same) and every value drawn.
+type recordDrawer struct {
+	d    drawer
+	seen map[string]*drawnValues
+}
+
+type drawnValues struct {
+	lo, hi int
+	varies bool // the range depends on other draws (the cluster's size)
+	values map[int]bool
+}
+
+var labelNumbers = regexp.MustCompile(`[0-9]+`)
+
+func (r recordDrawer) draw(lo, hi int, label string) int {
+	v := r.d.draw(lo, hi, label)
+	key := labelNumbers.ReplaceAllString(label, "#")
+	dv := r.seen[key]
+	if dv == nil {
+		dv = &drawnValues{lo: lo, hi: hi, values: map[int]bool{}}
+		r.seen[key] = dv
+	}
+	dv.varies = dv.varies || lo != dv.lo || hi != dv.hi
+	dv.values[v] = true
+	return v
+}
+
+// slotKindOf names the fault slot kind that wrote a fault of the safety
+// phase (a disk slot's crash and restart read as a crash's).
+func slotKindOf(f sim.Fault) string {
+	if f.Target != "" {
+		return string(f.Kind) + " " + f.Target
+	}
+	switch f.Kind {
+	case sim.FaultDamage, sim.FaultLoseWrite:
+		return "disk"
+	}
+	return string(f.Kind)
+}
+
+// TestPropertyScenarioCoversTheSpace: run by seed, the property scenario
+// draws from the property tests' whole space. Over 200 seeds it reaches
+// 3, 5 and 7 servers and no other size, raft and key/value workloads,
+// network weather and a calm network, clock skew and none, and every kind
+// of fault slot; every choice of at most 11 values whose range is fixed
+// (the workload's kind, each slot's kind, each partition's shape, the mix,
+// snapshots, batch size, clients...) takes every value. Each draw
+// validates, is the same twice, and is what drawRun draws from the seed's
+// drawer; a safety phase asked of ResolveFor is kept.
+func TestPropertyScenarioCoversTheSpace(t *testing.T) {
+	const seeds = 200
+	rec := recordDrawer{seen: map[string]*drawnValues{}}
+	servers, kinds := map[int]int{}, map[string]int{}
+	var kv, raft, weather, calm, skew, noSkew int
+	for seed := uint64(1); seed <= seeds; seed++ {
+		o := propertyScenario.Resolve(seed)
+		if err := o.Validate(); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, o.OptionsLine())
+		}
+		if again := propertyScenario.Resolve(seed); !reflect.DeepEqual(o, again) {
+			t.Fatalf("seed %d drew twice:\n%s\n%s", seed, o.OptionsLine(), again.OptionsLine())
+		}
+		rec.d = newSeedDrawer(seed)
+		if rd := drawRun(rec, 0); !reflect.DeepEqual(o, rd) {
+			t.Fatalf("seed %d: the scenario is not drawRun's draw:\n%s\n%s", seed, o.OptionsLine(), rd.OptionsLine())
+		}
+		servers[o.Servers]++
+		if o.KV != nil {
+			kv++
+		} else {
+			raft++
+		}
+		if o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0 {
+			weather++
+		} else {
+			calm++
+		}
+		if len(o.Clocks) > 0 {
+			skew++
+		} else {
+			noSkew++
+		}
+		for _, f := range o.Faults {
+			if f.At < o.Duration {
+				kinds[slotKindOf(f)]++
+			}
+		}
+	}
+	t.Logf("servers %v; raft %d kv %d; weather %d calm %d; skew %d none %d; faults %v", servers, raft, kv, weather, calm, skew, noSkew, kinds)
+	if long := propertyScenario.ResolveFor(1, 30*s); long.Duration != 30*s || long.Validate() != nil {
+		t.Errorf("ResolveFor(1, 30 s): duration %s, %v", dur(long.Duration), long.Validate())
+	}
+	if len(servers) != 3 || servers[3] == 0 || servers[5] == 0 || servers[7] == 0 {
+		t.Errorf("cluster sizes %v, want 3, 5 and 7", servers)
+	}
+	if kv == 0 || raft == 0 || weather == 0 || calm == 0 || skew == 0 || noSkew == 0 {
+		t.Errorf("raft %d kv %d, weather %d calm %d, skew %d none %d: want each", raft, kv, weather, calm, skew, noSkew)
+	}
+	for _, k := range []string{"crash", "partition", "pause", "crash-sync", "crash leader", "partition leader", "pause leader", "disk", "fail-sync"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s fault in %d seeds", k, seeds)
+		}
+	}
+	var labels []string
+	for l := range rec.seen {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		dv := rec.seen[l]
+		if dv.varies || dv.hi-dv.lo > 10 {
+			continue
+		}
+		for v := dv.lo; v <= dv.hi; v++ {
+			if !dv.values[v] {
+				t.Errorf("%q never drew %d in [%d, %d]", l, v, dv.lo, dv.hi)
+			}
+		}
+	}
+	if len(rec.seen["slot # kind"].values) != slotKinds || len(rec.seen["slot # shape (isolate, halves, one-way, bridge, ring, three)"].values) != shapes {
+		t.Errorf("slot kinds or partition shapes not all drawn: %v", labels)
 	}
 }
