@@ -37,9 +37,10 @@ func PropertyOptions(kv bool) *rapid.Generator[Options] {
 // Property tests: rapid draws a whole run (DrawOptions), the run must pass
 // every check, and a failing draw is shrunk by rapid to a minimal one and
 // written as a detsim repro file. Each check costs one short simulation;
-// -rapid.checks sets how many (100 by default, a fifth with -short),
-// -rapid.seed pins the draws. See the README for a campaign and for
-// `go test -fuzz=FuzzProperty`.
+// -rapid.checks or RAPID_CHECKS sets how many (100 by default, a fifth
+// with -short), -rapid.seed or RAPID_SEED pins the draws (the variables
+// read at run time: see useRapidEnv). See the README for a campaign and
+// for `go test -fuzz=FuzzProperty`.
 
 // propertyLinBudget bounds Porcupine per run: an unknown is no failure,
 // and a property check must stay short.
