@@ -8,7 +8,7 @@ import (
 
 // Property-based runs: rapid draws the scenario itself (the cluster, the
 // workload, the network and the fault schedule) and shrinks a failing draw
-// to a minimal one. Every draw's zero is the simplest choice (no fault, no
+// to a minimal one; the property scenario draws the same way from a seed. Every draw's zero is the simplest choice (no fault, no
 // loss, the smallest cluster, the default batch), so shrinking towards zero
 // removes faults and weather one by one. The draws happen before the run;
 // the run itself is an ordinary seeded run of the resolved Options, so a
@@ -57,28 +57,78 @@ const (
 )
 
 // drawer is where a generator's numbers come from: rapid, which records
-// and shrinks them, or a seeded stream, for the scenario run by seed.
+// and shrinks them, or a seedDrawer, for the scenario run by seed.
 type drawer interface {
-	// draw returns a value in [lo, hi], lo being the simplest.
+	// draw returns a value in [lo, hi]; the simplest is the one nearest 0
+	// (lo in every range here but the signed skew and drift).
 	draw(lo, hi int, label string) int
 }
 
-type seedDrawer struct{ r *sim.Rand }
+// seedDrawer draws from a seed: the property scenario run by seed (`detsim
+// run --scenario=property --seed=N`, a fuzz campaign). Each value comes
+// from a stream of its own, keyed by the seed, the draw's label and how
+// many draws of that label came before, never by the order of the draws:
+// the workload's kind, the cluster, the network and each fault slot are
+// drawn independently, so removing one draw changes no other.
+//
+// As in swarm testing, the seed also chooses how often a draw takes its
+// simplest value: never, or 1 in 8, 4 or 2. Some seeds then keep the
+// network calm, the cluster small and fault slots empty, as draws near
+// rapid's zeros do; others draw every value uniformly.
+type seedDrawer struct {
+	seed      uint64
+	simplePPM uint32
+	seen      map[string]uint64
+	r         sim.Rand
+}
 
-func (d seedDrawer) draw(lo, hi int, _ string) int { return int(d.r.Range(int64(lo), int64(hi))) }
+var simpleRates = []uint32{0, 125_000, 250_000, 500_000}
 
-// drawOptions draws a whole run (from rapid in the property tests, whose
-// rapidDrawer lives with them so that no production binary carries rapid): 3, 5 or 7 servers; raft
-// commands from 1-4 clients (with bursts, snapshots every few entries and
-// the batch size drawn), or (kv) a key/value workload of 1-8 clerks, at
-// most 4 to a key (with maxraftstate drawn); a safety phase of 2-5 virtual
-// seconds and a liveness bound of 10-15; the network's loss, duplication
-// and reordering, torn writes and clock skew, each 0 for none or the
-// default; and up to 8 fault slots, each of which may be none. The schedule ends with the final heal at the end of the safety
-// phase, as Scenario.Resolve writes it. The probes are the basic ones
-// (a leader elected, a command applied), which any run that passes its
-// liveness check fires; there are no expectations.
-func drawOptions(d drawer, kv bool) Options {
+func newSeedDrawer(seed uint64) *seedDrawer {
+	d := &seedDrawer{seed: seed, seen: map[string]uint64{}}
+	d.simplePPM = simpleRates[sim.NewRand(sim.NameKey(seed, "property/simplest")).Pick(len(simpleRates))]
+	return d
+}
+
+func (d *seedDrawer) draw(lo, hi int, label string) int {
+	n := d.seen[label]
+	d.seen[label] = n + 1
+	d.r.Reset(sim.Key(sim.NameKey(d.seed, "property/"+label), n))
+	if hi <= lo {
+		return lo
+	}
+	if d.r.Chance(d.simplePPM) {
+		return min(max(0, lo), hi)
+	}
+	return int(d.r.Range(int64(lo), int64(hi)))
+}
+
+// drawRun draws a whole run, the kind of workload too: what the property
+// scenario draws from its seed and FuzzProperty from rapid. duration fixes
+// the safety phase (0: drawn), as Scenario.ResolveFor asks.
+func drawRun(d drawer, duration int64) Options {
+	kv := d.draw(0, 1, "workload (0 raft, 1 key/value)") == 1
+	return drawOptionsFor(d, kv, duration)
+}
+
+// drawOptions draws a whole run of the given workload (from rapid in the
+// property tests, whose rapidDrawer lives with them so that no production
+// binary carries rapid; from a seed in the property scenario): 3, 5 or 7
+// servers; raft commands from 1-4 clients (with bursts, snapshots every
+// few entries and the batch size drawn), or (kv) a key/value workload of
+// 1-8 clerks, at most 4 to a key (with maxraftstate drawn); a safety phase
+// of 2-5 virtual seconds and a liveness bound of 10-15; the network's
+// loss, duplication and reordering, torn writes and clock skew, each 0 for
+// none or the default; and up to 8 fault slots, each of which may be none.
+// The schedule ends with the final heal at the end of the safety phase, as
+// Scenario.Resolve writes it. The probes are the basic ones (a leader
+// elected, a command applied), which any run that passes its liveness
+// check fires; there are no expectations.
+func drawOptions(d drawer, kv bool) Options { return drawOptionsFor(d, kv, 0) }
+
+// drawOptionsFor is drawOptions with a safety phase of duration ns, or a
+// drawn one if duration is 0.
+func drawOptionsFor(d drawer, kv bool, duration int64) Options {
 	o := Options{
 		Scenario: PropertyScenario,
 		Servers:  []int{3, 5, 7}[d.draw(0, 2, "servers (3, 5, 7)")],
@@ -87,6 +137,9 @@ func drawOptions(d drawer, kv bool) Options {
 		Bound:    int64(d.draw(int(propMinBound/ms), int(propMaxBound/ms), "bound ms")) * ms,
 		Net:      sim.DefaultNet,
 		Probes:   probes(),
+	}
+	if duration > 0 {
+		o.Duration = duration
 	}
 	if kv {
 		w := &KVWorkload{
@@ -263,16 +316,14 @@ func drawPartition(d drawer, slot, servers, clients int) [][2]int {
 
 // propertyScenario is what `detsim list` shows and what a property repro
 // names. Run by seed (`detsim run --scenario=property --seed=N`, or in a
-// fuzz campaign), the seed draws a fault schedule the same way rapid does,
-// over a raft cluster of 3-7 servers.
+// fuzz campaign), the seed draws the whole run through drawRun, from the
+// space the property tests draw from: the workload's kind (raft or
+// key/value), 3, 5 or 7 servers, the clients, the network's weather, clock
+// skew and up to 8 fault slots.
 var propertyScenario = &Scenario{
 	Name:        PropertyScenario,
-	Description: "drawn by rapid (go test ./scenarios -run=Property): any cluster, workload, network and fault schedule; by seed, a schedule drawn the same way",
-	Servers:     [2]int{3, 7}, Clients: 2, Think: think, Duration: propMaxDuration, Bound: propMaxBound,
-	Probes: probes(),
-	Faults: func(g *gen) {
-		g.faults = append(g.faults, drawSchedule(seedDrawer{g.r}, len(g.servers), len(g.clients), g.duration)...)
-	},
+	Description: "a whole run drawn by the property tests' generator (rapid in go test -run=Property; here the seed): raft or key/value, 3/5/7 servers, network weather, skew, up to 8 fault slots",
+	Draw:        func(seed uint64, duration int64) Options { return drawRun(newSeedDrawer(seed), duration) },
 }
 
 func init() { register(propertyScenario) }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,24 +37,99 @@ func PropertyOptions(kv bool) *rapid.Generator[Options] {
 // Property tests: rapid draws a whole run (DrawOptions), the run must pass
 // every check, and a failing draw is shrunk by rapid to a minimal one and
 // written as a detsim repro file. Each check costs one short simulation;
-// -rapid.checks sets how many (100 by default, a fifth with -short),
-// -rapid.seed pins the draws. See the README for a campaign and for
-// `go test -fuzz=FuzzProperty`.
+// -rapid.checks or RAPID_CHECKS sets how many (100 by default, a fifth
+// with -short), -rapid.seed or RAPID_SEED pins the draws (the variables
+// read at run time: see useRapidEnv). See the README for a campaign and
+// for `go test -fuzz=FuzzProperty`.
 
 // propertyLinBudget bounds Porcupine per run: an unknown is no failure,
 // and a property check must stay short.
 const propertyLinBudget = 2 * time.Second
 
 func TestPropertyRaftSafety(t *testing.T) {
+	useRapidEnv(t, flag.CommandLine) // before t.Parallel: it may set flags
 	t.Parallel()
 	sink := newReproSink(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, false) })
 }
 
 func TestPropertyKVLinearizable(t *testing.T) {
+	useRapidEnv(t, flag.CommandLine)
 	t.Parallel()
 	sink := newReproSink(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, true) })
+}
+
+// rapidSettings are the environment variables rapid reads and the flag
+// whose default each one sets (pgregory.net/rapid v1.3.0, engine.go).
+var rapidSettings = []struct{ env, flag string }{
+	{"RAPID_CHECKS", "rapid.checks"},
+	{"RAPID_STEPS", "rapid.steps"},
+	{"RAPID_FAILFILE", "rapid.failfile"},
+	{"RAPID_NOFAILFILE", "rapid.nofailfile"},
+	{"RAPID_SEED", "rapid.seed"},
+	{"RAPID_LOG", "rapid.log"},
+	{"RAPID_V", "rapid.v"},
+	{"RAPID_DEBUG", "rapid.debug"},
+	{"RAPID_DEBUGVIS", "rapid.debugvis"},
+	{"RAPID_SHRINKTIME", "rapid.shrinktime"},
+}
+
+// useRapidEnv reads rapid's environment variables (RAPID_SEED,
+// RAPID_CHECKS and the rest) with os.LookupEnv while the test runs. Rapid
+// reads them only at init, which go test's cache does not see, so a result
+// cached under one RAPID_SEED was reused for another; a read during a test
+// is logged, and the cache keys on the variable's value. A variable whose
+// value is not its flag's (after a t.Setenv) is applied to the flag,
+// parsed as the flag parses it, unless the flag was given on the command
+// line, which wins as it does in rapid: rapid runs with what was read. It
+// returns the seed and the checks rapid will use (-short divides the
+// checks by 5; seed 0 is a random one).
+func useRapidEnv(t testing.TB, fs *flag.FlagSet) (seed, checks string) {
+	t.Helper()
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range rapidSettings {
+		v, set := os.LookupEnv(s.env)
+		f := fs.Lookup(s.flag)
+		if !set || f == nil || given[s.flag] {
+			continue
+		}
+		want, err := parseLike(f.Value, v)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", s.env, v, err)
+		}
+		if old := f.Value.String(); want != old {
+			f.Value.Set(v)
+			t.Cleanup(func() { f.Value.Set(old) })
+		}
+	}
+	value := func(name string) string {
+		if f := fs.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	seed, checks = value("rapid.seed"), value("rapid.checks")
+	t.Logf("rapid: seed %s, %s checks", seed, checks)
+	return seed, checks
+}
+
+// parseLike parses v as flag value like's type does and returns it as
+// that flag would print it.
+func parseLike(like flag.Value, v string) (string, error) {
+	typ := reflect.TypeOf(like)
+	if typ.Kind() != reflect.Pointer {
+		return v, nil
+	}
+	fresh, ok := reflect.New(typ.Elem()).Interface().(flag.Value)
+	if !ok {
+		return v, nil
+	}
+	if err := fresh.Set(v); err != nil {
+		return "", err
+	}
+	return fresh.String(), nil
 }
 
 // fuzzInputLen covers every draw of a run (at most a few hundred).
@@ -80,7 +158,7 @@ func FuzzProperty(f *testing.F) {
 		}
 		sink := newReproSink(t)
 		rapid.MakeFuzz(func(rt *rapid.T) {
-			checkDrawnRun(rt, sink, rapid.Bool().Draw(rt, "kv"))
+			checkRun(rt, sink, drawRun(rapidDrawer{rt}, 0)) // the property scenario's draw
 		})(t, data)
 	})
 }
@@ -221,17 +299,6 @@ func (s *reproSink) keepLast() {
 	s.written = []string{last}
 }
 
-// withPropertyRegistered registers the property scenario for one test, as
-// every other program has it (this package's tests leave it out of the
-// registry; see above). Only tests that do not run in parallel may use it.
-func withPropertyRegistered(t *testing.T) {
-	if _, err := Lookup(PropertyScenario); err == nil {
-		return
-	}
-	registry[PropertyScenario] = propertyScenario
-	t.Cleanup(func() { delete(registry, PropertyScenario) })
-}
-
 // TestPropertyShrinksToOneFault shows that the generator and rapid shrink:
 // with a planted property that fails whenever the schedule has a crash (no
 // run, no bug: a fake property), rapid's minimal failing draw has exactly
@@ -241,6 +308,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 	// Rapid's flags are global: pin enough checks to find a crash, a
 	// fresh search rather than someone's -rapid.failfile, and no fail file
 	// in testdata for this fake property.
+	useRapidEnv(t, flag.CommandLine)
 	setFlag(t, "rapid.checks", "1000")
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
@@ -332,7 +400,7 @@ func (r *recordingTB) Failed() bool                      { return r.failed }
 // and replays with the same failure and trace hash, as `detsim replay`
 // does it.
 func TestPropertyReproReplays(t *testing.T) {
-	withPropertyRegistered(t)
+	useRapidEnv(t, flag.CommandLine)
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
 	t.Setenv("DETSIM_PROPERTY_DIR", t.TempDir())
@@ -382,7 +450,7 @@ func TestPropertyReproReplays(t *testing.T) {
 // (every partition healed, every server resumed and restarted, the network
 // calm) with no other fault at or after it.
 func TestPropertyDrawsAreWellFormed(t *testing.T) {
-	withPropertyRegistered(t)
+	useRapidEnv(t, flag.CommandLine)
 	rapid.Check(t, func(rt *rapid.T) {
 		o := PropertyOptions(rapid.Bool().Draw(rt, "kv")).Draw(rt, "options")
 		if err := o.Validate(); err != nil {
@@ -429,7 +497,6 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 // fuzz` do, the property scenario draws faults, passes, validates and gives
 // the same trace hash twice.
 func TestPropertyScenarioBySeed(t *testing.T) {
-	withPropertyRegistered(t)
 	for seed := uint64(1); seed <= 3; seed++ {
 		o := propertyScenario.Resolve(seed)
 		if err := o.Validate(); err != nil {
@@ -451,5 +518,194 @@ func TestPropertyScenarioBySeed(t *testing.T) {
 		if a.TraceHash != b.TraceHash {
 			t.Errorf("seed %d: trace hashes %s and %s", seed, a.TraceHash, b.TraceHash)
 		}
+	}
+}
+
+// recordDrawer passes draws through and keeps, for each label with its
+// numbers folded ("slot 3 kind" is "slot # kind"), the range asked (and
+// whether it was always the same) and every value drawn.
+type recordDrawer struct {
+	d    drawer
+	seen map[string]*drawnValues
+}
+
+type drawnValues struct {
+	lo, hi int
+	varies bool // the range depends on other draws (the cluster's size)
+	values map[int]bool
+}
+
+var labelNumbers = regexp.MustCompile(`[0-9]+`)
+
+func (r recordDrawer) draw(lo, hi int, label string) int {
+	v := r.d.draw(lo, hi, label)
+	key := labelNumbers.ReplaceAllString(label, "#")
+	dv := r.seen[key]
+	if dv == nil {
+		dv = &drawnValues{lo: lo, hi: hi, values: map[int]bool{}}
+		r.seen[key] = dv
+	}
+	dv.varies = dv.varies || lo != dv.lo || hi != dv.hi
+	dv.values[v] = true
+	return v
+}
+
+// slotKindOf names the fault slot kind that wrote a fault of the safety
+// phase (a disk slot's crash and restart read as a crash's).
+func slotKindOf(f sim.Fault) string {
+	if f.Target != "" {
+		return string(f.Kind) + " " + f.Target
+	}
+	switch f.Kind {
+	case sim.FaultDamage, sim.FaultLoseWrite:
+		return "disk"
+	}
+	return string(f.Kind)
+}
+
+// TestPropertyScenarioCoversTheSpace: run by seed, the property scenario
+// draws from the property tests' whole space. Over 200 seeds it reaches
+// 3, 5 and 7 servers and no other size, raft and key/value workloads,
+// network weather and a calm network, clock skew and none, and every kind
+// of fault slot; every choice of at most 11 values whose range is fixed
+// (the workload's kind, each slot's kind, each partition's shape, the mix,
+// snapshots, batch size, clients...) takes every value. Each draw
+// validates, is the same twice, and is what drawRun draws from the seed's
+// drawer; a safety phase asked of ResolveFor is kept.
+func TestPropertyScenarioCoversTheSpace(t *testing.T) {
+	const seeds = 200
+	rec := recordDrawer{seen: map[string]*drawnValues{}}
+	servers, kinds := map[int]int{}, map[string]int{}
+	var kv, raft, weather, calm, skew, noSkew int
+	for seed := uint64(1); seed <= seeds; seed++ {
+		o := propertyScenario.Resolve(seed)
+		if err := o.Validate(); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, o.OptionsLine())
+		}
+		if again := propertyScenario.Resolve(seed); !reflect.DeepEqual(o, again) {
+			t.Fatalf("seed %d drew twice:\n%s\n%s", seed, o.OptionsLine(), again.OptionsLine())
+		}
+		rec.d = newSeedDrawer(seed)
+		if rd := drawRun(rec, 0); !reflect.DeepEqual(o, rd) {
+			t.Fatalf("seed %d: the scenario is not drawRun's draw:\n%s\n%s", seed, o.OptionsLine(), rd.OptionsLine())
+		}
+		servers[o.Servers]++
+		if o.KV != nil {
+			kv++
+		} else {
+			raft++
+		}
+		if o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0 {
+			weather++
+		} else {
+			calm++
+		}
+		if len(o.Clocks) > 0 {
+			skew++
+		} else {
+			noSkew++
+		}
+		for _, f := range o.Faults {
+			if f.At < o.Duration {
+				kinds[slotKindOf(f)]++
+			}
+		}
+	}
+	t.Logf("servers %v; raft %d kv %d; weather %d calm %d; skew %d none %d; faults %v", servers, raft, kv, weather, calm, skew, noSkew, kinds)
+	if long := propertyScenario.ResolveFor(1, 30*s); long.Duration != 30*s || long.Validate() != nil {
+		t.Errorf("ResolveFor(1, 30 s): duration %s, %v", dur(long.Duration), long.Validate())
+	}
+	if len(servers) != 3 || servers[3] == 0 || servers[5] == 0 || servers[7] == 0 {
+		t.Errorf("cluster sizes %v, want 3, 5 and 7", servers)
+	}
+	if kv == 0 || raft == 0 || weather == 0 || calm == 0 || skew == 0 || noSkew == 0 {
+		t.Errorf("raft %d kv %d, weather %d calm %d, skew %d none %d: want each", raft, kv, weather, calm, skew, noSkew)
+	}
+	for _, k := range []string{"crash", "partition", "pause", "crash-sync", "crash leader", "partition leader", "pause leader", "disk", "fail-sync"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s fault in %d seeds", k, seeds)
+		}
+	}
+	var labels []string
+	for l := range rec.seen {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		dv := rec.seen[l]
+		if dv.varies || dv.hi-dv.lo > 10 {
+			continue
+		}
+		for v := dv.lo; v <= dv.hi; v++ {
+			if !dv.values[v] {
+				t.Errorf("%q never drew %d in [%d, %d]", l, v, dv.lo, dv.hi)
+			}
+		}
+	}
+	if len(rec.seen["slot # kind"].values) != slotKinds || len(rec.seen["slot # shape (isolate, halves, one-way, bridge, ring, three)"].values) != shapes {
+		t.Errorf("slot kinds or partition shapes not all drawn: %v", labels)
+	}
+}
+
+// TestPropertyReadsRapidEnvAtRunTime: useRapidEnv reads rapid's variables
+// while the test runs (a t.Setenv after init is seen), applies them to
+// rapid's flags unless the command line gave the flag, restores the flags
+// when the test ends, and rapid then runs with what was read: as many
+// checks as RAPID_CHECKS says, from the seed RAPID_SEED says.
+func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
+	fs := flag.NewFlagSet("rapid", flag.ContinueOnError)
+	fs.Uint64("rapid.seed", 0, "")
+	fs.Int("rapid.checks", 100, "")
+	fs.String("rapid.failfile", "", "")
+	if err := fs.Parse([]string{"-rapid.failfile=given"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("flags", func(t *testing.T) {
+		t.Setenv("RAPID_SEED", "0x10")
+		t.Setenv("RAPID_CHECKS", "3")
+		t.Setenv("RAPID_FAILFILE", "from-env")
+		seed, checks := useRapidEnv(t, fs)
+		if seed != "16" || checks != "3" || fs.Lookup("rapid.failfile").Value.String() != "given" {
+			t.Fatalf("seed %s checks %s failfile %s, want 16, 3 and the command line's", seed, checks, fs.Lookup("rapid.failfile").Value)
+		}
+	})
+	if seed, checks := fs.Lookup("rapid.seed").Value.String(), fs.Lookup("rapid.checks").Value.String(); seed != "0" || checks != "100" {
+		t.Fatalf("flags not restored: seed %s checks %s", seed, checks)
+	}
+
+	// The real flags, and rapid itself. A flag given to this test binary
+	// wins over the variable, in rapid as here.
+	given := map[string]string{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	t.Setenv("RAPID_SEED", "4242")
+	t.Setenv("RAPID_CHECKS", "7")
+	seed, checks := useRapidEnv(t, flag.CommandLine)
+	wantSeed, wantChecks := "4242", "7"
+	if v, ok := given["rapid.seed"]; ok {
+		wantSeed = v
+	}
+	if v, ok := given["rapid.checks"]; ok {
+		wantChecks = v
+	}
+	if seed != wantSeed || checks != wantChecks {
+		t.Fatalf("seed %s checks %s, want %s and %s", seed, checks, wantSeed, wantChecks)
+	}
+	setFlag(t, "rapid.failfile", "")
+	setFlag(t, "rapid.nofailfile", "true")
+	calls := 0
+	rapid.Check(t, func(*rapid.T) { calls++ })
+	n, _ := strconv.Atoi(wantChecks)
+	if testing.Short() {
+		n /= 5
+	}
+	if calls != n {
+		t.Errorf("rapid ran %d checks, want %d", calls, n)
+	}
+	// Rapid names the seed of a failure; failing at once, that is its
+	// starting seed.
+	rec := &recordingTB{name: t.Name()}
+	rapid.Check(rec, func(rt *rapid.T) { rt.Fatal("planted") })
+	if !strings.Contains(rec.errors, "-rapid.seed="+wantSeed+"\n") {
+		t.Errorf("rapid's failure does not name seed %s:\n%s", wantSeed, rec.errors)
 	}
 }

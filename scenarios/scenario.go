@@ -38,6 +38,12 @@ type Scenario struct {
 	// Faults fills the schedule for [0, Duration); the final heal is added
 	// by Resolve.
 	Faults func(g *gen)
+	// Draw, if set, resolves the whole run from the seed itself, and the
+	// fields above but Name and Description go unused: a scenario whose
+	// seed draws its cluster, workload and network too. duration is
+	// ResolveFor's; from Resolve it is the Duration field, and 0 lets the
+	// draw choose.
+	Draw func(seed uint64, duration int64) Options
 }
 
 // Expectations are what a scenario promises beyond the generic checks; they
@@ -152,6 +158,9 @@ func (s *Scenario) Resolve(seed uint64) Options { return s.ResolveFor(seed, s.Du
 // faults scale with it is up to its Faults func) and the final heal comes
 // at its end.
 func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
+	if s.Draw != nil {
+		return s.Draw(seed, duration)
+	}
 	r := sim.NewRand(sim.NameKey(seed, "options"))
 	o := Options{
 		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
