@@ -151,6 +151,19 @@ func TestNondeterminismIsCaught(t *testing.T) {
 	if !slices.Equal(seeds, []uint64{1, 17}) {
 		t.Fatalf("rechecked seeds %v, want 1 and 17", seeds)
 	}
+	// Each gets a repro file of its own, which reads back.
+	dir := t.TempDir()
+	path, err := WriteNondetRepro(res.Nondet[0], dir)
+	if err != nil || filepath.Base(path) != "agree-1-nondeterminism.json" {
+		t.Fatalf("WriteNondetRepro: %q, %v", path, err)
+	}
+	r, err := scenarios.ReadRepro(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Signature.Check != scenarios.NondeterminismCheck || r.TraceHash != res.Nondet[0].HashA || r.Seed != "1" {
+		t.Fatalf("nondeterminism repro %+v", r)
+	}
 }
 
 func TestConfigRefusesBadInput(t *testing.T) {
