@@ -46,19 +46,9 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := checkOutDir(*out); err != nil {
 		return 0, err
 	}
-	stop := make(chan struct{})
-	var caught atomic.Value // the signal that stopped the campaign
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM) // Ctrl-C, or a CI or Kubernetes stop
-	defer signal.Stop(sigs)
-	go func() {
-		if sig, ok := <-sigs; ok {
-			caught.Store(sig)
-			close(stop)
-		}
-	}()
+	stop, caught, release := stopOnSignal()
+	defer release()
 	cfg.Stop = stop
-	signalsReady()
 	lessGC()
 	progress, every, endProgress := progressPrinter(stderr, os.Getenv)
 	cfg.Progress, cfg.ProgressEvery = progress, every
@@ -71,8 +61,28 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if lost > 0 {
 		fmt.Fprintf(stderr, "detsim: fuzz: %d repro file(s) could not be written to %s; each finding's run command is printed above\n", lost, *out)
 	}
-	sig, _ := caught.Load().(os.Signal)
-	return fuzzExit(res, sig), nil
+	return fuzzExit(res, caught()), nil
+}
+
+// stopOnSignal closes stop on the first SIGINT (Ctrl-C) or SIGTERM (a CI or
+// Kubernetes stop); caught says which it was, nil if none came.
+func stopOnSignal() (stop <-chan struct{}, caught func() os.Signal, release func()) {
+	ch := make(chan struct{})
+	var got atomic.Value
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			got.Store(sig)
+			close(ch)
+		}
+	}()
+	signalsReady()
+	caught = func() os.Signal {
+		sig, _ := got.Load().(os.Signal)
+		return sig
+	}
+	return ch, caught, func() { signal.Stop(sigs); close(sigs) }
 }
 
 // fuzzExit is a campaign's status: the worst it saw (4, 1, 3, 0), except
