@@ -20,6 +20,11 @@ import (
 // the newest it reads.
 const ReproFormat = 1
 
+// MaxReproEvents bounds a repro's recorded event count: it is the world's
+// default event cap (sim.Config.MaxEvents left 0), which a replay runs
+// under, so a run that recorded more could not have been replayed.
+const MaxReproEvents = 50_000_000
+
 // Repro is a failing run as a file: everything needed to replay it without the
 // fuzz run that found it, what it failed with, and how to tell whether a
 // replay took the same path.
@@ -112,7 +117,8 @@ func (r *Repro) Marshal() ([]byte, error) {
 }
 
 // ParseRepro reads a repro strictly: any malformed, truncated, newer or
-// unknown content is an error of one line, never a guess.
+// unknown content, and any value no run can have (see Options.Validate and
+// the limits there), is an error of one line, never a guess.
 func ParseRepro(data []byte) (*Repro, error) {
 	var probe struct {
 		Format *int `json:"format"`
@@ -141,8 +147,8 @@ func ParseRepro(data []byte) (*Repro, error) {
 }
 
 func (r *Repro) validate() error {
-	if _, err := strconv.ParseUint(r.Seed, 10, 64); err != nil || r.Seed == "" || r.Seed[0] == '+' {
-		return fmt.Errorf("repro: seed %q is not a string of digits", r.Seed)
+	if v, err := strconv.ParseUint(r.Seed, 10, 64); err != nil || strconv.FormatUint(v, 10) != r.Seed {
+		return fmt.Errorf("repro: seed %q is not a string of digits without sign or leading zeros", r.Seed)
 	}
 	if r.Scenario == "" || r.Options.Scenario != r.Scenario {
 		return fmt.Errorf("repro: scenario %q does not match its options' %q", r.Scenario, r.Options.Scenario)
@@ -156,15 +162,32 @@ func (r *Repro) validate() error {
 	if r.Signature.Check == "" || len(r.Failed) == 0 || r.Failed[0] != r.Signature.Check {
 		return errors.New("repro: no failure signature (failed checks and the first violation)")
 	}
-	if len(r.TraceHash) != 16 {
-		return fmt.Errorf("repro: bad trace_hash %q", r.TraceHash)
+	if !isHash(r.TraceHash) {
+		return fmt.Errorf("repro: bad trace_hash %q (16 lowercase hex digits)", r.TraceHash)
+	}
+	if r.Events > MaxReproEvents {
+		return fmt.Errorf("repro: events %d beyond the event cap %d a replay runs under", r.Events, MaxReproEvents)
 	}
 	for i, c := range r.Checkpoints {
-		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || len(c.Hash) != 16 {
+		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || !isHash(c.Hash) {
 			return fmt.Errorf("repro: checkpoint %d is malformed", i)
 		}
 	}
 	return nil
+}
+
+// isHash: 16 lowercase hex digits, as the trace hash and checkpoints are
+// written.
+func isHash(h string) bool {
+	if len(h) != 16 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonProblem says what is wrong with JSON input in words a user can act on.

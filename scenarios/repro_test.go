@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,9 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"no signature":   {edit(`"check": "expectations"`, `"check": ""`), "no failure signature"},
 		"bad hash":       {edit(r.TraceHash, "xyz"), "bad trace_hash"},
 		"unknown bug":    {edit(`"format": 1,`, `"format": 1, "bug": "x",`), "bug"},
+		"seed zero pad":  {edit(`"seed": "6"`, `"seed": "06"`), "leading zeros"},
+		"hash not hex":   {edit(r.TraceHash, "0123456789abcdeg"), "bad trace_hash"},
+		"hash upper":     {edit(r.TraceHash, "0123456789ABCDEF"), "bad trace_hash"},
 	}
 	for name, c := range cases {
 		_, err := ParseRepro(c.data)
@@ -194,4 +198,123 @@ func catalog() []*Scenario {
 		}
 	}
 	return out
+}
+
+// Options no run can have are refused, each with its own one-line reason.
+func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
+	base := brokenPromise.Resolve(3)
+	kvsc, err := Lookup("kv-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kvBase := kvsc.Resolve(3)
+	partition := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultPartition })
+	heal := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultHeal })
+	restart := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultRestart })
+	if partition < 0 || heal < 0 || restart < 0 {
+		t.Fatalf("schedule %v", base.Faults)
+	}
+	type edit = func(o *Options)
+	fault := func(i int, f func(x *sim.Fault)) edit {
+		return func(o *Options) {
+			o.Faults = slices.Clone(o.Faults)
+			f(&o.Faults[i])
+		}
+	}
+	cases := []struct {
+		name string
+		kv   bool
+		edit edit
+		want string
+	}{
+		{"too many servers", false, func(o *Options) { o.Servers = 16 }, "servers"},
+		{"negative clients", false, func(o *Options) { o.Clients = -1 }, "clients"},
+		{"zero duration", false, func(o *Options) { o.Duration = 0 }, "duration_ns 0 out of range"},
+		{"duration over a day", false, func(o *Options) { o.Duration = MaxDuration + 1 }, "duration_ns"},
+		{"negative bound", false, func(o *Options) { o.Bound = -1 }, "bound_ns -1"},
+		{"bound over an hour", false, func(o *Options) { o.Bound = MaxBound + 1 }, "bound_ns"},
+		{"burst zero", false, func(o *Options) { o.Burst = 0 }, "burst 0"},
+		{"burst huge", false, func(o *Options) { o.Burst = MaxBurst + 1 }, "burst"},
+		{"think reversed", false, func(o *Options) { o.Think = [2]int64{5, 4} }, "think_ns"},
+		{"think over a minute", false, func(o *Options) { o.Think = [2]int64{0, MaxThink + 1} }, "think_ns"},
+		{"negative snapshot_every", false, func(o *Options) { o.SnapshotEvery = -1 }, "snapshot_every"},
+		{"negative max_batch", false, func(o *Options) { o.MaxBatch = -1 }, "max_batch"},
+		{"max_raft_state below -1", false, func(o *Options) { o.MaxRaftState = -2 }, "max_raft_state"},
+		{"negative latency", false, func(o *Options) { o.Net.MinLatency = -1 }, "latencies"},
+		{"latency over a minute", false, func(o *Options) { o.Net.MaxLatency = MaxNetLatency + 1 }, "latencies"},
+		{"reorder delay over a minute", false, func(o *Options) { o.Net.ReorderMax = MaxNetLatency + 1 }, "latencies"},
+		{"loss over one", false, func(o *Options) { o.Net.LossPPM = sim.CertainPPM + 1 }, "loss_ppm 1000001"},
+		{"dup over one", false, func(o *Options) { o.Net.DupPPM = 2_000_000 }, "dup_ppm"},
+		{"reorder over one", false, func(o *Options) { o.Net.ReorderPPM = 2_000_000 }, "reorder_ppm"},
+		{"torn over one", false, func(o *Options) { o.TornPPM = 2_000_000 }, "torn_ppm"},
+		{"clock beyond the servers", false, func(o *Options) { o.Clocks = make([]sim.Clock, o.Servers+1) }, "clocks for"},
+		{"clock drift", false, func(o *Options) { o.Clocks = []sim.Clock{{DriftPPM: sim.MaxDriftPPM + 1}} }, "clock 0"},
+		{"clock skew", false, func(o *Options) { o.Clocks = []sim.Clock{{SkewNs: -MaxClockSkew - 1}} }, "clock 0"},
+		{"negative expectation", false, func(o *Options) { o.Expect.NoDisruption = -1 }, "expectations"},
+		{"kv ppm wrapping uint32", true, func(o *Options) {
+			w := *o.KV
+			w.GetPPM, w.PutPPM = 4_294_967_295, 2 // their uint32 sum is 1
+			o.KV = &w
+		}, "get_ppm"},
+		{"kv keys", true, func(o *Options) { w := *o.KV; w.KeysPerGroup = MaxKeysPerGroup + 1; o.KV = &w }, "keys_per_group"},
+		{"kv clerks per key", true, func(o *Options) { w := *o.KV; w.ClerksPerKey = 5; o.KV = &w }, "clerks_per_key"},
+		{"kv negative max_ops", true, func(o *Options) { w := *o.KV; w.MaxOps = -1; o.KV = &w }, "max_ops"},
+		{"fault before 0", false, fault(heal, func(f *sim.Fault) { f.At = -1 }), "negative time"},
+		{"fault after the run", false, func(o *Options) {
+			fault(heal, func(f *sim.Fault) { f.At = o.Duration + o.Bound + 1 })(o)
+		}, "after the run's end"},
+		{"unknown kind", false, fault(heal, func(f *sim.Fault) { f.Kind = "meteor" }), `unknown fault kind "meteor"`},
+		{"unknown target", false, fault(partition, func(f *sim.Fault) { f.Target = "leaderr" }), `unknown target "leaderr"`},
+		{"partition target on a crash", false, fault(restart, func(f *sim.Fault) { f.Target = "leader+1" }), `unknown target "leader+1"`},
+		{"target on a heal", false, fault(heal, func(f *sim.Fault) { f.Target = "leader" }), "strikes no node"},
+		{"node on a heal", false, fault(heal, func(f *sim.Fault) { f.Node = 2 }), "strikes none"},
+		{"restart of no node", false, fault(restart, func(f *sim.Fault) { f.Node = 4 }), "no node 4"},
+		{"link to no node", false, fault(partition, func(f *sim.Fault) { f.Target, f.Links = "", [][2]int{{0, 4}} }), "bad link 0->4"},
+		{"link to itself", false, fault(partition, func(f *sim.Fault) { f.Target, f.Links = "", [][2]int{{1, 1}} }), "bad link 1->1"},
+		{"links on a crash", false, fault(restart, func(f *sim.Fault) { f.Links = [][2]int{{0, 1}} }), "links given"},
+		{"links and a target", false, fault(partition, func(f *sim.Fault) { f.Links = [][2]int{{0, 1}} }), "links given"},
+		{"with beyond the nodes", false, fault(partition, func(f *sim.Fault) { f.With = []int{9} }), "no node 9"},
+		{"with without a target", false, fault(heal, func(f *sim.Fault) { f.With = []int{1} }), "with given"},
+		{"net on a crash", false, fault(restart, func(f *sim.Fault) { f.Net = &sim.NetFault{} }), "net given"},
+		{"before on a crash", false, fault(restart, func(f *sim.Fault) { f.Before = true }), "before given"},
+		{"net fault without net", false, fault(heal, func(f *sim.Fault) { f.Kind = sim.FaultNet }), "no probabilities"},
+		{"net fault over one", false, fault(heal, func(f *sim.Fault) {
+			f.Kind, f.Net = sim.FaultNet, &sim.NetFault{ReorderPPM: 1_000_001}
+		}), "reorder_ppm 1000001"},
+	}
+	for _, c := range cases {
+		o := base
+		if c.kv {
+			o = kvBase
+		}
+		if err := o.Validate(); err != nil {
+			t.Fatalf("%s: the base options are refused: %v", c.name, err)
+		}
+		c.edit(&o)
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line mentioning %q", c.name, err, c.want)
+		}
+	}
+	// At the limits, options are still accepted.
+	o := base
+	o.Duration, o.Bound, o.Net.MaxLatency, o.Net.LossPPM, o.TornPPM = MaxDuration, MaxBound, MaxNetLatency, sim.CertainPPM, sim.CertainPPM
+	o.Faults = slices.Clone(o.Faults)
+	o.Faults[heal].At = o.Duration + o.Bound
+	if err := o.Validate(); err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+}
+
+// Every scenario's options, plain and swarm, stay inside the limits.
+func TestGeneratedOptionsStayWithinLimits(t *testing.T) {
+	for _, sc := range catalog() {
+		for seed := uint64(1); seed <= 25; seed++ {
+			for _, o := range []Options{sc.Resolve(seed), sc.ResolveSwarm(seed)} {
+				if err := o.Validate(); err != nil {
+					t.Fatalf("%s seed %d (swarm %q): %v", sc.Name, seed, o.Swarm, err)
+				}
+			}
+		}
+	}
 }
