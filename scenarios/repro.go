@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +19,9 @@ import (
 )
 
 // ReproFormat is the version of the repro file format this build writes and
-// the newest it reads.
-const ReproFormat = 1
+// the newest it reads. Format 2 added the digest; format 1 files (none) are
+// still read and replayed, but their trace hash proves nothing.
+const ReproFormat = 2
 
 // MaxReproEvents bounds a repro's recorded event count: it is the world's
 // default event cap (sim.Config.MaxEvents left 0), which a replay runs
@@ -41,6 +44,77 @@ type Repro struct {
 	Events      uint64           `json:"events"`
 	Checkpoints []sim.Checkpoint `json:"checkpoints"`
 	Build       Build            `json:"build"`
+	// Digest seals the file as detsim wrote it: "sha256:" and the hex
+	// SHA-256 of the repro's canonical encoding (see ContentDigest). Only
+	// NewRepro sets it, so every program that makes repro files (fuzz,
+	// shrink, the property tests) writes one; a file whose contents no
+	// longer match it was edited, and its trace hash proves nothing.
+	Digest string `json:"digest,omitempty"`
+}
+
+// Integrity is what a repro's digest says of its contents.
+type Integrity uint8
+
+const (
+	// ReproIntact: the digest matches; the file is as detsim wrote it.
+	ReproIntact Integrity = iota
+	// ReproEdited: the digest is missing (from a format 2 file) or does not
+	// match: something was changed by hand or by a tool.
+	ReproEdited
+	// ReproUndigested: a format 1 file, written before repro files carried
+	// a digest.
+	ReproUndigested
+)
+
+func (i Integrity) String() string {
+	return [...]string{"intact", "edited", "no digest: written by an older detsim"}[i]
+}
+
+// ContentDigest is the digest of everything in the repro but the digest
+// itself: the SHA-256 of encoding/json's encoding of the struct with Digest
+// cleared (struct fields in declaration order, no maps, no floats: the same
+// contents always encode to the same bytes). It is computed over the parsed
+// file, not its bytes, so re-indenting the JSON or reordering its keys is
+// not an edit. A field added to Repro or Options later must be omitempty
+// (absent from older files, and encoded as absent) or come with a new
+// format, or every older file would read as edited.
+func (r *Repro) ContentDigest() string {
+	c := *r
+	c.Digest = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		panic("repro: cannot encode a repro: " + err.Error()) // no field can fail to encode
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Integrity says whether the repro is as detsim wrote it.
+func (r *Repro) Integrity() Integrity {
+	switch {
+	case r.Digest == "" && r.Format < 2:
+		return ReproUndigested
+	case r.Digest != "" && r.Digest == r.ContentDigest():
+		return ReproIntact
+	}
+	return ReproEdited
+}
+
+// seal writes the digest. It first passes the repro through its own JSON
+// encoding, so that what it seals is exactly what a reader parses back
+// (encoding/json replaces invalid UTF-8, for one).
+func (r *Repro) seal() error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	var back Repro
+	if err := json.Unmarshal(b, &back); err != nil {
+		return err
+	}
+	back.Digest = back.ContentDigest()
+	*r = back
+	return nil
 }
 
 // Signature identifies a failure: the check and its first violation. Key is
@@ -91,17 +165,23 @@ func FailedChecks(rep *Report) []string {
 	return out
 }
 
-// NewRepro records a failing report.
+// NewRepro records a failing report, sealed with its digest. It is the one
+// maker of repro files: whatever changes the repro afterwards leaves it
+// edited.
 func NewRepro(rep *Report) (*Repro, error) {
 	sig, ok := SignatureOf(rep)
 	if !ok {
 		return nil, errors.New("repro: the run did not fail")
 	}
-	return &Repro{
+	r := &Repro{
 		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
 		Options: rep.Options, Failed: FailedChecks(rep), Signature: sig, TraceHash: rep.TraceHash,
 		Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
-	}, nil
+	}
+	if err := r.seal(); err != nil {
+		return nil, fmt.Errorf("repro: %v", err)
+	}
+	return r, nil
 }
 
 // SeedValue is the repro's seed as a number.
@@ -118,7 +198,8 @@ func (r *Repro) Marshal() ([]byte, error) {
 
 // ParseRepro reads a repro strictly: any malformed, truncated, newer or
 // unknown content, and any value no run can have (see Options.Validate and
-// the limits there), is an error of one line, never a guess.
+// the limits there), is an error of one line, never a guess. An edited
+// file that is still possible is read: Integrity tells.
 func ParseRepro(data []byte) (*Repro, error) {
 	var probe struct {
 		Format *int `json:"format"`

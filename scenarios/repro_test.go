@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -61,17 +63,38 @@ func TestReproRoundTripAndReplayMatches(t *testing.T) {
 	}
 }
 
-// A replay whose hash differs on the same build names where the runs part.
+// standIn makes Replay's runs take another path from the recorded one: the
+// i-th run reports hashes[i] (the last one for later runs) as its trace
+// hash and at its checkpoints from the second on, as if the run had gone
+// elsewhere after the first. Every run writes its real trace.
+func standIn(t *testing.T, hashes ...string) *int {
+	t.Helper()
+	calls := new(int)
+	t.Cleanup(StandInRunner(func(o Options, seed uint64, cfg RunConfig) *Report {
+		rep := Run(o, seed, cfg)
+		h := hashes[min(*calls, len(hashes)-1)]
+		*calls++
+		rep.TraceHash = h
+		rep.Checkpoints = slices.Clone(rep.Checkpoints)
+		for i := 1; i < len(rep.Checkpoints); i++ {
+			rep.Checkpoints[i].Hash = h
+		}
+		return rep
+	}))
+	return calls
+}
+
+// A replay whose hash differs on the same build from an intact repro, in
+// two runs that agree, names where they part from the recording.
 func TestReplayNamesDivergence(t *testing.T) {
 	r, _ := failingRepro(t, 4)
 	if len(r.Checkpoints) < 2 {
 		t.Fatalf("only %d checkpoints", len(r.Checkpoints))
 	}
-	r.Checkpoints[1].Hash = "0000000000000000" // as if the recorded run went elsewhere there
-	r.TraceHash = "0000000000000000"
+	calls := standIn(t, "0000000000000000")
 	res := Replay(r, RunConfig{})
-	if res.HashMatch || !res.Comparable {
-		t.Fatal("a different hash was not noticed")
+	if res.HashMatch || !res.Comparable || res.InProcess || *calls != 2 || res.SecondHash != "0000000000000000" {
+		t.Fatalf("match=%v comparable=%v in-process=%v after %d runs", res.HashMatch, res.Comparable, res.InProcess, *calls)
 	}
 	want := []string{"first checkpoint that differs: event " + SeedString(r.Checkpoints[1].Step),
 		"after event " + SeedString(r.Checkpoints[0].Step), "the replay's events from"}
@@ -85,12 +108,151 @@ func TestReplayNamesDivergence(t *testing.T) {
 	}
 }
 
+// Two runs in this process that disagree prove nondeterminism on their own.
+func TestReplayCatchesTwoRunsInThisProcessDisagreeing(t *testing.T) {
+	r, _ := failingRepro(t, 4)
+	standIn(t, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb")
+	res := Replay(r, RunConfig{})
+	if !res.Comparable || res.HashMatch || !res.InProcess || res.SecondHash != "bbbbbbbbbbbbbbbb" ||
+		!strings.Contains(res.Divergence, "two runs in this process: first checkpoint that differs: event "+SeedString(r.Checkpoints[1].Step)+" (first aaaaaaaaaaaaaaaa, second bbbbbbbbbbbbbbbb)") {
+		t.Fatalf("%+v", res)
+	}
+}
+
+// A replay that matches makes no second run; an edited repro makes none
+// either, whatever its hash: the file proves nothing.
+func TestReplayRunsTwiceOnlyForAComparableMismatch(t *testing.T) {
+	r, _ := failingRepro(t, 4)
+	calls := standIn(t, r.TraceHash)
+	if res := Replay(r, RunConfig{}); !res.HashMatch || *calls != 1 {
+		t.Fatalf("match=%v after %d runs", res.HashMatch, *calls)
+	}
+	r.TraceHash = "0123456789abcdef"
+	*calls = 0
+	if res := Replay(r, RunConfig{}); res.Comparable || res.Integrity != ReproEdited || *calls != 1 || res.SecondHash != "" {
+		t.Fatalf("comparable=%v integrity=%v after %d runs", res.Comparable, res.Integrity, *calls)
+	}
+}
+
 func TestReplayOnAnotherBuildIsNotComparable(t *testing.T) {
 	r, _ := failingRepro(t, 5)
 	r.Build.Binary = "another"
 	r.TraceHash = "0000000000000000"
-	if res := Replay(r, RunConfig{}); res.Comparable || !res.SameFailure {
-		t.Fatalf("comparable=%v same=%v", res.Comparable, res.SameFailure)
+	if err := r.seal(); err != nil { // as that other build would have written it
+		t.Fatal(err)
+	}
+	res := Replay(r, RunConfig{})
+	if res.Comparable || res.SameBuild || res.Integrity != ReproIntact || !res.SameFailure {
+		t.Fatalf("comparable=%v same-build=%v integrity=%v same=%v", res.Comparable, res.SameBuild, res.Integrity, res.SameFailure)
+	}
+}
+
+// decodeGeneric reads JSON as maps, numbers kept exact.
+func decodeGeneric(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// editRepro changes a marshalled repro as generic JSON (re-encoded with
+// sorted keys, so reordered) and parses it back.
+func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*Repro, error) {
+	t.Helper()
+	m := decodeGeneric(t, good)
+	edit(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ParseRepro(b)
+}
+
+func TestNewReproIsSealed(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	if r.Format != 2 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != ReproIntact {
+		t.Fatalf("format %d digest %q integrity %v", r.Format, r.Digest, r.Integrity())
+	}
+	if r.Digest != r.ContentDigest() {
+		t.Fatal("the digest is not the content digest")
+	}
+}
+
+// Re-indenting the JSON or reordering its keys is not an edit.
+func TestReproDigestSurvivesReformatting(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	var compact bytes.Buffer
+	json.Compact(&compact, good)
+	var tabs bytes.Buffer
+	json.Indent(&tabs, good, "", "\t")
+	sorted, _ := json.MarshalIndent(decodeGeneric(t, good), "  ", "   ")
+	for name, b := range map[string][]byte{"as written": good, "compact": compact.Bytes(), "tabs": tabs.Bytes(), "keys sorted": sorted} {
+		back, err := ParseRepro(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back.Integrity() != ReproIntact {
+			t.Errorf("%s: %v", name, back.Integrity())
+		}
+	}
+}
+
+// Every field that decides the run or its expected outcome is sealed.
+func TestReproEditsAreDetected(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	obj := func(m map[string]any, k string) map[string]any { return m[k].(map[string]any) }
+	edits := map[string]func(m map[string]any){
+		"format 1 keeping the digest": func(m map[string]any) { m["format"] = 1 },
+		"seed":                        func(m map[string]any) { m["seed"] = "4" },
+		"loss_ppm":                    func(m map[string]any) { obj(obj(m, "options"), "net")["loss_ppm"] = 1000 },
+		"duration":                    func(m map[string]any) { obj(m, "options")["duration_ns"] = 4500000000 },
+		"swarm":                       func(m map[string]any) { obj(m, "options")["swarm"] = "partitions=all" },
+		"a fault's time":              func(m map[string]any) { obj(m, "options")["faults"].([]any)[0].(map[string]any)["at"] = 1500000000 },
+		"probes":                      func(m map[string]any) { obj(m, "options")["probes"] = []any{} },
+		"trace_hash":                  func(m map[string]any) { m["trace_hash"] = "0123456789abcdef" },
+		"events":                      func(m map[string]any) { m["events"] = 5 },
+		"checkpoints":                 func(m map[string]any) { m["checkpoints"] = []any{} },
+		"failed":                      func(m map[string]any) { m["failed"] = []any{"expectations", "liveness"} },
+		"signature key":               func(m map[string]any) { obj(m, "signature")["key"] = "expectations: x" },
+		"build":                       func(m map[string]any) { obj(m, "build")["binary"] = "another" },
+		"digest removed":              func(m map[string]any) { delete(m, "digest") },
+		"digest garbled":              func(m map[string]any) { m["digest"] = "md5:1234" },
+	}
+	for name, edit := range edits {
+		back, err := editRepro(t, good, edit)
+		if err != nil {
+			t.Errorf("%s: refused: %v", name, err)
+			continue
+		}
+		if got := back.Integrity(); got != ReproEdited {
+			t.Errorf("%s: %v", name, got)
+		}
+	}
+}
+
+// A format 1 file has no digest: read, replayed, judged by its checks.
+func TestFormatOneReproIsUndigested(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	back, err := editRepro(t, good, func(m map[string]any) {
+		m["format"] = 1
+		delete(m, "digest")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Replay(back, RunConfig{})
+	if back.Integrity() != ReproUndigested || res.Comparable || !res.SameBuild || !res.SameFailure {
+		t.Fatalf("integrity %v comparable=%v same-build=%v same=%v", back.Integrity(), res.Comparable, res.SameBuild, res.SameFailure)
+	}
+	if s := ReproUndigested.String(); s != "no digest: written by an older detsim" {
+		t.Fatal(s)
 	}
 }
 
@@ -105,9 +267,9 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"empty":          {nil, "truncated"},
 		"truncated":      {good[:len(good)/2], "truncated"},
 		"not json":       {[]byte("seed=6\n"), "malformed JSON"},
-		"newer":          {edit(`"format": 1`, `"format": 2`), "newer than this detsim reads"},
-		"no format":      {edit(`"format": 1,`, ``), "no format field"},
-		"unknown field":  {edit(`"format": 1,`, `"format": 1, "colour": "red",`), `unknown field "colour"`},
+		"newer":          {edit(`"format": 2`, `"format": 3`), "newer than this detsim reads"},
+		"no format":      {edit(`"format": 2,`, ``), "no format field"},
+		"unknown field":  {edit(`"format": 2,`, `"format": 2, "colour": "red",`), `unknown field "colour"`},
 		"unknown nested": {edit(`"servers":`, `"sevrers": 3, "servers":`), `unknown field "sevrers"`},
 		"seed number":    {edit(`"seed": "6"`, `"seed": 6`), "wrong type"},
 		"seed sign":      {edit(`"seed": "6"`, `"seed": "+6"`), "not a string of digits"},
@@ -116,7 +278,7 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"trailing":       {append(append([]byte(nil), good...), []byte("{}")...), "data after"},
 		"no signature":   {edit(`"check": "expectations"`, `"check": ""`), "no failure signature"},
 		"bad hash":       {edit(r.TraceHash, "xyz"), "bad trace_hash"},
-		"unknown bug":    {edit(`"format": 1,`, `"format": 1, "bug": "x",`), "bug"},
+		"unknown bug":    {edit(`"format": 2,`, `"format": 2, "bug": "x",`), "bug"},
 		"seed zero pad":  {edit(`"seed": "6"`, `"seed": "06"`), "leading zeros"},
 		"hash not hex":   {edit(r.TraceHash, "0123456789abcdeg"), "bad trace_hash"},
 		"hash upper":     {edit(r.TraceHash, "0123456789ABCDEF"), "bad trace_hash"},
