@@ -11,8 +11,12 @@ import (
 )
 
 // The planted-bug battery: for every planted bug a shrunk repro is kept
-// under testdata/bugs. With its bug on it must fail the way it did; the same
-// schedule with the bug off must pass, so the failure is the bug's alone.
+// under testdata/bugs. With its bug on it must fail the way it did, on the
+// very path it recorded (the file is intact and its trace hash matches, on
+// any build of this source); the same schedule with the bug off must pass,
+// so the failure is the bug's alone. When a change of behaviour moves the
+// hashes, -update re-records each file from this build's run of the same
+// schedule (through NewRepro, so with a fresh digest).
 func TestPlantedBugBattery(t *testing.T) {
 	for _, b := range planted.All() {
 		t.Run(b.Name(), func(t *testing.T) {
@@ -31,11 +35,33 @@ func TestPlantedBugBattery(t *testing.T) {
 			if !res.SameFailure {
 				t.Fatalf("with the bug on: %v, want %s: %s\n%s", FailedChecks(res.Report), r.Signature.Check, r.Signature.Violation, res.Report.Text())
 			}
+			if *update {
+				rerecord(t, path, res.Report)
+			} else if r.Integrity() != ReproIntact || res.Report.TraceHash != r.TraceHash {
+				t.Fatalf("%s: %v, trace hash %s, recorded %s (after a change of behaviour: -update)",
+					path, r.Integrity(), res.Report.TraceHash, r.TraceHash)
+			}
 			off := r.Options
 			off.Bug = ""
 			if rep := Run(off, r.SeedValue(), RunConfig{}); rep.Verdict != checker.OK {
 				t.Fatalf("with the bug off the schedule fails too:\n%s", rep.Text())
 			}
 		})
+	}
+}
+
+// rerecord writes the repro of rep over path.
+func rerecord(t *testing.T, path string, rep *Report) {
+	t.Helper()
+	r, err := NewRepro(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, b); err != nil {
+		t.Fatal(err)
 	}
 }

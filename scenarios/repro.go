@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +19,14 @@ import (
 )
 
 // ReproFormat is the version of the repro file format this build writes and
-// the newest it reads.
-const ReproFormat = 1
+// the newest it reads. Format 2 added the digest; format 1 files (none) are
+// still read and replayed, but their trace hash proves nothing.
+const ReproFormat = 2
+
+// MaxReproEvents bounds a repro's recorded event count: it is the world's
+// default event cap (sim.Config.MaxEvents left 0), which a replay runs
+// under, so a run that recorded more could not have been replayed.
+const MaxReproEvents = 50_000_000
 
 // Repro is a failing run as a file: everything needed to replay it without the
 // fuzz run that found it, what it failed with, and how to tell whether a
@@ -36,6 +44,77 @@ type Repro struct {
 	Events      uint64           `json:"events"`
 	Checkpoints []sim.Checkpoint `json:"checkpoints"`
 	Build       Build            `json:"build"`
+	// Digest seals the file as detsim wrote it: "sha256:" and the hex
+	// SHA-256 of the repro's canonical encoding (see ContentDigest). Only
+	// NewRepro sets it, so every program that makes repro files (fuzz,
+	// shrink, the property tests) writes one; a file whose contents no
+	// longer match it was edited, and its trace hash proves nothing.
+	Digest string `json:"digest,omitempty"`
+}
+
+// Integrity is what a repro's digest says of its contents.
+type Integrity uint8
+
+const (
+	// ReproIntact: the digest matches; the file is as detsim wrote it.
+	ReproIntact Integrity = iota
+	// ReproEdited: the digest is missing (from a format 2 file) or does not
+	// match: something was changed by hand or by a tool.
+	ReproEdited
+	// ReproUndigested: a format 1 file, written before repro files carried
+	// a digest.
+	ReproUndigested
+)
+
+func (i Integrity) String() string {
+	return [...]string{"intact", "edited", "no digest: written by an older detsim"}[i]
+}
+
+// ContentDigest is the digest of everything in the repro but the digest
+// itself: the SHA-256 of encoding/json's encoding of the struct with Digest
+// cleared (struct fields in declaration order, no maps, no floats: the same
+// contents always encode to the same bytes). It is computed over the parsed
+// file, not its bytes, so re-indenting the JSON or reordering its keys is
+// not an edit. A field added to Repro or Options later must be omitempty
+// (absent from older files, and encoded as absent) or come with a new
+// format, or every older file would read as edited.
+func (r *Repro) ContentDigest() string {
+	c := *r
+	c.Digest = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		panic("repro: cannot encode a repro: " + err.Error()) // no field can fail to encode
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Integrity says whether the repro is as detsim wrote it.
+func (r *Repro) Integrity() Integrity {
+	switch {
+	case r.Digest == "" && r.Format < 2:
+		return ReproUndigested
+	case r.Digest != "" && r.Digest == r.ContentDigest():
+		return ReproIntact
+	}
+	return ReproEdited
+}
+
+// seal writes the digest. It first passes the repro through its own JSON
+// encoding, so that what it seals is exactly what a reader parses back
+// (encoding/json replaces invalid UTF-8, for one).
+func (r *Repro) seal() error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	var back Repro
+	if err := json.Unmarshal(b, &back); err != nil {
+		return err
+	}
+	back.Digest = back.ContentDigest()
+	*r = back
+	return nil
 }
 
 // Signature identifies a failure: the check and its first violation. Key is
@@ -86,17 +165,23 @@ func FailedChecks(rep *Report) []string {
 	return out
 }
 
-// NewRepro records a failing report.
+// NewRepro records a failing report, sealed with its digest. It is the one
+// maker of repro files: whatever changes the repro afterwards leaves it
+// edited.
 func NewRepro(rep *Report) (*Repro, error) {
 	sig, ok := SignatureOf(rep)
 	if !ok {
 		return nil, errors.New("repro: the run did not fail")
 	}
-	return &Repro{
+	r := &Repro{
 		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
 		Options: rep.Options, Failed: FailedChecks(rep), Signature: sig, TraceHash: rep.TraceHash,
 		Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
-	}, nil
+	}
+	if err := r.seal(); err != nil {
+		return nil, fmt.Errorf("repro: %v", err)
+	}
+	return r, nil
 }
 
 // SeedValue is the repro's seed as a number.
@@ -112,7 +197,9 @@ func (r *Repro) Marshal() ([]byte, error) {
 }
 
 // ParseRepro reads a repro strictly: any malformed, truncated, newer or
-// unknown content is an error of one line, never a guess.
+// unknown content, and any value no run can have (see Options.Validate and
+// the limits there), is an error of one line, never a guess. An edited
+// file that is still possible is read: Integrity tells.
 func ParseRepro(data []byte) (*Repro, error) {
 	var probe struct {
 		Format *int `json:"format"`
@@ -141,8 +228,8 @@ func ParseRepro(data []byte) (*Repro, error) {
 }
 
 func (r *Repro) validate() error {
-	if _, err := strconv.ParseUint(r.Seed, 10, 64); err != nil || r.Seed == "" || r.Seed[0] == '+' {
-		return fmt.Errorf("repro: seed %q is not a string of digits", r.Seed)
+	if v, err := strconv.ParseUint(r.Seed, 10, 64); err != nil || strconv.FormatUint(v, 10) != r.Seed {
+		return fmt.Errorf("repro: seed %q is not a string of digits without sign or leading zeros", r.Seed)
 	}
 	if r.Scenario == "" || r.Options.Scenario != r.Scenario {
 		return fmt.Errorf("repro: scenario %q does not match its options' %q", r.Scenario, r.Options.Scenario)
@@ -156,15 +243,32 @@ func (r *Repro) validate() error {
 	if r.Signature.Check == "" || len(r.Failed) == 0 || r.Failed[0] != r.Signature.Check {
 		return errors.New("repro: no failure signature (failed checks and the first violation)")
 	}
-	if len(r.TraceHash) != 16 {
-		return fmt.Errorf("repro: bad trace_hash %q", r.TraceHash)
+	if !isHash(r.TraceHash) {
+		return fmt.Errorf("repro: bad trace_hash %q (16 lowercase hex digits)", r.TraceHash)
+	}
+	if r.Events > MaxReproEvents {
+		return fmt.Errorf("repro: events %d beyond the event cap %d a replay runs under", r.Events, MaxReproEvents)
 	}
 	for i, c := range r.Checkpoints {
-		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || len(c.Hash) != 16 {
+		if c.Step == 0 || i > 0 && c.Step <= r.Checkpoints[i-1].Step || !isHash(c.Hash) {
 			return fmt.Errorf("repro: checkpoint %d is malformed", i)
 		}
 	}
 	return nil
+}
+
+// isHash: 16 lowercase hex digits, as the trace hash and checkpoints are
+// written.
+func isHash(h string) bool {
+	if len(h) != 16 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonProblem says what is wrong with JSON input in words a user can act on.

@@ -2,8 +2,11 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,17 +63,38 @@ func TestReproRoundTripAndReplayMatches(t *testing.T) {
 	}
 }
 
-// A replay whose hash differs on the same build names where the runs part.
+// standIn makes Replay's runs take another path from the recorded one: the
+// i-th run reports hashes[i] (the last one for later runs) as its trace
+// hash and at its checkpoints from the second on, as if the run had gone
+// elsewhere after the first. Every run writes its real trace.
+func standIn(t *testing.T, hashes ...string) *int {
+	t.Helper()
+	calls := new(int)
+	t.Cleanup(StandInRunner(func(o Options, seed uint64, cfg RunConfig) *Report {
+		rep := Run(o, seed, cfg)
+		h := hashes[min(*calls, len(hashes)-1)]
+		*calls++
+		rep.TraceHash = h
+		rep.Checkpoints = slices.Clone(rep.Checkpoints)
+		for i := 1; i < len(rep.Checkpoints); i++ {
+			rep.Checkpoints[i].Hash = h
+		}
+		return rep
+	}))
+	return calls
+}
+
+// A replay whose hash differs on the same build from an intact repro, in
+// two runs that agree, names where they part from the recording.
 func TestReplayNamesDivergence(t *testing.T) {
 	r, _ := failingRepro(t, 4)
 	if len(r.Checkpoints) < 2 {
 		t.Fatalf("only %d checkpoints", len(r.Checkpoints))
 	}
-	r.Checkpoints[1].Hash = "0000000000000000" // as if the recorded run went elsewhere there
-	r.TraceHash = "0000000000000000"
+	calls := standIn(t, "0000000000000000")
 	res := Replay(r, RunConfig{})
-	if res.HashMatch || !res.Comparable {
-		t.Fatal("a different hash was not noticed")
+	if res.HashMatch || !res.Comparable || res.InProcess || *calls != 2 || res.SecondHash != "0000000000000000" {
+		t.Fatalf("match=%v comparable=%v in-process=%v after %d runs", res.HashMatch, res.Comparable, res.InProcess, *calls)
 	}
 	want := []string{"first checkpoint that differs: event " + SeedString(r.Checkpoints[1].Step),
 		"after event " + SeedString(r.Checkpoints[0].Step), "the replay's events from"}
@@ -84,12 +108,151 @@ func TestReplayNamesDivergence(t *testing.T) {
 	}
 }
 
+// Two runs in this process that disagree prove nondeterminism on their own.
+func TestReplayCatchesTwoRunsInThisProcessDisagreeing(t *testing.T) {
+	r, _ := failingRepro(t, 4)
+	standIn(t, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb")
+	res := Replay(r, RunConfig{})
+	if !res.Comparable || res.HashMatch || !res.InProcess || res.SecondHash != "bbbbbbbbbbbbbbbb" ||
+		!strings.Contains(res.Divergence, "two runs in this process: first checkpoint that differs: event "+SeedString(r.Checkpoints[1].Step)+" (first aaaaaaaaaaaaaaaa, second bbbbbbbbbbbbbbbb)") {
+		t.Fatalf("%+v", res)
+	}
+}
+
+// A replay that matches makes no second run; an edited repro makes none
+// either, whatever its hash: the file proves nothing.
+func TestReplayRunsTwiceOnlyForAComparableMismatch(t *testing.T) {
+	r, _ := failingRepro(t, 4)
+	calls := standIn(t, r.TraceHash)
+	if res := Replay(r, RunConfig{}); !res.HashMatch || *calls != 1 {
+		t.Fatalf("match=%v after %d runs", res.HashMatch, *calls)
+	}
+	r.TraceHash = "0123456789abcdef"
+	*calls = 0
+	if res := Replay(r, RunConfig{}); res.Comparable || res.Integrity != ReproEdited || *calls != 1 || res.SecondHash != "" {
+		t.Fatalf("comparable=%v integrity=%v after %d runs", res.Comparable, res.Integrity, *calls)
+	}
+}
+
 func TestReplayOnAnotherBuildIsNotComparable(t *testing.T) {
 	r, _ := failingRepro(t, 5)
 	r.Build.Binary = "another"
 	r.TraceHash = "0000000000000000"
-	if res := Replay(r, RunConfig{}); res.Comparable || !res.SameFailure {
-		t.Fatalf("comparable=%v same=%v", res.Comparable, res.SameFailure)
+	if err := r.seal(); err != nil { // as that other build would have written it
+		t.Fatal(err)
+	}
+	res := Replay(r, RunConfig{})
+	if res.Comparable || res.SameBuild || res.Integrity != ReproIntact || !res.SameFailure {
+		t.Fatalf("comparable=%v same-build=%v integrity=%v same=%v", res.Comparable, res.SameBuild, res.Integrity, res.SameFailure)
+	}
+}
+
+// decodeGeneric reads JSON as maps, numbers kept exact.
+func decodeGeneric(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// editRepro changes a marshalled repro as generic JSON (re-encoded with
+// sorted keys, so reordered) and parses it back.
+func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*Repro, error) {
+	t.Helper()
+	m := decodeGeneric(t, good)
+	edit(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ParseRepro(b)
+}
+
+func TestNewReproIsSealed(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	if r.Format != 2 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != ReproIntact {
+		t.Fatalf("format %d digest %q integrity %v", r.Format, r.Digest, r.Integrity())
+	}
+	if r.Digest != r.ContentDigest() {
+		t.Fatal("the digest is not the content digest")
+	}
+}
+
+// Re-indenting the JSON or reordering its keys is not an edit.
+func TestReproDigestSurvivesReformatting(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	var compact bytes.Buffer
+	json.Compact(&compact, good)
+	var tabs bytes.Buffer
+	json.Indent(&tabs, good, "", "\t")
+	sorted, _ := json.MarshalIndent(decodeGeneric(t, good), "  ", "   ")
+	for name, b := range map[string][]byte{"as written": good, "compact": compact.Bytes(), "tabs": tabs.Bytes(), "keys sorted": sorted} {
+		back, err := ParseRepro(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back.Integrity() != ReproIntact {
+			t.Errorf("%s: %v", name, back.Integrity())
+		}
+	}
+}
+
+// Every field that decides the run or its expected outcome is sealed.
+func TestReproEditsAreDetected(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	obj := func(m map[string]any, k string) map[string]any { return m[k].(map[string]any) }
+	edits := map[string]func(m map[string]any){
+		"format 1 keeping the digest": func(m map[string]any) { m["format"] = 1 },
+		"seed":                        func(m map[string]any) { m["seed"] = "4" },
+		"loss_ppm":                    func(m map[string]any) { obj(obj(m, "options"), "net")["loss_ppm"] = 1000 },
+		"duration":                    func(m map[string]any) { obj(m, "options")["duration_ns"] = 4500000000 },
+		"swarm":                       func(m map[string]any) { obj(m, "options")["swarm"] = "partitions=all" },
+		"a fault's time":              func(m map[string]any) { obj(m, "options")["faults"].([]any)[0].(map[string]any)["at"] = 1500000000 },
+		"probes":                      func(m map[string]any) { obj(m, "options")["probes"] = []any{} },
+		"trace_hash":                  func(m map[string]any) { m["trace_hash"] = "0123456789abcdef" },
+		"events":                      func(m map[string]any) { m["events"] = 5 },
+		"checkpoints":                 func(m map[string]any) { m["checkpoints"] = []any{} },
+		"failed":                      func(m map[string]any) { m["failed"] = []any{"expectations", "liveness"} },
+		"signature key":               func(m map[string]any) { obj(m, "signature")["key"] = "expectations: x" },
+		"build":                       func(m map[string]any) { obj(m, "build")["binary"] = "another" },
+		"digest removed":              func(m map[string]any) { delete(m, "digest") },
+		"digest garbled":              func(m map[string]any) { m["digest"] = "md5:1234" },
+	}
+	for name, edit := range edits {
+		back, err := editRepro(t, good, edit)
+		if err != nil {
+			t.Errorf("%s: refused: %v", name, err)
+			continue
+		}
+		if got := back.Integrity(); got != ReproEdited {
+			t.Errorf("%s: %v", name, got)
+		}
+	}
+}
+
+// A format 1 file has no digest: read, replayed, judged by its checks.
+func TestFormatOneReproIsUndigested(t *testing.T) {
+	r, _ := failingRepro(t, 3)
+	good, _ := r.Marshal()
+	back, err := editRepro(t, good, func(m map[string]any) {
+		m["format"] = 1
+		delete(m, "digest")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Replay(back, RunConfig{})
+	if back.Integrity() != ReproUndigested || res.Comparable || !res.SameBuild || !res.SameFailure {
+		t.Fatalf("integrity %v comparable=%v same-build=%v same=%v", back.Integrity(), res.Comparable, res.SameBuild, res.SameFailure)
+	}
+	if s := ReproUndigested.String(); s != "no digest: written by an older detsim" {
+		t.Fatal(s)
 	}
 }
 
@@ -104,9 +267,9 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"empty":          {nil, "truncated"},
 		"truncated":      {good[:len(good)/2], "truncated"},
 		"not json":       {[]byte("seed=6\n"), "malformed JSON"},
-		"newer":          {edit(`"format": 1`, `"format": 2`), "newer than this detsim reads"},
-		"no format":      {edit(`"format": 1,`, ``), "no format field"},
-		"unknown field":  {edit(`"format": 1,`, `"format": 1, "colour": "red",`), `unknown field "colour"`},
+		"newer":          {edit(`"format": 2`, `"format": 3`), "newer than this detsim reads"},
+		"no format":      {edit(`"format": 2,`, ``), "no format field"},
+		"unknown field":  {edit(`"format": 2,`, `"format": 2, "colour": "red",`), `unknown field "colour"`},
 		"unknown nested": {edit(`"servers":`, `"sevrers": 3, "servers":`), `unknown field "sevrers"`},
 		"seed number":    {edit(`"seed": "6"`, `"seed": 6`), "wrong type"},
 		"seed sign":      {edit(`"seed": "6"`, `"seed": "+6"`), "not a string of digits"},
@@ -115,7 +278,10 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"trailing":       {append(append([]byte(nil), good...), []byte("{}")...), "data after"},
 		"no signature":   {edit(`"check": "expectations"`, `"check": ""`), "no failure signature"},
 		"bad hash":       {edit(r.TraceHash, "xyz"), "bad trace_hash"},
-		"unknown bug":    {edit(`"format": 1,`, `"format": 1, "bug": "x",`), "bug"},
+		"unknown bug":    {edit(`"format": 2,`, `"format": 2, "bug": "x",`), "bug"},
+		"seed zero pad":  {edit(`"seed": "6"`, `"seed": "06"`), "leading zeros"},
+		"hash not hex":   {edit(r.TraceHash, "0123456789abcdeg"), "bad trace_hash"},
+		"hash upper":     {edit(r.TraceHash, "0123456789ABCDEF"), "bad trace_hash"},
 	}
 	for name, c := range cases {
 		_, err := ParseRepro(c.data)
@@ -179,4 +345,123 @@ func catalog() []*Scenario {
 		}
 	}
 	return out
+}
+
+// Options no run can have are refused, each with its own one-line reason.
+func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
+	base := brokenPromise.Resolve(3)
+	kvsc, err := Lookup("kv-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kvBase := kvsc.Resolve(3)
+	partition := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultPartition })
+	heal := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultHeal })
+	restart := slices.IndexFunc(base.Faults, func(f sim.Fault) bool { return f.Kind == sim.FaultRestart })
+	if partition < 0 || heal < 0 || restart < 0 {
+		t.Fatalf("schedule %v", base.Faults)
+	}
+	type edit = func(o *Options)
+	fault := func(i int, f func(x *sim.Fault)) edit {
+		return func(o *Options) {
+			o.Faults = slices.Clone(o.Faults)
+			f(&o.Faults[i])
+		}
+	}
+	cases := []struct {
+		name string
+		kv   bool
+		edit edit
+		want string
+	}{
+		{"too many servers", false, func(o *Options) { o.Servers = 16 }, "servers"},
+		{"negative clients", false, func(o *Options) { o.Clients = -1 }, "clients"},
+		{"zero duration", false, func(o *Options) { o.Duration = 0 }, "duration_ns 0 out of range"},
+		{"duration over a day", false, func(o *Options) { o.Duration = MaxDuration + 1 }, "duration_ns"},
+		{"negative bound", false, func(o *Options) { o.Bound = -1 }, "bound_ns -1"},
+		{"bound over an hour", false, func(o *Options) { o.Bound = MaxBound + 1 }, "bound_ns"},
+		{"burst zero", false, func(o *Options) { o.Burst = 0 }, "burst 0"},
+		{"burst huge", false, func(o *Options) { o.Burst = MaxBurst + 1 }, "burst"},
+		{"think reversed", false, func(o *Options) { o.Think = [2]int64{5, 4} }, "think_ns"},
+		{"think over a minute", false, func(o *Options) { o.Think = [2]int64{0, MaxThink + 1} }, "think_ns"},
+		{"negative snapshot_every", false, func(o *Options) { o.SnapshotEvery = -1 }, "snapshot_every"},
+		{"negative max_batch", false, func(o *Options) { o.MaxBatch = -1 }, "max_batch"},
+		{"max_raft_state below -1", false, func(o *Options) { o.MaxRaftState = -2 }, "max_raft_state"},
+		{"negative latency", false, func(o *Options) { o.Net.MinLatency = -1 }, "latencies"},
+		{"latency over a minute", false, func(o *Options) { o.Net.MaxLatency = MaxNetLatency + 1 }, "latencies"},
+		{"reorder delay over a minute", false, func(o *Options) { o.Net.ReorderMax = MaxNetLatency + 1 }, "latencies"},
+		{"loss over one", false, func(o *Options) { o.Net.LossPPM = sim.CertainPPM + 1 }, "loss_ppm 1000001"},
+		{"dup over one", false, func(o *Options) { o.Net.DupPPM = 2_000_000 }, "dup_ppm"},
+		{"reorder over one", false, func(o *Options) { o.Net.ReorderPPM = 2_000_000 }, "reorder_ppm"},
+		{"torn over one", false, func(o *Options) { o.TornPPM = 2_000_000 }, "torn_ppm"},
+		{"clock beyond the servers", false, func(o *Options) { o.Clocks = make([]sim.Clock, o.Servers+1) }, "clocks for"},
+		{"clock drift", false, func(o *Options) { o.Clocks = []sim.Clock{{DriftPPM: sim.MaxDriftPPM + 1}} }, "clock 0"},
+		{"clock skew", false, func(o *Options) { o.Clocks = []sim.Clock{{SkewNs: -MaxClockSkew - 1}} }, "clock 0"},
+		{"negative expectation", false, func(o *Options) { o.Expect.NoDisruption = -1 }, "expectations"},
+		{"kv ppm wrapping uint32", true, func(o *Options) {
+			w := *o.KV
+			w.GetPPM, w.PutPPM = 4_294_967_295, 2 // their uint32 sum is 1
+			o.KV = &w
+		}, "get_ppm"},
+		{"kv keys", true, func(o *Options) { w := *o.KV; w.KeysPerGroup = MaxKeysPerGroup + 1; o.KV = &w }, "keys_per_group"},
+		{"kv clerks per key", true, func(o *Options) { w := *o.KV; w.ClerksPerKey = 5; o.KV = &w }, "clerks_per_key"},
+		{"kv negative max_ops", true, func(o *Options) { w := *o.KV; w.MaxOps = -1; o.KV = &w }, "max_ops"},
+		{"fault before 0", false, fault(heal, func(f *sim.Fault) { f.At = -1 }), "negative time"},
+		{"fault after the run", false, func(o *Options) {
+			fault(heal, func(f *sim.Fault) { f.At = o.Duration + o.Bound + 1 })(o)
+		}, "after the run's end"},
+		{"unknown kind", false, fault(heal, func(f *sim.Fault) { f.Kind = "meteor" }), `unknown fault kind "meteor"`},
+		{"unknown target", false, fault(partition, func(f *sim.Fault) { f.Target = "leaderr" }), `unknown target "leaderr"`},
+		{"partition target on a crash", false, fault(restart, func(f *sim.Fault) { f.Target = "leader+1" }), `unknown target "leader+1"`},
+		{"target on a heal", false, fault(heal, func(f *sim.Fault) { f.Target = "leader" }), "strikes no node"},
+		{"node on a heal", false, fault(heal, func(f *sim.Fault) { f.Node = 2 }), "strikes none"},
+		{"restart of no node", false, fault(restart, func(f *sim.Fault) { f.Node = 4 }), "no node 4"},
+		{"link to no node", false, fault(partition, func(f *sim.Fault) { f.Target, f.Links = "", [][2]int{{0, 4}} }), "bad link 0->4"},
+		{"link to itself", false, fault(partition, func(f *sim.Fault) { f.Target, f.Links = "", [][2]int{{1, 1}} }), "bad link 1->1"},
+		{"links on a crash", false, fault(restart, func(f *sim.Fault) { f.Links = [][2]int{{0, 1}} }), "links given"},
+		{"links and a target", false, fault(partition, func(f *sim.Fault) { f.Links = [][2]int{{0, 1}} }), "links given"},
+		{"with beyond the nodes", false, fault(partition, func(f *sim.Fault) { f.With = []int{9} }), "no node 9"},
+		{"with without a target", false, fault(heal, func(f *sim.Fault) { f.With = []int{1} }), "with given"},
+		{"net on a crash", false, fault(restart, func(f *sim.Fault) { f.Net = &sim.NetFault{} }), "net given"},
+		{"before on a crash", false, fault(restart, func(f *sim.Fault) { f.Before = true }), "before given"},
+		{"net fault without net", false, fault(heal, func(f *sim.Fault) { f.Kind = sim.FaultNet }), "no probabilities"},
+		{"net fault over one", false, fault(heal, func(f *sim.Fault) {
+			f.Kind, f.Net = sim.FaultNet, &sim.NetFault{ReorderPPM: 1_000_001}
+		}), "reorder_ppm 1000001"},
+	}
+	for _, c := range cases {
+		o := base
+		if c.kv {
+			o = kvBase
+		}
+		if err := o.Validate(); err != nil {
+			t.Fatalf("%s: the base options are refused: %v", c.name, err)
+		}
+		c.edit(&o)
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line mentioning %q", c.name, err, c.want)
+		}
+	}
+	// At the limits, options are still accepted.
+	o := base
+	o.Duration, o.Bound, o.Net.MaxLatency, o.Net.LossPPM, o.TornPPM = MaxDuration, MaxBound, MaxNetLatency, sim.CertainPPM, sim.CertainPPM
+	o.Faults = slices.Clone(o.Faults)
+	o.Faults[heal].At = o.Duration + o.Bound
+	if err := o.Validate(); err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+}
+
+// Every scenario's options, plain and swarm, stay inside the limits.
+func TestGeneratedOptionsStayWithinLimits(t *testing.T) {
+	for _, sc := range catalog() {
+		for seed := uint64(1); seed <= 25; seed++ {
+			for _, o := range []Options{sc.Resolve(seed), sc.ResolveSwarm(seed)} {
+				if err := o.Validate(); err != nil {
+					t.Fatalf("%s seed %d (swarm %q): %v", sc.Name, seed, o.Swarm, err)
+				}
+			}
+		}
+	}
 }

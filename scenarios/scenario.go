@@ -5,7 +5,9 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"detsim/sim"
 )
@@ -78,8 +80,15 @@ type KVWorkload struct {
 }
 
 func (k *KVWorkload) validate() error {
-	if k.ClerksPerKey < 1 || k.ClerksPerKey > 4 || k.KeysPerGroup < 1 || k.GetPPM+k.PutPPM > 1_000_000 || k.MaxOps < 0 {
-		return fmt.Errorf("bad kv workload %+v", *k)
+	switch {
+	case k.ClerksPerKey < 1 || k.ClerksPerKey > 4:
+		return fmt.Errorf("kv clerks_per_key %d out of range (1 to 4)", k.ClerksPerKey)
+	case k.KeysPerGroup < 1 || k.KeysPerGroup > MaxKeysPerGroup:
+		return fmt.Errorf("kv keys_per_group %d out of range (1 to %d)", k.KeysPerGroup, MaxKeysPerGroup)
+	case uint64(k.GetPPM)+uint64(k.PutPPM) > sim.CertainPPM: // in 64 bits: two uint32s may wrap
+		return fmt.Errorf("kv get_ppm %d and put_ppm %d are over %d together (a probability of one)", k.GetPPM, k.PutPPM, sim.CertainPPM)
+	case k.MaxOps < 0:
+		return fmt.Errorf("kv max_ops %d is negative", k.MaxOps)
 	}
 	return nil
 }
@@ -201,7 +210,58 @@ func (o *Options) allNodes() []int {
 	return all
 }
 
-// Validate reports the first problem with options read from outside.
+// Limits on options read from outside (a repro file, a program that builds
+// its own): beyond them a run would overflow virtual time, never end, or
+// mean nothing. Every built-in scenario, swarm seed and property draw stays
+// far inside them (a test sweeps them). A probability is at most
+// sim.CertainPPM.
+const (
+	// MaxDuration bounds the safety phase (duration_ns): a virtual day.
+	MaxDuration = 24 * 3600 * s
+	// MaxBound bounds the liveness bound (bound_ns): a virtual hour. A run
+	// ends at duration_ns + bound_ns at the latest.
+	MaxBound = 3600 * s
+	// MaxNetLatency bounds a message's latency and a reordered message's
+	// extra delay (min_latency_ns, max_latency_ns, reorder_max_ns): a
+	// virtual minute.
+	MaxNetLatency = 60 * s
+	// MaxThink bounds a client's pause between commands (think_ns): a
+	// virtual minute.
+	MaxThink = 60 * s
+	// MaxClockSkew bounds a server clock's offset either way (skew_ns): a
+	// virtual hour.
+	MaxClockSkew = 3600 * s
+	// MaxBurst bounds the commands per client request (burst).
+	MaxBurst = 1000
+	// MaxKeysPerGroup bounds a key/value workload's keys per group of
+	// clerks (keys_per_group).
+	MaxKeysPerGroup = 1000
+	// MaxServers and MaxClients bound the cluster.
+	MaxServers = 15
+	MaxClients = 64
+)
+
+// targets are the roles a fault may aim at (Fault.Target), as
+// resolveTarget resolves them when the fault strikes: "leader", "follower"
+// (the server after the leader), "paused" (a paused server); and, for
+// partitions only, the shapes "leader+1" (the leader and its follower cut
+// off together), "minority-leader" (every server alone) and
+// "leader-inbound" (nothing reaches the leader). Any other name is bad
+// input, never silently "the leader".
+var targets = []string{"leader", "follower", "paused", "leader+1", "minority-leader", "leader-inbound"}
+
+// partitionOnlyTarget: a target that shapes a partition and means nothing
+// to a fault on one node.
+func partitionOnlyTarget(t string) bool {
+	return t == "leader+1" || t == "minority-leader" || t == "leader-inbound"
+}
+
+// Validate reports the first problem with options read from outside, in one
+// line: an unknown scenario or bug, a value outside the limits above, a
+// negative count or time, a probability over sim.CertainPPM, a fault
+// outside the run (before 0 or after duration_ns + bound_ns, when the drain
+// has ended at the latest), on a node or link that does not exist, or aimed
+// at an unknown role.
 func (o *Options) Validate() error {
 	if _, err := Lookup(o.Scenario); err != nil {
 		return err
@@ -209,31 +269,73 @@ func (o *Options) Validate() error {
 	if err := checkBug(o.Bug); err != nil {
 		return err
 	}
-	if o.Servers < 1 || o.Servers > 15 || o.Clients < 0 || o.Clients > 64 {
-		return fmt.Errorf("options: %d servers and %d clients out of range", o.Servers, o.Clients)
+	if o.Servers < 1 || o.Servers > MaxServers || o.Clients < 0 || o.Clients > MaxClients {
+		return fmt.Errorf("options: %d servers and %d clients out of range (1 to %d servers, 0 to %d clients)",
+			o.Servers, o.Clients, MaxServers, MaxClients)
 	}
-	if o.Duration <= 0 || o.Bound <= 0 || o.Burst < 1 || o.Think[0] < 0 || o.Think[1] < o.Think[0] {
-		return fmt.Errorf("options: bad duration, bound, burst or think time")
+	if o.Duration <= 0 || o.Duration > MaxDuration {
+		return fmt.Errorf("options: duration_ns %d out of range (1 to %d, a virtual day)", o.Duration, int64(MaxDuration))
+	}
+	if o.Bound <= 0 || o.Bound > MaxBound {
+		return fmt.Errorf("options: bound_ns %d out of range (1 to %d, a virtual hour)", o.Bound, int64(MaxBound))
+	}
+	if o.Burst < 1 || o.Burst > MaxBurst {
+		return fmt.Errorf("options: burst %d out of range (1 to %d)", o.Burst, MaxBurst)
+	}
+	if o.Think[0] < 0 || o.Think[1] < o.Think[0] || o.Think[1] > MaxThink {
+		return fmt.Errorf("options: think_ns %v out of range (0 <= low <= high <= %d, a virtual minute)", o.Think, int64(MaxThink))
 	}
 	if o.SnapshotEvery < 0 || o.MaxRaftState < -1 || o.MaxBatch < 0 {
-		return fmt.Errorf("options: bad snapshot_every or max_raft_state")
+		return fmt.Errorf("options: negative snapshot_every, max_raft_state or max_batch")
 	}
-	if o.Net.MinLatency < 0 || o.Net.MaxLatency < o.Net.MinLatency || o.Net.ReorderMax < 0 {
-		return fmt.Errorf("options: bad network latencies")
+	if err := validateNet(o.Net); err != nil {
+		return fmt.Errorf("options: %w", err)
+	}
+	if o.TornPPM > sim.CertainPPM {
+		return fmt.Errorf("options: torn_ppm %d is over %d (a probability of one)", o.TornPPM, sim.CertainPPM)
 	}
 	if o.KV != nil {
 		if err := o.KV.validate(); err != nil {
 			return fmt.Errorf("options: %w", err)
 		}
 	}
+	if len(o.Clocks) > o.Servers {
+		return fmt.Errorf("options: %d clocks for %d servers", len(o.Clocks), o.Servers)
+	}
 	for i, c := range o.Clocks {
-		if c.DriftPPM > sim.MaxDriftPPM || c.DriftPPM < -sim.MaxDriftPPM || i >= o.Servers {
-			return fmt.Errorf("options: bad clock %d", i)
+		if c.DriftPPM > sim.MaxDriftPPM || c.DriftPPM < -sim.MaxDriftPPM || c.SkewNs > MaxClockSkew || c.SkewNs < -MaxClockSkew {
+			return fmt.Errorf("options: clock %d out of range (drift within ±%d ppm, skew within ±%d ns)", i, sim.MaxDriftPPM, int64(MaxClockSkew))
 		}
 	}
+	if e := o.Expect; e.NewLeaderWithin < 0 || e.NewLeaderWithin > MaxDuration || e.NoDisruption < 0 || e.NoDisruption > MaxDuration || e.MinOpsPerHeartbeat < 0 {
+		return fmt.Errorf("options: expectations out of range (times 0 to %d ns, counts not negative)", int64(MaxDuration))
+	}
+	end := o.Duration + o.Bound // the drain's deadline: the run's last instant
 	for i, f := range o.Faults {
 		if err := f.Validate(o.Nodes()); err != nil {
 			return fmt.Errorf("options: fault %d: %w", i, err)
+		}
+		if f.At > end {
+			return fmt.Errorf("options: fault %d (%s) at %d ns is after the run's end (duration_ns + bound_ns = %d)", i, f.Kind, f.At, end)
+		}
+		if f.Target != "" && (!slices.Contains(targets, f.Target) || partitionOnlyTarget(f.Target) && f.Kind != sim.FaultPartition) {
+			return fmt.Errorf("options: fault %d (%s): unknown target %q (one of %s; the last three for partitions only)",
+				i, f.Kind, f.Target, strings.Join(targets, ", "))
+		}
+	}
+	return nil
+}
+
+func validateNet(n sim.NetParams) error {
+	if n.MinLatency < 0 || n.MaxLatency < n.MinLatency || n.MaxLatency > MaxNetLatency || n.ReorderMax < 0 || n.ReorderMax > MaxNetLatency {
+		return fmt.Errorf("bad network latencies (0 <= min_latency_ns <= max_latency_ns <= %d, a virtual minute; reorder_max_ns 0 to the same)", int64(MaxNetLatency))
+	}
+	for _, p := range []struct {
+		name string
+		ppm  uint32
+	}{{"loss_ppm", n.LossPPM}, {"dup_ppm", n.DupPPM}, {"reorder_ppm", n.ReorderPPM}} {
+		if p.ppm > sim.CertainPPM {
+			return fmt.Errorf("net %s %d is over %d (a probability of one)", p.name, p.ppm, sim.CertainPPM)
 		}
 	}
 	return nil

@@ -80,8 +80,23 @@ func (f Fault) String() string {
 	return b.String()
 }
 
-// Validate reports the first problem with a fault in a cluster of n nodes.
+// CertainPPM is a probability of one in parts per million: no probability
+// (loss, duplication, reordering, a torn write) may exceed it.
+const CertainPPM = 1_000_000
+
+// Validate reports the first problem with a fault in a cluster of n nodes:
+// a negative time, a node or link that does not exist, a probability over
+// CertainPPM, or a field the fault's kind does not use (detsim never writes
+// one, and the run would ignore it). Which roles a Target may name is the
+// host's business (its Config.Resolve), not checked here.
 func (f Fault) Validate(n int) error {
+	switch f.Kind {
+	case FaultPartition, FaultHeal, FaultNet, FaultCheckpoint:
+	default:
+		if !f.Kind.HasNode() {
+			return fmt.Errorf("unknown fault kind %q", f.Kind)
+		}
+	}
 	if f.At < 0 {
 		return fmt.Errorf("fault %s: negative time %d", f.Kind, f.At)
 	}
@@ -90,24 +105,42 @@ func (f Fault) Validate(n int) error {
 			return fmt.Errorf("fault %s: no node %d", f.Kind, m)
 		}
 	}
+	switch {
+	case f.Kind.HasNode() && (f.Node < 0 || f.Node >= n):
+		return fmt.Errorf("fault %s: no node %d", f.Kind, f.Node)
+	case !f.Kind.HasNode() && f.Node != 0:
+		return fmt.Errorf("fault %s: a node (%d) given to a fault that strikes none", f.Kind, f.Node)
+	case len(f.Links) > 0 && (f.Kind != FaultPartition || f.Target != ""):
+		return fmt.Errorf("fault %s: links given to a fault that is not an explicit partition", f.Kind)
+	case len(f.With) > 0 && (f.Kind != FaultPartition || f.Target == ""):
+		return fmt.Errorf("fault %s: with given to a fault that is not a partition around a target", f.Kind)
+	case f.Net != nil && f.Kind != FaultNet:
+		return fmt.Errorf("fault %s: net given to a fault that does not change the network", f.Kind)
+	case f.Before && f.Kind != FaultCrashSync:
+		return fmt.Errorf("fault %s: before given to a fault that is not a crash-sync", f.Kind)
+	case f.Target != "" && !f.Kind.HasNode() && f.Kind != FaultPartition:
+		return fmt.Errorf("fault %s: a target (%q) given to a fault that strikes no node", f.Kind, f.Target)
+	}
 	switch f.Kind {
 	case FaultHeal, FaultCheckpoint:
 	case FaultPartition:
 		for _, l := range f.Links {
 			if l[0] < 0 || l[0] >= n || l[1] < 0 || l[1] >= n || l[0] == l[1] {
-				return fmt.Errorf("fault partition: bad link %d->%d", l[0], l[1])
+				return fmt.Errorf("fault partition: bad link %d->%d (nodes are 0 to %d)", l[0], l[1], n-1)
 			}
 		}
 	case FaultNet:
-		if f.Net == nil || f.Net.LossPPM > 1_000_000 || f.Net.DupPPM > 1_000_000 || f.Net.ReorderPPM > 1_000_000 {
-			return fmt.Errorf("fault net: missing or out-of-range probabilities")
+		if f.Net == nil {
+			return fmt.Errorf("fault net: no probabilities given")
 		}
-	case FaultCrash, FaultCrashSync, FaultRestart, FaultPause, FaultResume, FaultDamage, FaultLoseWrite, FaultFailSync:
-		if f.Node < 0 || f.Node >= n {
-			return fmt.Errorf("fault %s: no node %d", f.Kind, f.Node)
+		for _, p := range []struct {
+			name string
+			ppm  uint32
+		}{{"loss_ppm", f.Net.LossPPM}, {"dup_ppm", f.Net.DupPPM}, {"reorder_ppm", f.Net.ReorderPPM}} {
+			if p.ppm > CertainPPM {
+				return fmt.Errorf("fault net: %s %d is over %d (a probability of one)", p.name, p.ppm, CertainPPM)
+			}
 		}
-	default:
-		return fmt.Errorf("unknown fault kind %q", f.Kind)
 	}
 	return nil
 }

@@ -58,13 +58,22 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 		fmt.Fprintf(w, "same-failure no: recorded %v, replay failed %v\n", r.Failed, scenarios.FailedChecks(res.Report))
 	}
 	switch {
-	case !res.Comparable:
+	case res.Integrity == scenarios.ReproEdited:
+		fmt.Fprintln(w, "trace-hash not-comparable (edited): the file is not as detsim wrote it (its digest is missing or does not match), judged by the checks alone")
+	case res.Integrity == scenarios.ReproUndigested:
+		fmt.Fprintf(w, "trace-hash not-comparable (no digest: written by an older detsim): format %d, judged by the checks alone\n", r.Format)
+	case !res.SameBuild:
 		fmt.Fprintf(w, "trace-hash not-comparable: made by another build (%s %s), judged by the checks alone\n",
 			r.Build.Version, orUnknown(r.Build.Revision))
 	case res.HashMatch:
 		fmt.Fprintln(w, "trace-hash match")
+	case res.InProcess:
+		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s, a second run in this process %s: nondeterminism within this process\n%s",
+			r.TraceHash, res.Report.TraceHash, res.SecondHash, res.Divergence)
+		return exitNondeterminism
 	default:
-		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s: nondeterminism\n%s", r.TraceHash, res.Report.TraceHash, res.Divergence)
+		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s (a second run in this process agrees with the replay): nondeterminism\n%s",
+			r.TraceHash, res.Report.TraceHash, res.Divergence)
 		return exitNondeterminism
 	}
 	return exitFor(res.Report.Verdict)
