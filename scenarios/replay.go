@@ -60,8 +60,14 @@ func Replay(r *Repro, cfg RunConfig) *ReplayResult {
 	res.Report, res.HashMatch = rep, rep.TraceHash == r.TraceHash
 	sig, failed := SignatureOf(rep)
 	res.SameFailure = failed && sig.Key == r.Signature.SameKey()
-	if res.Comparable && !res.HashMatch {
+	// A seed recorded as nondeterministic is always run twice: whether its
+	// runs disagree again is its failure, whatever the recording says.
+	nondet := r.Signature.Check == NondeterminismCheck
+	if nondet || res.Comparable && !res.HashMatch {
 		res.secondRun(r, seed, cfg)
+	}
+	if nondet {
+		res.SameFailure = res.InProcess
 	}
 	return res
 }

@@ -15,13 +15,17 @@ const NondeterminismCheck = "determinism"
 // run (its hash and checkpoints are the ones recorded), other the second
 // run's hash and where the two parted. The repro replays like any other;
 // replay runs it twice and exits 4 if the runs disagree again.
-func NewNondetRepro(rep *Report, other, divergence string) *Repro {
+func NewNondetRepro(rep *Report, other, divergence string) (*Repro, error) {
 	sig := Signature{Check: NondeterminismCheck,
 		Violation: fmt.Sprintf("the same seed gave trace hashes %s and %s; %s", rep.TraceHash, other, divergence)}
 	sig.Key = sig.SameKey()
-	return &Repro{
+	r := &Repro{
 		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
 		Options: rep.Options, Failed: append([]string{NondeterminismCheck}, FailedChecks(rep)...), Signature: sig,
 		TraceHash: rep.TraceHash, Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
 	}
+	if err := r.seal(); err != nil {
+		return nil, fmt.Errorf("repro: %v", err)
+	}
+	return r, nil
 }

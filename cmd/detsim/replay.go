@@ -52,12 +52,21 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 // returns the exit status.
 func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult) int {
 	fmt.Fprintf(w, "recorded %s: %s\n", r.Signature.Check, r.Signature.Violation)
-	if res.SameFailure {
+	switch {
+	case r.Signature.Check == scenarios.NondeterminismCheck && res.SameFailure:
+		fmt.Fprintln(w, "same-failure yes: two runs in this process disagree again")
+	case r.Signature.Check == scenarios.NondeterminismCheck:
+		fmt.Fprintln(w, "same-failure no: two runs in this process agreed this time (nondeterminism may be intermittent: replay again, or fuzz the seed)")
+	case res.SameFailure:
 		fmt.Fprintln(w, "same-failure yes: the first failure has the recorded signature")
-	} else {
+	default:
 		fmt.Fprintf(w, "same-failure no: recorded %v, replay failed %v\n", r.Failed, scenarios.FailedChecks(res.Report))
 	}
 	switch {
+	case res.InProcess:
+		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s, a second run in this process %s: nondeterminism within this process\n%s",
+			r.TraceHash, res.Report.TraceHash, res.SecondHash, res.Divergence)
+		return exitNondeterminism
 	case res.Integrity == scenarios.ReproEdited:
 		fmt.Fprintln(w, "trace-hash not-comparable (edited): the file is not as detsim wrote it (its digest is missing or does not match), judged by the checks alone")
 	case res.Integrity == scenarios.ReproUndigested:
@@ -67,10 +76,6 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 			r.Build.Version, orUnknown(r.Build.Revision))
 	case res.HashMatch:
 		fmt.Fprintln(w, "trace-hash match")
-	case res.InProcess:
-		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s, a second run in this process %s: nondeterminism within this process\n%s",
-			r.TraceHash, res.Report.TraceHash, res.SecondHash, res.Divergence)
-		return exitNondeterminism
 	default:
 		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s (a second run in this process agrees with the replay): nondeterminism\n%s",
 			r.TraceHash, res.Report.TraceHash, res.Divergence)

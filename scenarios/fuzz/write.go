@@ -22,7 +22,10 @@ func WriteRepro(g *Group, dir string) (string, error) {
 // WriteNondetRepro writes a nondeterministic seed's repro file in dir, named
 // <scenario>-<seed>[-<bug>]-nondeterminism.json, and returns its path.
 func WriteNondetRepro(n Nondeterminism, dir string) (string, error) {
-	r := scenarios.NewNondetRepro(n.Report, n.HashB, n.Divergence)
+	r, err := scenarios.NewNondetRepro(n.Report, n.HashB, n.Divergence)
+	if err != nil {
+		return "", err
+	}
 	return writeRepro(r, dir, strings.TrimSuffix(scenarios.ReproName(r), ".json")+"-nondeterminism.json")
 }
 
