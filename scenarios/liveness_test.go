@@ -31,7 +31,7 @@ func TestLivenessDumpSaysWhy(t *testing.T) {
 	r.chk.StateChanged(1, 6, raft.Follower, raft.None)
 	r.chk.StateChanged(2, 7, raft.Candidate, raft.None)
 	got := r.livenessResult(false, sim.Result{})
-	want := "not live 5.000000000s after the final heal at 10.000000000s: no leader: none in the highest term 7, which only stopped servers reached (n0 still calls itself leader of term 5);" +
+	want := "not live 5.000000000s after the final heal at 10.000000000s: no leader: none in the highest term 7; only stopped servers reached it; n0 still calls itself leader of term 5;" +
 		" n0:up/t5/leader/commit=0/applied=0 n1:up/t6/follower/commit=0/applied=0 n2:stopped/t7/candidate/commit=0/applied=0 (storage corrupt: log.2: frame at 3666: truncated)"
 	if got.Status != checker.Fail || got.Detail != want {
 		t.Fatalf("liveness\n got %v %s\nwant FAIL %s", got.Status, got.Detail, want)
@@ -87,7 +87,7 @@ func TestLivenessNamesStaleLeader(t *testing.T) {
 	o.Faults = []sim.Fault{{At: 3e9, Kind: sim.FaultPause, Target: "leader"}, {At: 7e9, Kind: sim.FaultPartition, Links: sim.Split(groups...)}}
 	rep := Run(o, 1, RunConfig{})
 	d := findResult(rep, checker.Liveness).Detail
-	m := regexp.MustCompile(`: no leader: none in the highest term (\d+) \(n(\d) still calls itself leader of term (\d+)\);`).FindStringSubmatch(d)
+	m := regexp.MustCompile(`: no leader: none in the highest term (\d+); n(\d) still calls itself leader of term (\d+);`).FindStringSubmatch(d)
 	if m == nil || m[1] == m[3] || !strings.Contains(d, " n"+m[2]+":paused/t"+m[3]+"/leader/") {
 		t.Fatalf("liveness: %s", d)
 	}

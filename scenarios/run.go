@@ -287,12 +287,14 @@ func (r *runner) noLeader() string {
 	if top == 0 {
 		return "no leader: none ever elected (every server is in term 0)"
 	}
+	// What may differ between two runs of one bug comes after a ';', out of
+	// the failure's signature.
 	why := fmt.Sprintf("no leader: none in the highest term %d", top)
 	if !reached {
-		why += ", which only stopped servers reached"
+		why += "; only stopped servers reached it"
 	}
 	if stale >= 0 && staleTerm < top {
-		why += fmt.Sprintf(" (n%d still calls itself leader of term %d)", stale, staleTerm)
+		why += fmt.Sprintf("; n%d still calls itself leader of term %d", stale, staleTerm)
 	}
 	return why
 }
