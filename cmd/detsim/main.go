@@ -33,11 +33,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 const usage = `usage: detsim <command> [flags]
 
 commands:
-  list                          every scenario, one a line
-  run --scenario=NAME --seed=N  one run; --trace=FILE, --history=FILE, --html=FILE, --json
+  list                          every scenario, one a line; --bugs: the planted bugs
+  run --scenario=NAME --seed=N  one run; --trace=FILE, --history=FILE, --html=FILE, --json, --swarm, --bug
   fuzz --scenario=NAME|all --seeds=COUNT
                                 many seeds on every core; --start --workers --out --shard=I/N --swarm --bug
-  replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched
+  replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched;
+                                takes run's --trace, --history, --html, --json
   shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
   diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
