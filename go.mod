@@ -1,4 +1,4 @@
-module detsim
+module github.com/detsim/detsim
 
 go 1.26
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // synthHistory builds a linearizable history of n operations over keys keys,

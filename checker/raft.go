@@ -5,8 +5,8 @@ import (
 	"maps"
 	"sort"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Raft checks Raft's safety properties online (Figure 3 of the paper) from

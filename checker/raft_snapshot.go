@@ -3,8 +3,8 @@ package checker
 import (
 	"fmt"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Snapshots, as the checker sees them. A snapshot moves a node's log view to

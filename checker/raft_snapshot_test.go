@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
+	"github.com/detsim/detsim/raft"
 )
 
 // snapAt builds a snapshot of a committed log through index.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
+	"github.com/detsim/detsim/raft"
 )
 
 // Each test feeds the checker a real violation, as a buggy node would report

@@ -1,10 +1,10 @@
 package kv
 
 import (
-	"detsim/planted"
+	"github.com/detsim/detsim/planted"
 	"strconv"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Recorder hears each operation a clerk starts and finishes, for the

@@ -3,7 +3,7 @@ package kv
 import (
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 func workload(maxOps int, stopAt int64, keys ...string) Workload {

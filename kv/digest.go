@@ -3,7 +3,7 @@ package kv
 import (
 	"math/bits"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // stateDigest is a digest of the store and the dedup table kept up to date

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // The harness builds small worlds: servers 0..n-1, then an optional scripted

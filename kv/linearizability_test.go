@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // execution is where an operation first took effect in the applied log, and

@@ -1,9 +1,9 @@
 package kv
 
 import (
-	"detsim/planted"
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // ServerConfig configures a Server.

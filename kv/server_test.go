@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // testClientID is the client id the scripted test client puts in its requests.

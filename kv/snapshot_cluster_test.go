@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Snapshots in a running cluster. Every test here also runs the observer's

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Unit tests of the snapshot format, the state digest and Server.Restore;

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // TestRandomizedSafety drives clusters of cores through random weather:

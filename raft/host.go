@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"detsim/planted"
-	"detsim/sim"
+	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/sim"
 )
 
 // Applier is the service on top of Raft: it receives committed entries in

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // shadowFS passes calls through to a simulated disk and keeps its own record

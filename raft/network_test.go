@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // This file is the harness of the core tests: a small in-memory network of

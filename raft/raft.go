@@ -4,7 +4,7 @@ import (
 	"errors"
 	"slices"
 
-	"detsim/planted"
+	"github.com/detsim/detsim/planted"
 )
 
 // ErrNotLeader is returned by Propose on a node that is not the leader.

@@ -1,6 +1,6 @@
 package raft
 
-import "detsim/planted"
+import "github.com/detsim/detsim/planted"
 
 // handleAppend is the follower's side of AppendEntries (§5.3).
 func (r *Raft) handleAppend(m Message) {

@@ -3,7 +3,7 @@ package raft
 import (
 	"errors"
 
-	"detsim/planted"
+	"github.com/detsim/detsim/planted"
 )
 
 // Snapshots. The service hands the core a snapshot of its state through an

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // BenchmarkSnapshotInstall measures one InstallSnapshot on the follower's

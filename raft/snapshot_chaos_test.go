@@ -3,7 +3,7 @@ package raft
 import (
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // TestRandomizedSnapshots is TestRandomizedSafety with services that compact

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"detsim/sim"
-	"detsim/sim/realenv"
+	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/sim/realenv"
 )
 
 // SaveSnapshot crashed at every point of its write sequence, directory syncs

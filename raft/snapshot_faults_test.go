@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // InstallSnapshot under faults: a crash of the follower at every sync point

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Snapshots through the Host over simulated disks: a service that compacts

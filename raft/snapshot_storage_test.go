@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 func numbered(first, last, term uint64) []Entry {

@@ -1,6 +1,6 @@
 package raft
 
-import "detsim/planted"
+import "github.com/detsim/detsim/planted"
 
 // Step feeds one message from a peer into the core.
 func (r *Raft) Step(m Message) {

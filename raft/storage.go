@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Storage persists a node's hard state and log on a sim.FS in the format

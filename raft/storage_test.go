@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
-	"detsim/sim/realenv"
+	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/sim/realenv"
 )
 
 // saveOp is one Save: a hard state and the entries to append (truncating the

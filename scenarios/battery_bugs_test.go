@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"detsim/checker"
-	"detsim/planted"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/planted"
 )
 
 // The planted-bug battery: for every planted bug a shrunk repro is kept

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/checker"
-	"detsim/planted"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/planted"
 )
 
 // The regression battery: repro files of failures that were fixed. Each

@@ -1,6 +1,6 @@
 package scenarios
 
-import "detsim/planted"
+import "github.com/detsim/detsim/planted"
 
 // CheckBug refuses a planted bug this build cannot switch on: unknown, or
 // compiled out (a build without the detsimbugs tag).

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"detsim/checker"
-	"detsim/planted"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/planted"
 )
 
 // BenchmarkPlantedBugs measures, for each planted bug, how many seeds of its

@@ -1,6 +1,6 @@
 package scenarios
 
-import "detsim/sim"
+import "github.com/detsim/detsim/sim"
 
 // The raft scenarios of issue 3. Probes every scenario must hit: a leader
 // elected and a command applied, so a scenario whose workload never ran fails.

@@ -1,6 +1,6 @@
 package scenarios
 
-import "detsim/sim"
+import "github.com/detsim/detsim/sim"
 
 // The key/value scenarios of issue 4. Clerks share keys in groups of at most
 // four, so Porcupine's search stays bounded; values are unique per write.

@@ -1,6 +1,6 @@
 package scenarios
 
-import "detsim/sim"
+import "github.com/detsim/detsim/sim"
 
 // The snapshot scenarios of issue 5. Raft scenarios snapshot every few
 // entries (snapEvery), so a follower cut off for a few seconds falls behind

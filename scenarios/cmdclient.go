@@ -3,7 +3,7 @@ package scenarios
 import (
 	"strconv"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // recorder hears every client call and return (for the trace, the

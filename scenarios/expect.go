@@ -3,9 +3,9 @@ package scenarios
 import (
 	"fmt"
 
-	"detsim/checker"
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // expectWatch judges a scenario's Expectations as the run goes.

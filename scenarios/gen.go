@@ -1,6 +1,6 @@
 package scenarios
 
-import "detsim/sim"
+import "github.com/detsim/detsim/sim"
 
 // gen writes a fault schedule from a seeded stream. Helpers return nothing:
 // they append to the schedule, which is data from then on.

@@ -3,9 +3,9 @@ package scenarios
 import (
 	"fmt"
 
-	"detsim/checker"
-	"detsim/kv"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/kv"
+	"github.com/detsim/detsim/sim"
 )
 
 // kvRecorder records every clerk call and return, with virtual timestamps,

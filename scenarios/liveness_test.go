@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/checker"
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 type idle struct{}

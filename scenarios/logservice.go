@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strconv"
 
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // logServer is a raft scenario's server: a Raft host whose service just

@@ -8,8 +8,8 @@ import (
 	"runtime/pprof"
 	"testing"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 var simHeapProfile = flag.String("simheapprofile", "",

@@ -3,7 +3,7 @@ package scenarios
 import (
 	"fmt"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Property-based runs: rapid draws the scenario itself (the cluster, the

@@ -16,8 +16,8 @@ import (
 
 	"pgregory.net/rapid"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 type rapidDrawer struct{ t *rapid.T }

@@ -3,7 +3,7 @@ package scenarios
 import (
 	"fmt"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Register adds a scenario to the catalog at run time (a program embedding

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // ReplayResult is what replaying a repro showed.

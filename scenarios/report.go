@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 // Report is the outcome of one run.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 func retAt(t int64) *int64 { return &t }

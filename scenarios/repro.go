@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"strings"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 // ReproFormat is the version of the repro file format this build writes and

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // brokenPromise is a scenario that fails for sure: it promises one leader

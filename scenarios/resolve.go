@@ -1,8 +1,8 @@
 package scenarios
 
 import (
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // resolveTarget fills in a fault aimed at a role ("leader", "follower", ...)

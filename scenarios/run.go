@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"detsim/checker"
-	"detsim/kv"
-	"detsim/raft"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/kv"
+	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // RunConfig is how a run reports, never what it does.

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Scenario is a recipe; Resolve turns it and a seed into Options, which are

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/checker"
-	"detsim/sim"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 // seedCount is how many seeds TestScenariosHold runs per scenario;

@@ -2,10 +2,10 @@ package scenarios
 
 import (
 	"errors"
-
-	"detsim/checker"
 	"fmt"
 	"time"
+
+	"github.com/detsim/detsim/checker"
 )
 
 // Shrinking: cut a failing run down to what it needs to fail the same way.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // The reductions Shrink tries, each a function of the current options.

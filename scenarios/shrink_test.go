@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // noisyPromise fails for one reason (the leader is isolated, so a calm run's

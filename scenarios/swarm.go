@@ -3,7 +3,7 @@ package scenarios
 import (
 	"strings"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Swarm testing, as TigerBeetle's VOPR does it: the seed chooses its own

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
-	"detsim/sim/fstest"
+	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/sim/fstest"
 )
 
 // TestDiskConformance runs the FS conformance checks against the simulated

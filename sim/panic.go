@@ -22,7 +22,7 @@ var (
 
 // stackFrame is one frame of a recovered panic's stack.
 type stackFrame struct {
-	fn   string // fully qualified: detsim/kv.(*Server).apply
+	fn   string // fully qualified: github.com/detsim/detsim/kv.(*Server).apply
 	file string
 	line int
 }

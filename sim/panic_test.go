@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // A tiny system of two nodes: node 0 greets node 1 at time zero, and node 1

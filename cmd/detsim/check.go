@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"detsim/checker"
+	"github.com/detsim/detsim/checker"
 )
 
 // cmdCheck checks a key/value history recorded elsewhere for linearizability.

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"detsim/planted"
-	"detsim/scenarios/fuzz"
+	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios/fuzz"
 )
 
 func TestFlagValueAsSeparateArgument(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 func init() {

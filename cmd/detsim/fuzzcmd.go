@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"detsim/scenarios"
-	"detsim/scenarios/fuzz"
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/scenarios/fuzz"
 )
 
 func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"detsim/planted"
-	"detsim/scenarios"
+	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 )
 
 func cmdList(args []string, stdout, stderr io.Writer) (int, error) {

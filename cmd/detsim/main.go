@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"detsim/planted"
-	"detsim/scenarios"
+	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // Exit statuses: a contract with scripts.

@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
-	"detsim/checker"
-	"detsim/scenarios"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // outputFlags are the files a run writes besides its summary, as run and

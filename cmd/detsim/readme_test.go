@@ -20,7 +20,7 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/planted"
+	"github.com/detsim/detsim/planted"
 )
 
 const readmeFile = "../../README.md"

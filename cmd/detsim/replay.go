@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"detsim/scenarios"
-	"detsim/sim"
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
 )
 
 // editScenario fails for sure (it promises a stable leader and isolates it)

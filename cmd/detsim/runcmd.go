@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"detsim/checker"
-	"detsim/scenarios"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {

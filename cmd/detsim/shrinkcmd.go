@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // BenchmarkFuzzWorkers measures seeds/s of a campaign on 1 worker and on

@@ -10,8 +10,8 @@ import (
 	"sort"
 	"time"
 
-	"detsim/checker"
-	"detsim/scenarios"
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // Config is one fuzz campaign.

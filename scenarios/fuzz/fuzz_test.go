@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"detsim/scenarios"
-	"detsim/sim"
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
 )
 
 // isolatedLeader fails for sure: it promises one leader and isolates it.

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // runScenario runs one simulation (a test may stand in a runner that is not

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"detsim/scenarios"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // WriteRepro writes a group's best seed as a repro file in dir, whole and

@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // The checks of the running file system: what every call does between crashes.

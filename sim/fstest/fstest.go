@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"strings"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Subject is one file system under test and the way to crash it.

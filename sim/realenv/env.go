@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"time"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // env is the sim.Env of a real node. Its methods are called only by the

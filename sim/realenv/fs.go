@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // maxOpen bounds the append handles DirFS keeps open.

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"detsim/sim"
-	"detsim/sim/fstest"
+	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/sim/fstest"
 )
 
 // TestDirFSConformance runs the FS conformance checks against real files. A

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // Config describes one real node.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"detsim/sim"
+	"github.com/detsim/detsim/sim"
 )
 
 // These tests run real nodes on 127.0.0.1. They never assert how long anything
