@@ -29,7 +29,7 @@ func init() {
 		Expect: Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
 		Faults: func(g *gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.targeted(t, "leader", nil, "")
+				g.targeted(t, TargetLeader, nil, "")
 				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
@@ -53,7 +53,7 @@ func init() {
 		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.targeted(t, "follower", nil, "")
+				g.targeted(t, TargetFollower, nil, "")
 				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
@@ -63,7 +63,7 @@ func init() {
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 9 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown"), Expect: Expectations{NoCommitInCut: true},
 		Faults: func(g *gen) {
-			g.targeted(2*s, "minority-leader", g.clients, "majority-cut")
+			g.targeted(2*s, TargetMinorityLeader, g.clients, "majority-cut")
 			g.add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
 		},
 	})
@@ -73,7 +73,7 @@ func init() {
 		Probes: probes("log-truncated", "leader-changed"),
 		Faults: func(g *gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.targeted(t, "leader", g.clients, "")
+				g.targeted(t, TargetLeader, g.clients, "")
 				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
@@ -83,8 +83,8 @@ func init() {
 		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{20 * ms, 50 * ms}, Duration: 12 * s, Bound: 3 * s,
 		Probes: probes("log-truncated", "fast-backup"),
 		Faults: func(g *gen) {
-			g.targeted(2*s, "leader+1", g.clients[:1], "")
-			g.targeted(5*s, "leader+1", g.clients[1:2], "")
+			g.targeted(2*s, TargetLeaderAndFollower, g.clients[:1], "")
+			g.targeted(5*s, TargetLeaderAndFollower, g.clients[1:2], "")
 			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
 	})
@@ -128,7 +128,7 @@ func init() {
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 20 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown", "leader-changed"),
 		Faults: func(g *gen) {
-			g.targeted(2*s, "leader-inbound", nil, "")
+			g.targeted(2*s, TargetLeaderInbound, nil, "")
 			g.add(sim.Fault{At: 5 * s, Kind: sim.FaultHeal})
 			g.add(sim.Fault{At: 7 * s, Kind: sim.FaultPartition, Links: g.withClients(sim.Bridge([]int{0, 1}, []int{3, 4}))})
 			g.add(sim.Fault{At: 10 * s, Kind: sim.FaultHeal})
@@ -144,8 +144,8 @@ func init() {
 		Probes: probes("leader-changed", "leader-deposed"), Expect: Expectations{NewLeaderWithin: 5 * s},
 		Faults: func(g *gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.add(sim.Fault{At: t, Kind: sim.FaultPause, Target: "leader"})
-				g.add(sim.Fault{At: t + g.r.Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: "paused"})
+				g.add(sim.Fault{At: t, Kind: sim.FaultPause, Target: TargetLeader})
+				g.add(sim.Fault{At: t + g.r.Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: TargetPaused})
 			}
 		},
 	})
@@ -161,9 +161,9 @@ func init() {
 func figure8Faults(g *gen) {
 	for t := g.r.Range(200*ms, 800*ms); t < g.duration; t += g.r.Range(100*ms, 900*ms) {
 		if g.r.Chance(500_000) {
-			g.add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: "leader", Before: g.r.Chance(300_000)})
+			g.add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: TargetLeader, Before: g.r.Chance(300_000)})
 		} else {
-			g.add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: "leader"})
+			g.add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: TargetLeader})
 		}
 		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())
 		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())

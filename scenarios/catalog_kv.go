@@ -32,7 +32,7 @@ func init() {
 		Servers: [2]int{5, 5}, Clients: 6, KV: mixed, Think: kvThink, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("deposed-leader-answered"), Expect: Expectations{MinorityIdle: true},
 		Faults: func(g *gen) {
-			g.targeted(3*s, "leader+1", g.clients[:2], "minority-idle")
+			g.targeted(3*s, TargetLeaderAndFollower, g.clients[:2], "minority-idle")
 			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
 	})
@@ -65,7 +65,7 @@ func init() {
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// The chaos may never hit a leader (seed 66 did not): crash
 			// whoever leads at 30 s, and bring everyone back at 32 s.
-			g.add(sim.Fault{At: 30 * s, Kind: sim.FaultCrash, Target: "leader"})
+			g.add(sim.Fault{At: 30 * s, Kind: sim.FaultCrash, Target: TargetLeader})
 			for _, n := range g.servers {
 				g.at(32*s, sim.FaultRestart, n)
 			}

@@ -11,7 +11,7 @@ const snapEvery = 10
 // clients keep the log growing.
 func cutFollowers(g *gen, times ...int64) {
 	for _, t := range times {
-		g.targeted(t, "follower", nil, "")
+		g.targeted(t, TargetFollower, nil, "")
 		g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 	}
 }

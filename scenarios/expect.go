@@ -64,7 +64,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 		e.inCut, e.cutAt = true, at
 		e.cutLimit = max(r.chk.CommittedCount(), int(min(r.chk.QuorumPersisted(e.reach(f)), 1<<40)))
 	}
-	if x.NewLeaderWithin > 0 && f.Target == "leader" {
+	if x.NewLeaderWithin > 0 && f.Target == TargetLeader {
 		term := r.chk.MaxLeaderTerm()
 		e.later(at+x.NewLeaderWithin, func() {
 			if r.chk.MaxLeaderTerm() <= term {

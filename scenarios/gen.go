@@ -51,7 +51,7 @@ func (g *gen) finalHeal(calmNet bool) {
 }
 
 // targeted adds a partition around the node playing role when it strikes.
-func (g *gen) targeted(t int64, target string, with []int, label string) {
+func (g *gen) targeted(t int64, target sim.Target, with []int, label string) {
 	g.add(sim.Fault{At: t, Kind: sim.FaultPartition, Target: target, With: with, Label: label})
 }
 

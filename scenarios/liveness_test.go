@@ -84,7 +84,7 @@ func TestLivenessNamesStaleLeader(t *testing.T) {
 	for i := 0; i < o.Nodes(); i++ {
 		groups = append(groups, []int{i})
 	}
-	o.Faults = []sim.Fault{{At: 3e9, Kind: sim.FaultPause, Target: "leader"}, {At: 7e9, Kind: sim.FaultPartition, Links: sim.Split(groups...)}}
+	o.Faults = []sim.Fault{{At: 3e9, Kind: sim.FaultPause, Target: TargetLeader}, {At: 7e9, Kind: sim.FaultPartition, Links: sim.Split(groups...)}}
 	rep := Run(o, 1, RunConfig{})
 	d := findResult(rep, checker.Liveness).Detail
 	m := regexp.MustCompile(`: no leader: none in the highest term (\d+); n(\d) still calls itself leader of term (\d+);`).FindStringSubmatch(d)

@@ -227,18 +227,18 @@ func drawSchedule(d drawer, servers, clients int, duration int64) []sim.Fault {
 			add(sim.Fault{At: at, Kind: sim.FaultPartition, Links: drawPartition(d, i, servers, clients)})
 			undo(sim.Fault{Kind: sim.FaultHeal})
 		case slotCrashLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: "leader"})
+			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: TargetLeader})
 			if end := at + length; length > 0 && end < duration {
 				for sv := 0; sv < servers; sv++ { // restarting a running server does nothing
 					add(sim.Fault{At: end, Kind: sim.FaultRestart, Node: sv})
 				}
 			}
 		case slotIsolateLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultPartition, Target: "leader"})
+			add(sim.Fault{At: at, Kind: sim.FaultPartition, Target: TargetLeader})
 			undo(sim.Fault{Kind: sim.FaultHeal})
 		case slotPauseLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultPause, Target: "leader"})
-			undo(sim.Fault{Kind: sim.FaultResume, Target: "paused"})
+			add(sim.Fault{At: at, Kind: sim.FaultPause, Target: TargetLeader})
+			undo(sim.Fault{Kind: sim.FaultResume, Target: TargetPaused})
 		case slotDisk:
 			kind := sim.FaultDamage
 			if d.draw(0, 1, fmt.Sprintf("slot %d lose write", i)) == 1 {

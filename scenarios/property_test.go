@@ -554,7 +554,7 @@ func (r recordDrawer) draw(lo, hi int, label string) int {
 // phase (a disk slot's crash and restart read as a crash's).
 func slotKindOf(f sim.Fault) string {
 	if f.Target != "" {
-		return string(f.Kind) + " " + f.Target
+		return string(f.Kind) + " " + string(f.Target)
 	}
 	switch f.Kind {
 	case sim.FaultDamage, sim.FaultLoseWrite:

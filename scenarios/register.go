@@ -23,7 +23,7 @@ func Register(s *Scenario) error {
 // package: the leader cut off at one time and healed at another.
 func IsolateLeaderAt(cut, heal int64) func(g *gen) {
 	return func(g *gen) {
-		g.targeted(cut, "leader", nil, "")
+		g.targeted(cut, TargetLeader, nil, "")
 		g.add(sim.Fault{At: heal, Kind: sim.FaultHeal})
 	}
 }

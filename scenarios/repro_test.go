@@ -20,7 +20,7 @@ var brokenPromise = &Scenario{
 	Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 4 * s, Bound: 5 * s,
 	Probes: probes(), Expect: Expectations{StableLeader: true},
 	Faults: func(g *gen) {
-		g.targeted(1*s, "leader", nil, "")
+		g.targeted(1*s, TargetLeader, nil, "")
 		g.add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
 	},
 }

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+
 	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
@@ -14,7 +16,7 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 		lead = raft.None
 	}
 	switch f.Target {
-	case "paused":
+	case TargetPaused:
 		for _, n := range r.servers() {
 			if r.w.Status(n) == sim.StatusPaused {
 				f.Node = n
@@ -22,9 +24,9 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 			}
 		}
 		return false
-	case "follower":
+	case TargetFollower:
 		f.Node = r.follower(lead)
-	default:
+	case TargetLeader, TargetLeaderAndFollower, TargetMinorityLeader, TargetLeaderInbound:
 		if lead == raft.None {
 			return false
 		}
@@ -32,6 +34,10 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 		if f.Kind == sim.FaultCrash || f.Kind == sim.FaultCrashSync {
 			r.chk.Probe(lead, "leader-crashed")
 		}
+	default:
+		// Options.Validate refuses it in a repro; options made in code
+		// reach here. Failing loudly beats striking the wrong node.
+		panic(fmt.Sprintf("fault %s at %s: unknown target %q", f.Kind, sim.AppendTime(nil, f.At), f.Target))
 	}
 	if f.Kind == sim.FaultPartition {
 		f.Links = r.targetLinks(f.Target, f.Node, f.With)
@@ -45,9 +51,9 @@ func (r *runner) follower(lead int) int {
 	return (max(lead, 0) + 1) % n
 }
 
-func (r *runner) targetLinks(target string, node int, with []int) [][2]int {
+func (r *runner) targetLinks(target sim.Target, node int, with []int) [][2]int {
 	group := append([]int{node}, with...)
-	if target == "leader+1" || target == "minority-leader" {
+	if target == TargetLeaderAndFollower || target == TargetMinorityLeader {
 		group = append(group, r.follower(node))
 	}
 	in := map[int]bool{}
@@ -61,14 +67,14 @@ func (r *runner) targetLinks(target string, node int, with []int) [][2]int {
 		}
 	}
 	switch target {
-	case "minority-leader":
+	case TargetMinorityLeader:
 		// Every other server alone, so no side has a majority.
 		groups := [][]int{group}
 		for _, n := range rest {
 			groups = append(groups, []int{n})
 		}
 		return sim.Split(groups...)
-	case "leader-inbound":
+	case TargetLeaderInbound:
 		return sim.OneWay(rest, []int{node})
 	}
 	return sim.Split(group, rest)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -241,21 +240,6 @@ const (
 	MaxClients = 64
 )
 
-// targets are the roles a fault may aim at (Fault.Target), as
-// resolveTarget resolves them when the fault strikes: "leader", "follower"
-// (the server after the leader), "paused" (a paused server); and, for
-// partitions only, the shapes "leader+1" (the leader and its follower cut
-// off together), "minority-leader" (every server alone) and
-// "leader-inbound" (nothing reaches the leader). Any other name is bad
-// input, never silently "the leader".
-var targets = []string{"leader", "follower", "paused", "leader+1", "minority-leader", "leader-inbound"}
-
-// partitionOnlyTarget: a target that shapes a partition and means nothing
-// to a fault on one node.
-func partitionOnlyTarget(t string) bool {
-	return t == "leader+1" || t == "minority-leader" || t == "leader-inbound"
-}
-
 // Validate reports the first problem with options read from outside, in one
 // line: an unknown scenario or bug, a value outside the limits above, a
 // negative count or time, a probability over sim.CertainPPM, a fault
@@ -320,7 +304,7 @@ func (o *Options) Validate() error {
 		}
 		if f.Target != "" && (!slices.Contains(targets, f.Target) || partitionOnlyTarget(f.Target) && f.Kind != sim.FaultPartition) {
 			return fmt.Errorf("options: fault %d (%s): unknown target %q (one of %s; the last three for partitions only)",
-				i, f.Kind, f.Target, strings.Join(targets, ", "))
+				i, f.Kind, f.Target, targetList())
 		}
 	}
 	return nil

@@ -121,7 +121,7 @@ func TestCoverageCatchesProbeThatNeverFired(t *testing.T) {
 func TestExpectationsCatchLeaderChangeInCalmRun(t *testing.T) {
 	sc, _ := Lookup("election")
 	o := sc.Resolve(1)
-	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: "leader"},
+	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: TargetLeader},
 		sim.Fault{At: 4e9, Kind: sim.FaultRestart, Node: 0})
 	sim.SortFaults(o.Faults)
 	mustFail(t, Run(o, 1, RunConfig{}), "expectations", "leader terms")
@@ -133,7 +133,7 @@ func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {
 	o.Expect.NoCommitInCut = true
 	// Labelled a majority cut, but it cuts off one follower: the majority
 	// side keeps committing, which the check must see.
-	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: "follower", Label: "majority-cut"},
+	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: TargetFollower, Label: "majority-cut"},
 		sim.Fault{At: 5e9, Kind: sim.FaultHeal})
 	sim.SortFaults(o.Faults)
 	mustFail(t, Run(o, 1, RunConfig{}), "expectations", "committed while a majority was cut off")

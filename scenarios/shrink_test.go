@@ -23,7 +23,7 @@ var noisyPromise = &Scenario{
 			g.add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.clients[0], n}}})
 			g.add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
 		}
-		g.targeted(12*s, "leader", nil, "")
+		g.targeted(12*s, TargetLeader, nil, "")
 		g.add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
 	},
 }

@@ -37,10 +37,15 @@ type Fault struct {
 	// Target, if set, names the node by its role when the fault strikes
 	// ("leader", "follower"); the world's Config.Resolve fills in Node and,
 	// for a partition, Links (isolating the target together with With).
-	Target string `json:"target,omitempty"`
+	Target Target `json:"target,omitempty"`
 	With   []int  `json:"with,omitempty"`
 	Label  string `json:"label,omitempty"`
 }
+
+// Target names a node by the role it plays when a fault strikes ("the
+// leader"). Which names mean anything is the system's business: sim only
+// carries them to the world's Config.Resolve.
+type Target string
 
 // NetFault is the part of the network's behaviour a fault can change.
 type NetFault struct {
@@ -71,7 +76,7 @@ func (f Fault) String() string {
 		}
 	}
 	if f.Target != "" {
-		b.WriteString(" target=" + f.Target)
+		b.WriteString(" target=" + string(f.Target))
 	}
 	if f.Label != "" {
 		b.WriteString(" ")
