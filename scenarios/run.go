@@ -11,6 +11,7 @@ import (
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/kv"
 	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/raft/logservice"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -91,12 +92,12 @@ func (r *runner) factories() []sim.Factory {
 	var fs []sim.Factory
 	for range servers {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
-			return newLogServer(env, hostCfg, r.opts.SnapshotEvery, r.chk)
+			return logservice.NewServer(env, hostCfg, r.opts.SnapshotEvery, r.chk)
 		})
 	}
 	for range r.opts.Clients {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
-			return newCmdClient(env, servers, r, r.opts.Duration, r.opts.Think, r.opts.Burst), nil
+			return logservice.NewClient(env, servers, r, r.opts.Duration, r.opts.Think, r.opts.Burst), nil
 		})
 	}
 	return fs
@@ -323,15 +324,12 @@ func describe(msg []byte) string {
 	if len(msg) == 0 {
 		return "empty"
 	}
+	if text, ok := logservice.Describe(msg); ok {
+		return text
+	}
 	switch msg[0] {
 	case raft.WireTag:
 		return raft.DescribeMessage(msg)
-	case cmdRequestTag:
-		seq, burst, data, err := decodeRequest(msg)
-		if err != nil {
-			return "bad request"
-		}
-		return fmt.Sprintf("request seq=%d burst=%d %q", seq, burst, data)
 	case kv.RequestTag:
 		op, err := kv.DecodeRequest(msg)
 		if err != nil {
@@ -344,12 +342,6 @@ func describe(msg []byte) string {
 			return "bad kv reply"
 		}
 		return fmt.Sprintf("reply seq=%d %s leader=%d %q", rep.Seq, rep.Err, rep.Leader, rep.Value)
-	case cmdReplyTag:
-		seq, st, lead, err := decodeReply(msg)
-		if err != nil {
-			return "bad reply"
-		}
-		return fmt.Sprintf("reply seq=%d status=%d leader=%d", seq, st, lead)
 	}
 	return "unknown message"
 }

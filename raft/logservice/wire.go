@@ -1,12 +1,18 @@
-package scenarios
+// Package logservice is the smallest service that gives Raft a real
+// workload: servers that acknowledge each client's command once it is
+// applied, and clients that submit commands one at a time and retry them
+// through timeouts and leader changes. The raft scenarios drive it; like
+// any system under test it sees only sim.Env.
+package logservice
 
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 )
 
-// The command protocol between the raft scenarios' clients and servers, version 1:
+// The command protocol between clients and servers, version 1:
 //
 //	request: 'C' 1 seq burst data... crc32c
 //	reply:   'c' 1 seq status leader+1 crc32c
@@ -14,9 +20,9 @@ import (
 // Numbers are uvarints. It is the smallest service that gives Raft a real
 // workload; the KV service has its own protocol.
 const (
-	cmdRequestTag = 'C'
-	cmdReplyTag   = 'c'
-	cmdVersion    = 1
+	RequestTag = 'C'
+	ReplyTag   = 'c'
+	cmdVersion = 1
 )
 
 type cmdStatus uint8
@@ -48,14 +54,14 @@ func unseal(b []byte, tag byte) ([]byte, error) {
 
 // encodeRequest asks for burst commands, data/0 … data/burst-1, in a row.
 func encodeRequest(b []byte, seq uint64, burst int, data []byte) []byte {
-	b = append(b, cmdRequestTag, cmdVersion)
+	b = append(b, RequestTag, cmdVersion)
 	b = binary.AppendUvarint(b, seq)
 	b = binary.AppendUvarint(b, uint64(burst))
 	return seal(append(b, data...))
 }
 
 func decodeRequest(b []byte) (seq uint64, burst int, data []byte, err error) {
-	body, err := unseal(b, cmdRequestTag)
+	body, err := unseal(b, RequestTag)
 	if err != nil {
 		return 0, 0, nil, err
 	}
@@ -71,7 +77,7 @@ func decodeRequest(b []byte) (seq uint64, burst int, data []byte, err error) {
 }
 
 func encodeReply(b []byte, seq uint64, st cmdStatus, leader int) []byte {
-	b = append(b, cmdReplyTag, cmdVersion)
+	b = append(b, ReplyTag, cmdVersion)
 	b = binary.AppendUvarint(b, seq)
 	b = append(b, byte(st))
 	b = binary.AppendUvarint(b, uint64(leader+1))
@@ -79,7 +85,7 @@ func encodeReply(b []byte, seq uint64, st cmdStatus, leader int) []byte {
 }
 
 func decodeReply(b []byte) (seq uint64, st cmdStatus, leader int, err error) {
-	body, err := unseal(b, cmdReplyTag)
+	body, err := unseal(b, ReplyTag)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -93,4 +99,27 @@ func decodeReply(b []byte) (seq uint64, st cmdStatus, leader int, err error) {
 		return 0, 0, 0, errBadCmd
 	}
 	return seq, st, int(l) - 1, nil
+}
+
+// Describe renders a request or a reply for the trace; ok is false when msg
+// is neither (another protocol's message).
+func Describe(msg []byte) (text string, ok bool) {
+	if len(msg) == 0 {
+		return "", false
+	}
+	switch msg[0] {
+	case RequestTag:
+		seq, burst, data, err := decodeRequest(msg)
+		if err != nil {
+			return "bad request", true
+		}
+		return fmt.Sprintf("request seq=%d burst=%d %q", seq, burst, data), true
+	case ReplyTag:
+		seq, st, lead, err := decodeReply(msg)
+		if err != nil {
+			return "bad reply", true
+		}
+		return fmt.Sprintf("reply seq=%d status=%d leader=%d", seq, st, lead), true
+	}
+	return "", false
 }

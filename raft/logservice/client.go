@@ -1,4 +1,4 @@
-package scenarios
+package logservice
 
 import (
 	"strconv"
@@ -6,20 +6,20 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
-// recorder hears every client call and return (for the trace, the
-// checkers and the ops count).
-type recorder interface {
+// Recorder hears every client call and return (for the trace, the
+// checkers and the ops count). It is the host's: the simulation's runner.
+type Recorder interface {
 	Call(client int, seq uint64, data []byte)
 	Return(client int, seq uint64)
 }
 
-// cmdClient submits commands one at a time, as a 6.824 tester or clerk does:
+// Client submits commands one at a time, as a 6.824 tester or clerk does:
 // it remembers the leader, retries the same command through timeouts and
 // leader changes, and never gives up. It stops issuing new commands at stopAt.
-type cmdClient struct {
+type Client struct {
 	env     sim.Env
 	servers []int
-	rec     recorder
+	rec     Recorder
 	stopAt  int64
 	think   [2]int64 // pause between commands, uniform in [lo, hi]
 	timeout int64
@@ -34,14 +34,17 @@ type cmdClient struct {
 	buf    []byte
 }
 
-func newCmdClient(env sim.Env, servers []int, rec recorder, stopAt int64, think [2]int64, burst int) *cmdClient {
-	c := &cmdClient{env: env, servers: servers, rec: rec, stopAt: stopAt, think: think, timeout: 300_000_000, burst: burst}
+// NewClient starts a client of servers: it issues its first command after
+// a think time and stops issuing new ones at stopAt (virtual ns); burst is
+// how many commands each request carries.
+func NewClient(env sim.Env, servers []int, rec Recorder, stopAt int64, think [2]int64, burst int) *Client {
+	c := &Client{env: env, servers: servers, rec: rec, stopAt: stopAt, think: think, timeout: 300_000_000, burst: burst}
 	c.leader = env.Rand().Pick(len(servers))
 	c.next = env.SetTimer(env.Rand().Range(think[0], think[1]))
 	return c
 }
 
-func (c *cmdClient) Timer(id sim.TimerID) error {
+func (c *Client) Timer(id sim.TimerID) error {
 	switch {
 	case id == c.next:
 		c.issue()
@@ -52,7 +55,7 @@ func (c *cmdClient) Timer(id sim.TimerID) error {
 	return nil
 }
 
-func (c *cmdClient) issue() {
+func (c *Client) issue() {
 	if c.env.Now() >= c.stopAt {
 		return
 	}
@@ -63,14 +66,14 @@ func (c *cmdClient) issue() {
 	c.send()
 }
 
-func (c *cmdClient) send() {
+func (c *Client) send() {
 	c.env.CancelTimer(c.retry)
 	c.retry = c.env.SetTimer(c.timeout)
 	c.buf = encodeRequest(c.buf[:0], c.seq, c.burst, c.data)
 	c.env.Send(c.servers[c.leader], c.buf)
 }
 
-func (c *cmdClient) Receive(from int, msg []byte) error {
+func (c *Client) Receive(from int, msg []byte) error {
 	seq, st, leader, err := decodeReply(msg)
 	if err != nil || !c.busy || seq != c.seq {
 		return nil // garbage, or a late reply to an old command
@@ -96,7 +99,7 @@ func (c *cmdClient) Receive(from int, msg []byte) error {
 	return nil
 }
 
-func (c *cmdClient) indexOf(node int) int {
+func (c *Client) indexOf(node int) int {
 	for i, s := range c.servers {
 		if s == node {
 			return i

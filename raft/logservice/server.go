@@ -1,4 +1,4 @@
-package scenarios
+package logservice
 
 import (
 	"encoding/binary"
@@ -9,12 +9,12 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
-// logServer is a raft scenario's server: a Raft host whose service just
+// Server is the service's server: a Raft host whose service just
 // acknowledges each client's command once it is applied. Its state is a
 // running digest of the commands applied, so snapshots (every snapEvery
 // entries, if set) have something real to carry and the checker can compare
 // replicas index by index.
-type logServer struct {
+type Server struct {
 	env       sim.Env
 	host      *raft.Host
 	pending   []pendingCmd // ascending index
@@ -30,8 +30,10 @@ type pendingCmd struct {
 	seq         uint64
 }
 
-func newLogServer(env sim.Env, cfg raft.HostConfig, snapEvery int, obs raft.Observer) (sim.Process, error) {
-	s := &logServer{env: env, snapEvery: uint64(snapEvery), state: 1}
+// NewServer starts a server over a Raft host; it snapshots every snapEvery
+// applied entries (0: never), and obs hears the host's events.
+func NewServer(env sim.Env, cfg raft.HostConfig, snapEvery int, obs raft.Observer) (sim.Process, error) {
+	s := &Server{env: env, snapEvery: uint64(snapEvery), state: 1}
 	h, err := raft.NewHost(env, cfg, s, obs)
 	if err != nil {
 		return nil, err
@@ -40,7 +42,7 @@ func newLogServer(env sim.Env, cfg raft.HostConfig, snapEvery int, obs raft.Obse
 	return s, nil
 }
 
-func (s *logServer) Receive(from int, msg []byte) error {
+func (s *Server) Receive(from int, msg []byte) error {
 	if len(msg) == 0 {
 		return nil
 	}
@@ -54,13 +56,13 @@ func (s *logServer) Receive(from int, msg []byte) error {
 	return err
 }
 
-func (s *logServer) Timer(id sim.TimerID) error {
+func (s *Server) Timer(id sim.TimerID) error {
 	_, err := s.host.Timer(id)
 	s.failPendingIfDeposed()
 	return err
 }
 
-func (s *logServer) handleRequest(from int, msg []byte) error {
+func (s *Server) handleRequest(from int, msg []byte) error {
 	seq, burst, data, err := decodeRequest(msg)
 	if err != nil {
 		return nil // garbage from the network is dropped
@@ -83,7 +85,7 @@ func (s *logServer) handleRequest(from int, msg []byte) error {
 
 // Apply answers the client whose command was proposed at this index: done if
 // the entry is the one proposed (same term), lost if another took its place.
-func (s *logServer) Apply(e *raft.Entry) {
+func (s *Server) Apply(e *raft.Entry) {
 	s.applied = e.Index
 	if e.Type == raft.EntryNormal {
 		s.state = sim.Key(s.state, sim.Digest(e.Data))
@@ -105,7 +107,7 @@ func (s *logServer) Apply(e *raft.Entry) {
 
 // failPendingIfDeposed answers every waiting client at once when this server
 // is no longer leader, instead of letting them time out.
-func (s *logServer) failPendingIfDeposed() {
+func (s *Server) failPendingIfDeposed() {
 	if len(s.pending) == 0 || s.host.Core().Role() == raft.Leader {
 		return
 	}
@@ -115,23 +117,23 @@ func (s *logServer) failPendingIfDeposed() {
 	s.pending = nil
 }
 
-func (s *logServer) reply(client int, seq uint64, st cmdStatus) {
+func (s *Server) reply(client int, seq uint64, st cmdStatus) {
 	s.buf = encodeReply(s.buf[:0], seq, st, s.host.Core().Lead())
 	s.env.Send(client, s.buf)
 }
 
-func (s *logServer) maybeSnapshot(index uint64) {
+func (s *Server) maybeSnapshot(index uint64) {
 	if s.snapEvery == 0 || index%s.snapEvery != 0 {
 		return
 	}
 	data := binary.LittleEndian.AppendUint64(nil, s.state)
 	if err := s.host.Compact(index, data); err != nil {
-		panic("logServer: snapshot refused: " + err.Error())
+		panic("Server: snapshot refused: " + err.Error())
 	}
 }
 
 // Restore takes a snapshot's state if it is newer than what was applied.
-func (s *logServer) Restore(snap *raft.Snapshot) error {
+func (s *Server) Restore(snap *raft.Snapshot) error {
 	if len(snap.Data) != 8 {
 		return errors.New("log service snapshot: not 8 bytes")
 	}
@@ -142,4 +144,4 @@ func (s *logServer) Restore(snap *raft.Snapshot) error {
 }
 
 // StateDigest is the digest of the commands applied.
-func (s *logServer) StateDigest() uint64 { return s.state }
+func (s *Server) StateDigest() uint64 { return s.state }
