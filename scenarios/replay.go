@@ -67,7 +67,9 @@ func Replay(r *Repro, cfg RunConfig) *ReplayResult {
 		res.secondRun(r, seed, cfg)
 	}
 	if nondet {
-		res.SameFailure = res.InProcess
+		// It recurred: two runs here disagree, or (an intact file of this
+		// build) they agree with each other but not with the recording.
+		res.SameFailure = res.InProcess || res.Comparable && !res.HashMatch
 	}
 	return res
 }

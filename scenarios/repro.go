@@ -46,8 +46,8 @@ type Repro struct {
 	Build       Build            `json:"build"`
 	// Digest seals the file as detsim wrote it: "sha256:" and the hex
 	// SHA-256 of the repro's canonical encoding (see ContentDigest). Only
-	// NewRepro sets it, so every program that makes repro files (fuzz,
-	// shrink, the property tests) writes one; a file whose contents no
+	// the makers (NewRepro, NewNondetRepro) set it, so every program that
+	// makes repro files (fuzz, shrink, the property tests) writes one; a file whose contents no
 	// longer match it was edited, and its trace hash proves nothing.
 	Digest string `json:"digest,omitempty"`
 }
@@ -165,17 +165,22 @@ func FailedChecks(rep *Report) []string {
 	return out
 }
 
-// NewRepro records a failing report, sealed with its digest. It is the one
-// maker of repro files: whatever changes the repro afterwards leaves it
-// edited.
+// NewRepro records a failing report, sealed with its digest. With
+// NewNondetRepro it is the one maker of repro files: whatever changes the
+// repro afterwards leaves it edited.
 func NewRepro(rep *Report) (*Repro, error) {
 	sig, ok := SignatureOf(rep)
 	if !ok {
 		return nil, errors.New("repro: the run did not fail")
 	}
+	return newRepro(rep, sig, FailedChecks(rep))
+}
+
+// newRepro records rep with its failure signature and failed checks, sealed.
+func newRepro(rep *Report, sig Signature, failed []string) (*Repro, error) {
 	r := &Repro{
 		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
-		Options: rep.Options, Failed: FailedChecks(rep), Signature: sig, TraceHash: rep.TraceHash,
+		Options: rep.Options, Failed: failed, Signature: sig, TraceHash: rep.TraceHash,
 		Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
 	}
 	if err := r.seal(); err != nil {

@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // NondeterminismCheck names the failure of a seed that gave two trace hashes
 // on one build: the signature of its repro file. It is not a check a run
@@ -19,13 +16,5 @@ func NewNondetRepro(rep *Report, other, divergence string) (*Repro, error) {
 	sig := Signature{Check: NondeterminismCheck,
 		Violation: fmt.Sprintf("the same seed gave trace hashes %s and %s; %s", rep.TraceHash, other, divergence)}
 	sig.Key = sig.SameKey()
-	r := &Repro{
-		Format: ReproFormat, Scenario: rep.Scenario, Seed: strconv.FormatUint(rep.Seed, 10), Bug: rep.Options.Bug,
-		Options: rep.Options, Failed: append([]string{NondeterminismCheck}, FailedChecks(rep)...), Signature: sig,
-		TraceHash: rep.TraceHash, Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
-	}
-	if err := r.seal(); err != nil {
-		return nil, fmt.Errorf("repro: %v", err)
-	}
-	return r, nil
+	return newRepro(rep, sig, append([]string{NondeterminismCheck}, FailedChecks(rep)...))
 }

@@ -182,7 +182,7 @@ func TestReplayTakesRunsOutputFlags(t *testing.T) {
 	if code != exitFail || errOut != "" {
 		t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)
 	}
-	for _, want := range []string{`"verdict":"fail"`, `"replay":{`, `"same_failure":true`, `"trace_hash":"match"`} {
+	for _, want := range []string{`"verdict":"fail"`, `"replay":{`, `"same_failure":true`, `"trace_hash_verdict":"match"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("replay --json lacks %s:\n%s", want, out)
 		}

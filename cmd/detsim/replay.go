@@ -33,16 +33,16 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	res := scenarios.Replay(r, outs.runConfig())
 	lost := outs.finish(res.Report)
 	var lines strings.Builder
-	code := replayVerdict(&lines, r, res)
+	code, hash := replayVerdict(&lines, r, res)
+	htmlErr := placeHTML(res.Report, *outFlags.html)
 	if *outFlags.json {
-		placeHTML(res.Report, *outFlags.html)
-		if err := printReplayJSON(outs.summary, r, res, lines.String()); err != nil {
+		if err := printReplayJSON(outs.summary, r, res, hash, lines.String()); err != nil {
 			return 0, err
 		}
+		noteHTMLError(stderr, htmlErr)
 	} else {
-		if err := printReport(outs.summary, res.Report, false, *outFlags.html); err != nil {
-			return 0, err
-		}
+		fmt.Fprint(outs.summary, res.Report.Text())
+		noteHTMLError(outs.summary, htmlErr)
 		fmt.Fprint(outs.summary, lines.String())
 	}
 	return lostOutput(stderr, "replay", lost, code), nil
@@ -50,11 +50,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 
 // replayVerdict writes what the replay showed against the recording and
 // returns the exit status.
-func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult) int {
+func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult) (code int, hash string) {
 	fmt.Fprintf(w, "recorded %s: %s\n", r.Signature.Check, r.Signature.Violation)
 	switch {
-	case r.Signature.Check == scenarios.NondeterminismCheck && res.SameFailure:
+	case r.Signature.Check == scenarios.NondeterminismCheck && res.InProcess:
 		fmt.Fprintln(w, "same-failure yes: two runs in this process disagree again")
+	case r.Signature.Check == scenarios.NondeterminismCheck && res.SameFailure:
+		fmt.Fprintln(w, "same-failure yes: the runs here agree with each other, not with the recording")
 	case r.Signature.Check == scenarios.NondeterminismCheck:
 		fmt.Fprintln(w, "same-failure no: two runs in this process agreed this time (nondeterminism may be intermittent: replay again, or fuzz the seed)")
 	case res.SameFailure:
@@ -66,7 +68,7 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 	case res.InProcess:
 		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s, a second run in this process %s: nondeterminism within this process\n%s",
 			r.TraceHash, res.Report.TraceHash, res.SecondHash, res.Divergence)
-		return exitNondeterminism
+		return exitNondeterminism, "mismatch"
 	case res.Integrity == scenarios.ReproEdited:
 		fmt.Fprintln(w, "trace-hash not-comparable (edited): the file is not as detsim wrote it (its digest is missing or does not match), judged by the checks alone")
 	case res.Integrity == scenarios.ReproUndigested:
@@ -79,31 +81,28 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 	default:
 		fmt.Fprintf(w, "trace-hash mismatch: recorded %s, replay %s (a second run in this process agrees with the replay): nondeterminism\n%s",
 			r.TraceHash, res.Report.TraceHash, res.Divergence)
-		return exitNondeterminism
+		return exitNondeterminism, "mismatch"
 	}
-	return exitFor(res.Report.Verdict)
+	hash = "not-comparable"
+	if res.HashMatch && res.Comparable {
+		hash = "match"
+	}
+	return exitFor(res.Report.Verdict), hash
 }
 
 // printReplayJSON prints the run's JSON summary with the replay's findings
 // added as a "replay" object.
-func printReplayJSON(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult, lines string) error {
+func printReplayJSON(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult, hash, lines string) error {
 	b, err := res.Report.JSON()
 	if err != nil {
 		return err
-	}
-	hash := "mismatch"
-	switch {
-	case !res.Comparable:
-		hash = "not-comparable"
-	case res.HashMatch:
-		hash = "match"
 	}
 	extra, err := json.Marshal(struct {
 		Check       string   `json:"recorded_check"`
 		Violation   string   `json:"recorded_violation"`
 		Failed      []string `json:"recorded_failed"`
 		SameFailure bool     `json:"same_failure"`
-		TraceHash   string   `json:"trace_hash"`
+		HashVerdict string   `json:"trace_hash_verdict"`
 		Lines       []string `json:"lines"`
 	}{r.Signature.Check, r.Signature.Violation, r.Failed, res.SameFailure, hash, strings.Split(strings.TrimSuffix(lines, "\n"), "\n")})
 	if err != nil {

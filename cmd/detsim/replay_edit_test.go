@@ -315,3 +315,39 @@ func TestReplayOfANondeterminismRepro(t *testing.T) {
 		t.Fatalf("nondeterministic replay: exit %d\n%s", code, out)
 	}
 }
+
+// A nondeterminism repro whose replays agree with each other but not with
+// the (intact, same-build) recording recurred between processes: exit 4,
+// and --json says so as the text does.
+func TestReplayOfANondeterminismReproAgainstItsRecording(t *testing.T) {
+	path := nondetRepro(t)
+	standIn(t, "aaaaaaaaaaaaaaaa")
+	code, out, _ := runCLI("replay", path)
+	if code != exitNondeterminism || !strings.Contains(out, "same-failure yes: the runs here agree with each other, not with the recording") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("replay", path, "--json")
+	if code != exitNondeterminism || !strings.Contains(out, `"trace_hash_verdict":"mismatch"`) || !strings.Contains(out, `"same_failure":true`) {
+		t.Fatalf("--json: exit %d\n%s", code, out)
+	}
+}
+
+// --json's verdict is the text's: two runs in this process that disagree
+// are a mismatch even for a file that is not comparable (edited).
+func TestReplayJSONVerdictAgreesWithTheExitStatus(t *testing.T) {
+	path := nondetRepro(t)
+	b, _ := os.ReadFile(path)
+	edited := writeRepro(t, editJSON(t, b, func(m map[string]any) { m["events"] = json.Number("1") }))
+	standIn(t, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb")
+	code, out, _ := runCLI("replay", edited, "--json")
+	if code != exitNondeterminism || !strings.Contains(out, `"trace_hash_verdict":"mismatch"`) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestShrinkRefusesANondeterminismRepro(t *testing.T) {
+	code, out, errOut := runCLI("shrink", nondetRepro(t))
+	if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "records nondeterminism") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -48,7 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	rep := scenarios.Run(opts, seed, outs.runConfig())
 	lost := outs.finish(rep)
-	if err := printReport(outs.summary, rep, *outFlags.json, *outFlags.html); err != nil {
+	if err := printReport(outs.summary, stderr, rep, *outFlags.json, *outFlags.html); err != nil {
 		return 0, err
 	}
 	return lostOutput(stderr, "run", lost, exitFor(rep.Verdict)), nil
@@ -68,22 +68,28 @@ func lostOutput(stderr io.Writer, cmd string, err error, code int) int {
 	return exitUsage
 }
 
-// printReport prints a run's summary, as text or JSON, after placeHTML.
-func printReport(w io.Writer, rep *scenarios.Report, asJSON bool, htmlPath string) error {
+// printReport prints a run's summary, as text or JSON, after placeHTML. In
+// JSON mode a visualization that could not be written is said on stderr.
+func printReport(w, stderr io.Writer, rep *scenarios.Report, asJSON bool, htmlPath string) error {
 	htmlErr := placeHTML(rep, htmlPath)
-	if asJSON {
-		b, err := rep.JSON()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, string(b))
+	if !asJSON {
+		fmt.Fprint(w, rep.Text())
+		noteHTMLError(w, htmlErr)
 		return nil
 	}
-	fmt.Fprint(w, rep.Text())
+	b, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, string(b))
+	noteHTMLError(stderr, htmlErr)
+	return nil
+}
+
+func noteHTMLError(w io.Writer, htmlErr string) {
 	if htmlErr != "" {
 		fmt.Fprintln(w, htmlErr)
 	}
-	return nil
 }
 
 // placeHTML records where the visualization is: the file the user named,

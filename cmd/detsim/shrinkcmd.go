@@ -30,6 +30,9 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, usageError{err.Error()}
 	}
+	if r.Signature.Check == scenarios.NondeterminismCheck {
+		return 0, usagef("shrink: %s records nondeterminism, which no single run shows: replay it (it runs twice) to see whether it recurs", rest[0])
+	}
 	if *out == "" {
 		*out = strings.TrimSuffix(rest[0], ".json") + ".min.json"
 	}
