@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -284,7 +285,7 @@ func TestInterruptedFuzzIsNotAPass(t *testing.T) {
 		want int
 	}{{syscall.SIGINT, exitInterrupted}, {syscall.SIGTERM, exitTerminated}} {
 		old := signalsReady
-		signalsReady = func() { syscall.Kill(os.Getpid(), c.sig) }
+		signalsReady = func(<-chan struct{}) { syscall.Kill(os.Getpid(), c.sig) }
 		code, out, _ := runCLI("fuzz", "--scenario=election", "--seeds=100000", "--workers=1", "--out="+t.TempDir())
 		signalsReady = old
 		if code != c.want || !strings.Contains(out, "interrupted") {
@@ -317,5 +318,31 @@ func TestDiffRefusesAFileThatIsNotATrace(t *testing.T) {
 		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "is not a detsim trace") {
 			t.Errorf("diff %s %s: exit %d, stdout %q, stderr %q", filepath.Base(pair[0]), filepath.Base(pair[1]), code, out, errOut)
 		}
+	}
+}
+
+// A second SIGINT is not caught: it ends the process at once, for a user
+// who will not wait for the runs in hand. The campaign runs in a child (this
+// test binary again), which signals itself twice.
+func TestSecondSignalEndsTheProcess(t *testing.T) {
+	if os.Getenv("DETSIM_SECOND_SIGNAL_CHILD") == "1" {
+		signalsReady = func(stop <-chan struct{}) {
+			syscall.Kill(os.Getpid(), syscall.SIGINT)
+			<-stop // the first is caught, and the handler is gone
+			syscall.Kill(os.Getpid(), syscall.SIGINT) // ends the process, unless caught
+		}
+		runCLI("fuzz", "--scenario=election", "--seeds=1000", "--workers=1", "--out="+t.TempDir())
+		t.Fatal("the campaign ended on its own")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalEndsTheProcess$")
+	cmd.Env = append(os.Environ(), "DETSIM_SECOND_SIGNAL_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Fatalf("child ended with %v, want killed by the second SIGINT\n%s", ee, out)
 	}
 }

@@ -65,7 +65,9 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 }
 
 // stopOnSignal closes stop on the first SIGINT (Ctrl-C) or SIGTERM (a CI or
-// Kubernetes stop); caught says which it was, nil if none came.
+// Kubernetes stop); caught says which it was, nil if none came. A second
+// signal is not caught: it ends the process at once, as it would any other
+// program, for a user who will not wait for the runs in hand.
 func stopOnSignal() (stop <-chan struct{}, caught func() os.Signal, release func()) {
 	ch := make(chan struct{})
 	var got atomic.Value
@@ -73,11 +75,12 @@ func stopOnSignal() (stop <-chan struct{}, caught func() os.Signal, release func
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		if sig, ok := <-sigs; ok {
+			signal.Stop(sigs)
 			got.Store(sig)
 			close(ch)
 		}
 	}()
-	signalsReady()
+	signalsReady(ch)
 	caught = func() os.Signal {
 		sig, _ := got.Load().(os.Signal)
 		return sig
@@ -189,7 +192,7 @@ func progressPrinter(w io.Writer, getenv func(string) string) (show func(fuzz.Pr
 // Seams for tests: what runs once the signal handler is in place, whether
 // an output is a terminal, and how a repro file is written.
 var (
-	signalsReady    = func() {}
+	signalsReady    = func(stop <-chan struct{}) {}
 	isTerminal      = isCharDevice
 	writeGroupRepro = fuzz.WriteRepro
 	writeNondet     = fuzz.WriteNondetRepro
