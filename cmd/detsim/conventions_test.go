@@ -328,7 +328,7 @@ func TestSecondSignalEndsTheProcess(t *testing.T) {
 	if os.Getenv("DETSIM_SECOND_SIGNAL_CHILD") == "1" {
 		signalsReady = func(stop <-chan struct{}) {
 			syscall.Kill(os.Getpid(), syscall.SIGINT)
-			<-stop // the first is caught, and the handler is gone
+			<-stop                                    // the first is caught, and the handler is gone
 			syscall.Kill(os.Getpid(), syscall.SIGINT) // ends the process, unless caught
 		}
 		runCLI("fuzz", "--scenario=election", "--seeds=1000", "--workers=1", "--out="+t.TempDir())
