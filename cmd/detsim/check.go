@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,7 @@ import (
 )
 
 // cmdCheck checks a key/value history recorded elsewhere for linearizability.
-func cmdCheck(args []string, stdout io.Writer) (int, error) {
+func cmdCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	htmlPath := fs.String("html", "", "write the visualization to this file")
 	budget := fs.Duration("budget", 10*time.Second, "Porcupine's wall-clock budget")
@@ -38,12 +39,17 @@ func cmdCheck(args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 0, usagef("check: %s: %v", rest[0], err)
 	}
-	var html *os.File
+	if *htmlPath == "-" {
+		return 0, usagef("check: --html needs a file name")
+	}
 	if *htmlPath != "" {
-		if html, err = os.Create(*htmlPath); err != nil {
-			return 0, usagef("check: cannot write html: %v", err)
+		if err := checkOutFile(*htmlPath); err != nil {
+			return 0, usagef("check: --html=%s: %v", *htmlPath, err)
 		}
-		defer html.Close()
+	}
+	html, err := openOutput("html", *htmlPath, stdout)
+	if err != nil {
+		return 0, usagef("check: %v", err)
 	}
 	start := time.Now()
 	rep := checker.CheckLinearizable(ops, checker.LinConfig{Budget: *budget})
@@ -51,10 +57,9 @@ func cmdCheck(args []string, stdout io.Writer) (int, error) {
 	fmt.Fprintln(stdout, rep.Result.String())
 	fmt.Fprintf(stdout, "check-wall=%.3fs\n", time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "verdict %s\n", [...]string{"pass", "fail", "unknown"}[rep.Status])
+	var lost error
 	if html != nil {
-		if err := rep.WriteHTML(html, nil); err != nil {
-			return 0, err
-		}
+		lost = errors.Join(rep.WriteHTML(html.w, nil), html.close())
 	}
-	return exitFor(rep.Status), nil
+	return lostOutput(stderr, "check", lost, exitFor(rep.Status)), nil
 }

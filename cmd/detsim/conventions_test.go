@@ -346,3 +346,34 @@ func TestSecondSignalEndsTheProcess(t *testing.T) {
 		t.Fatalf("child ended with %v, want killed by the second SIGINT\n%s", ee, out)
 	}
 }
+
+// A refused destination leaves an existing file named by another flag as it
+// was: every destination is checked before any is created.
+func TestARefusedOutputTruncatesNoOther(t *testing.T) {
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "a.trace")
+	os.WriteFile(trace, []byte("keep me\n"), 0o644)
+	code, _, _ := runCLI("run", "--scenario=kv-basic", "--seed=1", "--trace="+trace, "--html="+filepath.Join(dir, "missing", "x.html"))
+	if b, _ := os.ReadFile(trace); code != exitUsage || string(b) != "keep me\n" {
+		t.Fatalf("exit %d, the trace file now holds %q", code, b)
+	}
+}
+
+// check's visualization is written whole, and losing it keeps the verdict
+// when the history is not linearizable.
+func TestCheckKeepsItsVerdictWhenTheVisualizationIsLost(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	bad := `[{"client": 1, "op": "put", "key": "k", "value": "a", "call": 0, "return": 10},
+	{"client": 2, "op": "get", "key": "k", "output": "b", "call": 20, "return": 30}]`
+	path := filepath.Join(t.TempDir(), "h.json")
+	os.WriteFile(path, []byte(bad), 0o644)
+	code, out, errOut := runCLI("check", path, "--html=/dev/full")
+	if code != exitFail || !strings.Contains(out, "verdict fail") || !strings.Contains(errOut, "writing html") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	if code, _, _ := runCLI("check", path, "--html=-"); code != exitUsage {
+		t.Fatalf("--html=-: exit %d", code)
+	}
+}

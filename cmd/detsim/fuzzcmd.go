@@ -102,29 +102,6 @@ func fuzzExit(res *fuzz.Result, sig os.Signal) int {
 	return exitInterrupted
 }
 
-// checkOutDir makes sure repro files can be written to dir before any seed
-// runs: it creates the directory and writes and removes a probe file.
-func checkOutDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return usagef("fuzz: --out=%s: %v", dir, unwrapPath(err))
-	}
-	f, err := os.CreateTemp(dir, ".detsim-probe-*")
-	if err != nil {
-		return usagef("fuzz: --out=%s: cannot write there: %v", dir, unwrapPath(err))
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return nil
-}
-
-// unwrapPath drops the path from a *PathError, which the message names already.
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 // lessGC lets the heap grow to five times the live data before collecting
 // (GOGC=400) unless the user chose: a simulation's live heap is a few MB, and
 // with Go's default the collector takes a third of a campaign's CPU

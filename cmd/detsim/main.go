@@ -80,7 +80,7 @@ func programName(argv0 string, bugs bool) string {
 var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, error){
 	"list":   cmdList,
 	"run":    cmdRun,
-	"check":  func(a []string, o, _ io.Writer) (int, error) { return cmdCheck(a, o) },
+	"check":  cmdCheck,
 	"fuzz":   cmdFuzz,
 	"shrink": cmdShrink,
 	"replay": cmdReplay,

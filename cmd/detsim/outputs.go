@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/scenarios"
@@ -46,6 +47,15 @@ func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer) (*outp
 	}
 	if !kv && (*f.history != "" || *f.html != "") {
 		return nil, usagef("%s: --history and --html need a key/value scenario; this one has no key/value clients", cmd)
+	}
+	// Every destination is checked before any is created, so that a refused
+	// one leaves an existing file of another untouched.
+	for _, d := range []struct{ name, path string }{{"trace", *f.trace}, {"history", *f.history}, {"html", *f.html}} {
+		if d.path != "" && d.path != "-" {
+			if err := checkOutFile(d.path); err != nil {
+				return nil, usagef("%s: --%s=%s: %v", cmd, d.name, d.path, err)
+			}
+		}
 	}
 	o := &outputs{summary: stdout}
 	var err error
@@ -154,4 +164,43 @@ func writeHTMLFile(path string, rep *scenarios.Report) error {
 		return err
 	}
 	return f.Close()
+}
+
+// checkOutFile makes sure a file can be written at path before any work:
+// it is not a directory, and its directory takes a new file.
+func checkOutFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	return probeDir(filepath.Dir(path))
+}
+
+// checkOutDir makes sure repro files can be written to dir before any seed
+// runs: it creates the directory and probes it.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("fuzz: --out=%s: %v", dir, unwrapPath(err))
+	}
+	if err := probeDir(dir); err != nil {
+		return usagef("fuzz: --out=%s: %v", dir, err)
+	}
+	return nil
+}
+
+// probeDir writes and removes a file in dir.
+func probeDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".detsim-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there: %v", unwrapPath(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// unwrapPath drops the path from a *PathError, which the message names already.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }

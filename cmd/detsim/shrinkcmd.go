@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/detsim/detsim/scenarios"
@@ -58,19 +56,4 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "before %s\nafter  %s\nruns %d\nwrote %s\nreplay: %s replay %s\n", res.Before, res.After, res.Runs, *out, progName, *out)
 	return exitPass, nil
-}
-
-// checkOutFile makes sure a file can be written at path before any work:
-// it is not a directory, and its directory takes a new file.
-func checkOutFile(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return errors.New("is a directory")
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".detsim-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write there: %v", unwrapPath(err))
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return nil
 }
