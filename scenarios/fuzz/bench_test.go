@@ -27,7 +27,7 @@ func BenchmarkFuzzWorkers(b *testing.B) {
 				if err != nil || res.Failures > 0 {
 					b.Fatalf("%v %d failures", err, res.Failures)
 				}
-				b.ReportMetric(res.RunsPerSecond(), "seeds/s")
+				b.ReportMetric(res.RunsPerSecond(), "runs/s")
 			}
 		})
 	}

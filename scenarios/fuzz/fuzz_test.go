@@ -180,3 +180,24 @@ func TestConfigRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A failing seed that is also nondeterministic is both findings: it counts
+// as a failure, in its signature's group, as well as nondeterminism.
+func TestFailingNondeterministicSeedIsBothFindings(t *testing.T) {
+	var calls atomic.Int64
+	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		rep := scenarios.Run(o, seed, cfg)
+		if calls.Add(1)%2 == 0 {
+			rep.TraceHash = "ffffffffffffffff"
+		}
+		return rep
+	}
+	defer func() { runScenario = scenarios.Run }()
+	res, err := Run(Config{Scenarios: []*scenarios.Scenario{isolatedLeader}, Start: 1, Count: 1, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Nondet) != 1 || res.Failures != 1 || len(res.Groups) != 1 || res.Exit() != 4 {
+		t.Fatalf("nondet=%d failures=%d groups=%d exit=%d", len(res.Nondet), res.Failures, len(res.Groups), res.Exit())
+	}
+}

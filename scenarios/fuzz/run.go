@@ -116,8 +116,9 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 func (res *Result) add(o outcome, groups map[string]*Group) {
 	res.Runs++
 	if o.nondet != nil {
+		// Reported as nondeterminism, and still a failure if it failed:
+		// both are findings.
 		res.Nondet = append(res.Nondet, *o.nondet)
-		return
 	}
 	if isUnknown(o.rep) {
 		res.Unknown = append(res.Unknown, o.rep.Scenario+"/"+scenarios.SeedString(o.rep.Seed))
