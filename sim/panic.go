@@ -5,6 +5,7 @@ import (
 	"path"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -86,14 +87,14 @@ func panicFrames() []stackFrame {
 // own, with no system code on the stack, is blamed on the innermost frame
 // outside the runtime and the standard library.
 func blame(frames []stackFrame) (stackFrame, bool) {
-	std := goSrcRoot()
+	std, main := goSrcRoot(), mainModule()
 	best, bestRank := stackFrame{}, 0
 	for _, f := range frames {
 		rank := 3 // the system's code
 		switch {
 		case isRuntime(f.fn):
 			rank = 0
-		case std != "" && strings.HasPrefix(f.file, std):
+		case std != "" && strings.HasPrefix(f.file, std), std == "" && isStdFunc(f.fn, main):
 			rank = 1
 		case strings.HasPrefix(f.fn, simPrefix):
 			rank = 2
@@ -110,6 +111,31 @@ func blame(frames []stackFrame) (stackFrame, bool) {
 
 func isRuntime(fn string) bool {
 	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/runtime/") || strings.HasPrefix(fn, "runtime/internal/")
+}
+
+// isStdFunc tells a standard library function by its import path when the
+// build trimmed file paths (-trimpath): the path's first element has no dot
+// ("strings.Repeat", "encoding/json.Unmarshal"), and it is neither package
+// main nor the main module's (a module may be named without a dot).
+func isStdFunc(fn, mainModule string) bool {
+	first := fn
+	if i := strings.IndexByte(first, '/'); i >= 0 {
+		first = first[:i]
+	} else if i := strings.IndexByte(first, '.'); i >= 0 {
+		first = first[:i]
+	}
+	if strings.Contains(first, ".") || first == "main" || first == "command-line-arguments" {
+		return false
+	}
+	return mainModule == "" || fn != mainModule && !strings.HasPrefix(fn, mainModule+"/") && !strings.HasPrefix(fn, mainModule+".")
+}
+
+// mainModule is the path of the module the binary was built from, if known.
+func mainModule() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return info.Main.Path
+	}
+	return ""
 }
 
 // goSrcRoot is the directory of the standard library's sources, told by
