@@ -1,12 +1,15 @@
 package checker
 
 import (
+	"flag"
 	"fmt"
 	"sort"
 	"testing"
 
 	"github.com/anishathalye/porcupine"
 	"pgregory.net/rapid"
+
+	"github.com/detsim/detsim/internal/rapidenv"
 )
 
 // plainModel is kvModel without observed-order pruning.
@@ -24,6 +27,7 @@ var plainModel = func() porcupine.Model {
 // TestPruningNeverChangesTheVerdict: on small random histories, some
 // linearizable and some not, the pruned model and the plain one agree.
 func TestPruningNeverChangesTheVerdict(t *testing.T) {
+	rapidenv.Use(t, flag.CommandLine) // so that go test's cache keys on RAPID_SEED and RAPID_CHECKS
 	rapid.Check(t, func(t *rapid.T) {
 		ops := genHistory(t)
 		hist, _ := toPorcupine(ops)

@@ -17,6 +17,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/internal/rapidenv"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -39,7 +40,7 @@ func PropertyOptions(kv bool) *rapid.Generator[Options] {
 // written as a detsim repro file. Each check costs one short simulation;
 // -rapid.checks or RAPID_CHECKS sets how many (100 by default, a fifth
 // with -short), -rapid.seed or RAPID_SEED pins the draws (the variables
-// read at run time: see useRapidEnv). See the README for a campaign and
+// read at run time: see rapidenv.Use). See the README for a campaign and
 // for `go test -fuzz=FuzzProperty`.
 
 // propertyLinBudget bounds Porcupine per run: an unknown is no failure,
@@ -47,89 +48,17 @@ func PropertyOptions(kv bool) *rapid.Generator[Options] {
 const propertyLinBudget = 2 * time.Second
 
 func TestPropertyRaftSafety(t *testing.T) {
-	useRapidEnv(t, flag.CommandLine) // before t.Parallel: it may set flags
+	rapidenv.Use(t, flag.CommandLine) // before t.Parallel: it may set flags
 	t.Parallel()
 	sink := newReproSink(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, false) })
 }
 
 func TestPropertyKVLinearizable(t *testing.T) {
-	useRapidEnv(t, flag.CommandLine)
+	rapidenv.Use(t, flag.CommandLine)
 	t.Parallel()
 	sink := newReproSink(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, true) })
-}
-
-// rapidSettings are the environment variables rapid reads and the flag
-// whose default each one sets (pgregory.net/rapid v1.3.0, engine.go).
-var rapidSettings = []struct{ env, flag string }{
-	{"RAPID_CHECKS", "rapid.checks"},
-	{"RAPID_STEPS", "rapid.steps"},
-	{"RAPID_FAILFILE", "rapid.failfile"},
-	{"RAPID_NOFAILFILE", "rapid.nofailfile"},
-	{"RAPID_SEED", "rapid.seed"},
-	{"RAPID_LOG", "rapid.log"},
-	{"RAPID_V", "rapid.v"},
-	{"RAPID_DEBUG", "rapid.debug"},
-	{"RAPID_DEBUGVIS", "rapid.debugvis"},
-	{"RAPID_SHRINKTIME", "rapid.shrinktime"},
-}
-
-// useRapidEnv reads rapid's environment variables (RAPID_SEED,
-// RAPID_CHECKS and the rest) with os.LookupEnv while the test runs. Rapid
-// reads them only at init, which go test's cache does not see, so a result
-// cached under one RAPID_SEED was reused for another; a read during a test
-// is logged, and the cache keys on the variable's value. A variable whose
-// value is not its flag's (after a t.Setenv) is applied to the flag,
-// parsed as the flag parses it, unless the flag was given on the command
-// line, which wins as it does in rapid: rapid runs with what was read. It
-// returns the seed and the checks rapid will use (-short divides the
-// checks by 5; seed 0 is a random one).
-func useRapidEnv(t testing.TB, fs *flag.FlagSet) (seed, checks string) {
-	t.Helper()
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, s := range rapidSettings {
-		v, set := os.LookupEnv(s.env)
-		f := fs.Lookup(s.flag)
-		if !set || f == nil || given[s.flag] {
-			continue
-		}
-		want, err := parseLike(f.Value, v)
-		if err != nil {
-			t.Fatalf("%s=%q: %v", s.env, v, err)
-		}
-		if old := f.Value.String(); want != old {
-			f.Value.Set(v)
-			t.Cleanup(func() { f.Value.Set(old) })
-		}
-	}
-	value := func(name string) string {
-		if f := fs.Lookup(name); f != nil {
-			return f.Value.String()
-		}
-		return ""
-	}
-	seed, checks = value("rapid.seed"), value("rapid.checks")
-	t.Logf("rapid: seed %s, %s checks", seed, checks)
-	return seed, checks
-}
-
-// parseLike parses v as flag value like's type does and returns it as
-// that flag would print it.
-func parseLike(like flag.Value, v string) (string, error) {
-	typ := reflect.TypeOf(like)
-	if typ.Kind() != reflect.Pointer {
-		return v, nil
-	}
-	fresh, ok := reflect.New(typ.Elem()).Interface().(flag.Value)
-	if !ok {
-		return v, nil
-	}
-	if err := fresh.Set(v); err != nil {
-		return "", err
-	}
-	return fresh.String(), nil
 }
 
 // fuzzInputLen covers every draw of a run (at most a few hundred).
@@ -308,7 +237,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 	// Rapid's flags are global: pin enough checks to find a crash, a
 	// fresh search rather than someone's -rapid.failfile, and no fail file
 	// in testdata for this fake property.
-	useRapidEnv(t, flag.CommandLine)
+	rapidenv.Use(t, flag.CommandLine)
 	setFlag(t, "rapid.checks", "1000")
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
@@ -400,7 +329,7 @@ func (r *recordingTB) Failed() bool                      { return r.failed }
 // and replays with the same failure and trace hash, as `detsim replay`
 // does it.
 func TestPropertyReproReplays(t *testing.T) {
-	useRapidEnv(t, flag.CommandLine)
+	rapidenv.Use(t, flag.CommandLine)
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
 	t.Setenv("DETSIM_PROPERTY_DIR", t.TempDir())
@@ -450,7 +379,7 @@ func TestPropertyReproReplays(t *testing.T) {
 // (every partition healed, every server resumed and restarted, the network
 // calm) with no other fault at or after it.
 func TestPropertyDrawsAreWellFormed(t *testing.T) {
-	useRapidEnv(t, flag.CommandLine)
+	rapidenv.Use(t, flag.CommandLine)
 	rapid.Check(t, func(rt *rapid.T) {
 		o := PropertyOptions(rapid.Bool().Draw(rt, "kv")).Draw(rt, "options")
 		if err := o.Validate(); err != nil {
@@ -647,7 +576,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 	}
 }
 
-// TestPropertyReadsRapidEnvAtRunTime: useRapidEnv reads rapid's variables
+// TestPropertyReadsRapidEnvAtRunTime: rapidenv.Use reads rapid's variables
 // while the test runs (a t.Setenv after init is seen), applies them to
 // rapid's flags unless the command line gave the flag, restores the flags
 // when the test ends, and rapid then runs with what was read: as many
@@ -664,7 +593,7 @@ func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
 		t.Setenv("RAPID_SEED", "0x10")
 		t.Setenv("RAPID_CHECKS", "3")
 		t.Setenv("RAPID_FAILFILE", "from-env")
-		seed, checks := useRapidEnv(t, fs)
+		seed, checks := rapidenv.Use(t, fs)
 		if seed != "16" || checks != "3" || fs.Lookup("rapid.failfile").Value.String() != "given" {
 			t.Fatalf("seed %s checks %s failfile %s, want 16, 3 and the command line's", seed, checks, fs.Lookup("rapid.failfile").Value)
 		}
@@ -679,7 +608,7 @@ func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
 	flag.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
 	t.Setenv("RAPID_SEED", "4242")
 	t.Setenv("RAPID_CHECKS", "7")
-	seed, checks := useRapidEnv(t, flag.CommandLine)
+	seed, checks := rapidenv.Use(t, flag.CommandLine)
 	wantSeed, wantChecks := "4242", "7"
 	if v, ok := given["rapid.seed"]; ok {
 		wantSeed = v
