@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/scenarios/fuzz"
 )
 
@@ -375,5 +376,28 @@ func TestCheckKeepsItsVerdictWhenTheVisualizationIsLost(t *testing.T) {
 	}
 	if code, _, _ := runCLI("check", path, "--html=-"); code != exitUsage {
 		t.Fatalf("--html=-: exit %d", code)
+	}
+}
+
+// A finding is on disk as soon as it is found, and a group's file follows
+// its best run: a campaign killed outright still leaves what it found.
+func TestFuzzWritesEachFindingAsItIsFound(t *testing.T) {
+	dir := t.TempDir()
+	var cfg fuzz.Config
+	writeAsFound(&cfg, dir)
+	sc, _ := scenarios.Lookup("test-cli-isolated-leader")
+	g := &fuzz.Group{}
+	for _, seed := range []uint64{1, 2} {
+		g.Best = scenarios.Run(sc.Resolve(seed), seed, scenarios.RunConfig{})
+		sig, failed := scenarios.SignatureOf(g.Best)
+		if !failed {
+			t.Fatalf("seed %d passed", seed)
+		}
+		g.Signature, g.Seeds = sig, g.Seeds+1
+		cfg.OnBetter(g)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "test-cli-isolated-leader-2.json" {
+		t.Fatalf("files %v, want only the latest best's", entries)
 	}
 }

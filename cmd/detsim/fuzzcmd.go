@@ -49,6 +49,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	stop, caught, release := stopOnSignal()
 	defer release()
 	cfg.Stop = stop
+	writeAsFound(&cfg, *out)
 	lessGC()
 	progress, every, endProgress := progressPrinter(stderr, os.Getenv)
 	cfg.Progress, cfg.ProgressEvery = progress, every
@@ -86,6 +87,26 @@ func stopOnSignal() (stop <-chan struct{}, caught func() os.Signal, release func
 		return sig
 	}
 	return ch, caught, func() { signal.Stop(sigs); close(sigs) }
+}
+
+// writeAsFound writes each finding's repro file as soon as it is found (and
+// a group's again when a shorter run becomes its best, removing the file of
+// the one it replaced), so that a campaign killed outright (SIGKILL after a
+// grace period) still leaves what it found. The files are written again,
+// and any error reported, when the campaign ends.
+func writeAsFound(cfg *fuzz.Config, dir string) {
+	written := map[string]string{} // signature key -> the file of its best run
+	cfg.OnBetter = func(g *fuzz.Group) {
+		path, err := writeGroupRepro(g, dir)
+		if err != nil {
+			return
+		}
+		if old := written[g.Signature.Key]; old != "" && old != path {
+			os.Remove(old)
+		}
+		written[g.Signature.Key] = path
+	}
+	cfg.OnNondet = func(n fuzz.Nondeterminism) { writeNondet(n, dir) }
 }
 
 // fuzzExit is a campaign's status: the worst it saw (4, 1, 3, 0), except

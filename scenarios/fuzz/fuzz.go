@@ -29,6 +29,12 @@ type Config struct {
 	RecheckEvery uint64
 	// Stop, when closed, ends the campaign after the seed being dispatched.
 	Stop <-chan struct{}
+	// OnBetter is called, from the driver's own goroutine, when a failure
+	// starts a group or becomes its best run, and OnNondet when a seed
+	// gives two trace hashes: so that a finding can be written down at
+	// once, not only when the campaign ends (which a SIGKILL may prevent).
+	OnBetter func(*Group)
+	OnNondet func(Nondeterminism)
 	// Progress is called now and then from the driver's own goroutine.
 	Progress      func(Progress)
 	ProgressEvery time.Duration

@@ -105,15 +105,21 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 				report()
 				return res
 			}
-			res.add(o, groups)
+			if g := res.add(o, groups); g != nil && cfg.OnBetter != nil {
+				cfg.OnBetter(g)
+			}
+			if o.nondet != nil && cfg.OnNondet != nil {
+				cfg.OnNondet(*o.nondet)
+			}
 		case <-tick.C:
 			report()
 		}
 	}
 }
 
-// add folds one run into the result.
-func (res *Result) add(o outcome, groups map[string]*Group) {
+// add folds one run into the result; it returns the run's group if the run
+// became that group's best.
+func (res *Result) add(o outcome, groups map[string]*Group) *Group {
 	res.Runs++
 	if o.nondet != nil {
 		// Reported as nondeterminism, and still a failure if it failed:
@@ -125,7 +131,7 @@ func (res *Result) add(o outcome, groups map[string]*Group) {
 	}
 	sig, failed := scenarios.SignatureOf(o.rep)
 	if !failed {
-		return
+		return nil
 	}
 	res.Failures++
 	g := groups[sig.Key]
@@ -138,7 +144,9 @@ func (res *Result) add(o outcome, groups map[string]*Group) {
 	if g.Best == nil || better(o.rep, g.Best) {
 		g.Best = o.rep
 		g.Signature = sig // the kept seed's own words
+		return g
 	}
+	return nil
 }
 
 // runJob runs one seed, rechecks an unknown verdict with ten times the
