@@ -10,7 +10,9 @@ import (
 	"sync"
 )
 
-// Version is detsim's own version.
+// Version is detsim's version as this source names it; a binary that was
+// installed at a module version (go install …@v1.2.3) reports that instead
+// (see ThisBuild).
 const Version = "0.2.0"
 
 // Build identifies the program that made a run. Binary, a digest of the
@@ -33,6 +35,7 @@ func ThisBuild() Build {
 	buildOnce.Do(func() {
 		thisBuild = Build{Version: Version, Go: runtime.Version(), Binary: "unknown"}
 		if info, ok := debug.ReadBuildInfo(); ok {
+			thisBuild.Version = moduleVersion(info)
 			rev, dirty := "", false
 			for _, s := range info.Settings {
 				switch s.Key {
@@ -65,4 +68,24 @@ func ThisBuild() Build {
 func SameBuild(b Build) bool {
 	t := ThisBuild()
 	return t.Binary != "unknown" && b.Binary == t.Binary
+}
+
+// moduleVersion is the version of detsim the binary was built from: the
+// module version go stamped when it built a tagged module (go install
+// …@vX, or detsim as another module's dependency), else Version. A build
+// in a clone stamps "(devel)", which says nothing.
+func moduleVersion(info *debug.BuildInfo) string {
+	const path = "github.com/detsim/detsim"
+	if info.Main.Path == path && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	for _, d := range info.Deps {
+		if d.Path == path && d.Version != "" && d.Version != "(devel)" {
+			if d.Replace != nil {
+				return Version + " (replaced by " + d.Replace.Path + ")"
+			}
+			return d.Version
+		}
+	}
+	return Version
 }
