@@ -97,9 +97,11 @@ func (d *stateDigest) session(client uint64, old *session, s session) {
 // rebuild recomputes the digest of a whole state (after a restore).
 func rebuildDigest(store map[string]string, dedup map[uint64]session) stateDigest {
 	d := newStateDigest()
+	//detsim:allow map-range the digest is a sum: order cannot show
 	for k, v := range store {
 		d.set(k, hashString(v)) // a sum: map order does not matter
 	}
+	//detsim:allow map-range the digest is a sum: order cannot show
 	for c, s := range dedup {
 		d.session(c, nil, s)
 	}

@@ -98,6 +98,7 @@ func (d *Disk) syncDir() error {
 		return err
 	}
 	d.durable = make(map[string]*inode, len(d.live))
+	//detsim:allow map-range a copy into another map: order cannot show
 	for name, f := range d.live {
 		d.durable[name] = f
 	}
