@@ -17,13 +17,13 @@ type Recorder interface {
 // Workload is what a clerk does: operations on its keys in a given mix, with
 // a pause between them, until StopAt (its own clock) or MaxOps.
 type Workload struct {
-	Keys   []string
-	GetPPM uint32 // the rest of the mix after Get and Put is Append
-	PutPPM uint32
-	Think  [2]int64
-	StopAt int64
-	MaxOps int         // 0: no limit
-	Bugs   planted.Set // planted bugs switched on (tests of the checkers only)
+	Keys    []string
+	GetPPM  uint32 // the rest of the mix after Get and Put is Append
+	PutPPM  uint32
+	Think   [2]int64
+	StopAt  int64
+	MaxOps  int          // 0: no limit
+	Testing TestingKnobs // for tests of the checkers only: leave zero
 }
 
 // Clerk is a client of the service and a node of the world: it remembers the
@@ -64,7 +64,7 @@ func (c *Clerk) Timer(id sim.TimerID) error {
 	switch {
 	case id == c.next:
 		c.issue()
-	case id == c.retry && c.busy && c.wl.Bugs.Has(planted.ClerkWaitsForever):
+	case id == c.retry && c.busy && c.wl.Testing.Bugs.Has(planted.ClerkWaitsForever):
 		// no retry: wait for an answer that may never come
 	case id == c.retry && c.busy:
 		c.leader = (c.leader + 1) % len(c.servers)

@@ -16,7 +16,15 @@ type ServerConfig struct {
 	// MaxRaftState: when the durable Raft state reaches this many bytes,
 	// the server snapshots (every replica, from its apply path); -1: never.
 	MaxRaftState int64
-	Bugs         planted.Set // planted bugs switched on (tests of the checkers only)
+	Testing      TestingKnobs // for tests of the checkers only: leave zero
+}
+
+// TestingKnobs are switches for tests of detsim's own checkers, kept apart
+// from what a production server or clerk needs: leave them zero. In a
+// build without -tags detsimbugs the set is empty and every bug path
+// compiles away.
+type TestingKnobs struct {
+	Bugs planted.Set // the planted bugs switched on
 }
 
 // DefaultServerConfig is the configuration the scenarios use.
@@ -113,7 +121,7 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 		s.reply(from, &Reply{Seq: op.Seq, Err: ErrBadRequest, Value: err.Error()})
 		return nil
 	}
-	twice := op.Kind == Append && s.cfg.Bugs.Has(planted.AppendExecutedTwice)
+	twice := op.Kind == Append && s.cfg.Testing.Bugs.Has(planted.AppendExecutedTwice)
 	if sess, ok := s.dedup[op.Client]; ok && op.Seq <= sess.seq && !twice {
 		if op.Seq == sess.seq {
 			// A retry of what already executed: answer from the cache.
@@ -130,7 +138,7 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 		s.reply(from, &Reply{Seq: op.Seq, Err: ErrWrongLeader, Leader: core.Lead()})
 		return nil
 	}
-	if op.Kind == Get && s.cfg.Bugs.Has(planted.StaleLocalRead) {
+	if op.Kind == Get && s.cfg.Testing.Bugs.Has(planted.StaleLocalRead) {
 		s.reply(from, &Reply{Seq: op.Seq, Value: s.store[op.Key]})
 		return nil
 	}
@@ -162,7 +170,7 @@ func (s *Server) Apply(e *raft.Entry) {
 		// Entries come from our own leaders' encoder; a bad one is a bug.
 		panic("kv: undecodable log entry " + err.Error())
 	}
-	twice := op.Kind == Append && s.cfg.Bugs.Has(planted.AppendExecutedTwice)
+	twice := op.Kind == Append && s.cfg.Testing.Bugs.Has(planted.AppendExecutedTwice)
 	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq || twice {
 		next := session{seq: op.Seq, value: s.execute(&op)}
 		if ok {
@@ -269,7 +277,7 @@ func (s *Server) maybeSnapshot(index uint64) {
 		return
 	}
 	dedup := s.dedup
-	if s.cfg.Bugs.Has(planted.DedupMissingFromSnapshot) {
+	if s.cfg.Testing.Bugs.Has(planted.DedupMissingFromSnapshot) {
 		dedup = nil
 	}
 	if err := s.host.Compact(index, encodeSnapshot(s.store, dedup)); err != nil {

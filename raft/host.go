@@ -34,7 +34,7 @@ type HostConfig struct {
 	CheckQuorum    bool
 	MaxBatch       int
 	MaxInflight    int
-	Bugs           planted.Set // planted bugs switched on (tests of the checkers only)
+	Testing        TestingKnobs // for tests of the checkers only: leave zero
 }
 
 // DefaultHostConfig ticks every 10 ms, heartbeats every 110 ms (at most 10 a
@@ -93,7 +93,7 @@ func NewHost(env sim.Env, cfg HostConfig, app Applier, obs Observer) (*Host, err
 	h.core = NewFromSnapshot(Config{
 		ID: env.ID(), Peers: cfg.Peers, ElectionTicks: cfg.ElectionTicks, HeartbeatTicks: cfg.HeartbeatTicks,
 		PreVote: cfg.PreVote, CheckQuorum: cfg.CheckQuorum, MaxBatch: cfg.MaxBatch, MaxInflight: cfg.MaxInflight,
-		Rand: env.Rand(), Bugs: cfg.Bugs,
+		Rand: env.Rand(), Testing: cfg.Testing,
 	}, rec.HardState, rec.Snapshot, rec.Entries)
 	h.tick = env.SetTimer(cfg.TickInterval)
 	return h, h.flush()
@@ -182,7 +182,7 @@ func (h *Host) flush() error {
 		for _, p := range rd.Probes {
 			h.obs.Probe(id, p)
 		}
-		ackFirst := h.cfg.Bugs.Has(planted.AckBeforeSync)
+		ackFirst := h.cfg.Testing.Bugs.Has(planted.AckBeforeSync)
 		if ackFirst {
 			h.send(rd.Messages)
 		}
@@ -226,7 +226,7 @@ func (h *Host) send(msgs []Message) {
 func (h *Host) persist(rd *Ready) error {
 	id := h.env.ID()
 	hs := rd.HardState
-	if h.cfg.Bugs.Has(planted.VoteNotPersisted) {
+	if h.cfg.Testing.Bugs.Has(planted.VoteNotPersisted) {
 		hs.Vote = None
 	}
 	switch {

@@ -26,7 +26,15 @@ type Config struct {
 	MaxBatch       int // entries per AppendEntries
 	MaxInflight    int // pipelined AppendEntries per follower
 	Rand           Rand
-	Bugs           planted.Set // planted bugs switched on (tests of the checkers only)
+	Testing        TestingKnobs
+}
+
+// TestingKnobs are switches for tests of detsim's own checkers, kept apart
+// from the configuration a production node needs: leave them zero. In a
+// build without -tags detsimbugs the set is empty and every bug path
+// compiles away.
+type TestingKnobs struct {
+	Bugs planted.Set // the planted bugs switched on
 }
 
 // Raft is the core state machine of one node.
@@ -103,7 +111,7 @@ func (r *Raft) HardState() HardState {
 }
 
 func (r *Raft) quorum() int {
-	if r.cfg.Bugs.Has(planted.QuorumOffByOne) {
+	if r.cfg.Testing.Bugs.Has(planted.QuorumOffByOne) {
 		return max(len(r.cfg.Peers)/2, 1)
 	}
 	return len(r.cfg.Peers)/2 + 1
@@ -222,7 +230,7 @@ func (r *Raft) tickLeader() {
 			return
 		}
 	}
-	if r.heartbeatElapsed >= r.cfg.HeartbeatTicks || r.cfg.Bugs.Has(planted.HeartbeatStorm) {
+	if r.heartbeatElapsed >= r.cfg.HeartbeatTicks || r.cfg.Testing.Bugs.Has(planted.HeartbeatStorm) {
 		r.heartbeatElapsed = 0
 		r.bcastHeartbeat()
 	}

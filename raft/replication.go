@@ -15,7 +15,7 @@ func (r *Raft) handleAppend(m Message) {
 		r.send(Message{Type: MsgAppResp, To: m.From, Index: m.Index, Reject: true, Hint: hint, HintTerm: hintTerm})
 		return
 	}
-	if r.cfg.Bugs.Has(planted.TruncateOnStaleAppend) && m.Index < r.log.lastIndex() && m.Index >= r.log.snapIndex {
+	if r.cfg.Testing.Bugs.Has(planted.TruncateOnStaleAppend) && m.Index < r.log.lastIndex() && m.Index >= r.log.snapIndex {
 		r.log.truncateFrom(m.Index + 1) // "delete everything after prevLogIndex", conflict or not
 	}
 	if r.log.mergeFrom(m.Entries) {
@@ -143,7 +143,7 @@ func (r *Raft) maybeCommit() {
 	if n <= r.commit {
 		return
 	}
-	if t, _ := r.log.term(n); t != r.term && !r.cfg.Bugs.Has(planted.CommitOldTermByCounting) {
+	if t, _ := r.log.term(n); t != r.term && !r.cfg.Testing.Bugs.Has(planted.CommitOldTermByCounting) {
 		return
 	}
 	r.commit = n

@@ -61,13 +61,13 @@ func (r *Raft) handleSnapshot(m Message) {
 	switch {
 	case s == nil || s.Index != m.Index || s.Term != m.LogTerm:
 		return // malformed: the codec never builds one
-	case s.Index <= r.commit && !r.cfg.Bugs.Has(planted.StaleSnapshotInstalled):
+	case s.Index <= r.commit && !r.cfg.Testing.Bugs.Has(planted.StaleSnapshotInstalled):
 		// Stale or duplicated: our state is already at least this new, and
 		// installing it would roll the service back.
 		r.probe("snapshot-stale-refused")
 		r.send(Message{Type: MsgAppResp, To: m.From, Index: r.commit})
 		return
-	case r.log.matchTerm(s.Index, s.Term) && !r.cfg.Bugs.Has(planted.StaleSnapshotInstalled):
+	case r.log.matchTerm(s.Index, s.Term) && !r.cfg.Testing.Bugs.Has(planted.StaleSnapshotInstalled):
 		// We hold its last entry, so the log through it is the leader's:
 		// keep it all and just commit through the snapshot.
 		r.probe("snapshot-log-matched")

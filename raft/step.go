@@ -73,7 +73,7 @@ func (r *Raft) handleVote(m Message) {
 	canVote := r.vote == m.From ||
 		(r.vote == None && r.lead == None) ||
 		(m.Type == MsgPreVote && m.Term > r.term)
-	if canVote && (r.log.isUpToDate(m.Index, m.LogTerm) || r.cfg.Bugs.Has(planted.VoteWithoutLogCheck)) {
+	if canVote && (r.log.isUpToDate(m.Index, m.LogTerm) || r.cfg.Testing.Bugs.Has(planted.VoteWithoutLogCheck)) {
 		r.send(Message{Type: resp, To: m.From, Term: m.Term})
 		if m.Type == MsgVote {
 			r.electionElapsed = 0

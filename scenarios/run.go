@@ -85,7 +85,7 @@ func (r *runner) factories() []sim.Factory {
 		return r.kvFactories(servers)
 	}
 	hostCfg := raft.DefaultHostConfig(servers)
-	hostCfg.Bugs = r.opts.bugSet()
+	hostCfg.Testing.Bugs = r.opts.bugSet()
 	if r.opts.MaxBatch > 0 {
 		hostCfg.MaxBatch = r.opts.MaxBatch
 	}
@@ -107,7 +107,7 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	r.kvRec = &kvRecorder{r: r, open: map[int]int{}}
 	cfg := kv.DefaultServerConfig(servers)
 	cfg.MaxRaftState = r.opts.MaxRaftState
-	cfg.Bugs, cfg.Raft.Bugs = r.opts.bugSet(), r.opts.bugSet()
+	cfg.Testing.Bugs, cfg.Raft.Testing.Bugs = r.opts.bugSet(), r.opts.bugSet()
 	if r.opts.MaxBatch > 0 {
 		cfg.Raft.MaxBatch = r.opts.MaxBatch
 	}
@@ -121,7 +121,7 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	w := r.opts.KV
 	for i := range r.opts.Clients {
 		wl := kv.Workload{Keys: w.keysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: r.opts.Think,
-			StopAt: r.opts.Duration, MaxOps: w.MaxOps, Bugs: r.opts.bugSet()}
+			StopAt: r.opts.Duration, MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: r.opts.bugSet()}}
 		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, r.kvRec, wl), nil })
 	}
 	return fs
