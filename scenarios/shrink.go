@@ -119,7 +119,11 @@ func (sh *shrinker) run(o Options) *Report {
 
 // try runs a candidate and keeps it if it fails the same way.
 func (sh *shrinker) try(o Options, what string) bool {
-	if sh.runs >= sh.cfg.Budget {
+	cost := 1
+	if o.Bug != "" {
+		cost = 2 // with the bug on, then off
+	}
+	if sh.runs+cost > sh.cfg.Budget {
 		return false
 	}
 	rep := sh.run(o)

@@ -5,6 +5,9 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 )
 
@@ -40,5 +43,22 @@ func TestBugRunJSONNamesEveryKeyAndTheHTML(t *testing.T) {
 	}
 	if len(keys) < 2 {
 		t.Errorf("keys_failed %q: want every failing key\n%s", keys, out)
+	}
+}
+
+// A planted bug's candidate costs two runs (bug on, then off): the budget
+// holds all the same.
+func TestBugShrinkKeepsToItsBudget(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "min.json")
+	code, stdout, errOut := runCLI("shrink", "../../scenarios/testdata/bugs/commit-old-term-by-counting.json", "--budget=3", "--out="+out)
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	m := regexp.MustCompile(`(?m)^runs (\d+)$`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no runs line:\n%s", stdout)
+	}
+	if n, _ := strconv.Atoi(m[1]); n > 3 {
+		t.Fatalf("runs %d with --budget=3", n)
 	}
 }

@@ -401,3 +401,26 @@ func TestFuzzWritesEachFindingAsItIsFound(t *testing.T) {
 		t.Fatalf("files %v, want only the latest best's", entries)
 	}
 }
+
+// Two outputs naming one file, or an output naming the input, are refused
+// before any work: either would destroy a file without a word.
+func TestOutputsMayNotOverwriteEachOtherOrTheInput(t *testing.T) {
+	dir := t.TempDir()
+	same := filepath.Join(dir, "same.out")
+	repro := fuzzOnce(t)
+	before, _ := os.ReadFile(repro)
+	for _, args := range [][]string{
+		{"run", "--scenario=kv-basic", "--seed=1", "--trace=" + same, "--history=" + same},
+		{"run", "--scenario=kv-basic", "--seed=1", "--trace=" + same, "--history=" + filepath.Join(dir, ".", "same.out")},
+		{"replay", repro, "--trace=" + repro},
+		{"shrink", repro, "--out=" + repro},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if after, _ := os.ReadFile(repro); string(after) != string(before) {
+		t.Fatal("the repro file was written over")
+	}
+}

@@ -38,7 +38,7 @@ type outputs struct {
 	summary              io.Writer
 }
 
-func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer) (*outputs, error) {
+func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer, inputs ...string) (*outputs, error) {
 	if *f.trace == "-" && *f.history == "-" {
 		return nil, usagef("%s: --trace and --history cannot both go to standard output", cmd)
 	}
@@ -47,6 +47,9 @@ func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer) (*outp
 	}
 	if !kv && (*f.history != "" || *f.html != "") {
 		return nil, usagef("%s: --history and --html need a key/value scenario; this one has no key/value clients", cmd)
+	}
+	if err := distinctFiles(inputs, *f.trace, *f.history, *f.html); err != nil {
+		return nil, usagef("%s: %v", cmd, err)
 	}
 	// Every destination is checked before any is created, so that a refused
 	// one leaves an existing file of another untouched.
@@ -203,4 +206,40 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// distinctFiles refuses two outputs that name one file (they would be
+// written over each other) and an output that is one of the inputs (it
+// would destroy what is being read).
+func distinctFiles(inputs []string, outputs ...string) error {
+	var seen []string
+	for _, o := range outputs {
+		if o == "" || o == "-" {
+			continue
+		}
+		for _, in := range inputs {
+			if in != "-" && samePath(in, o) {
+				return fmt.Errorf("%s is the input: writing it would destroy it", o)
+			}
+		}
+		for _, p := range seen {
+			if samePath(p, o) {
+				return fmt.Errorf("%s is named for two outputs", o)
+			}
+		}
+		seen = append(seen, o)
+	}
+	return nil
+}
+
+// samePath: the same name once cleaned, or the same existing file.
+func samePath(a, b string) bool {
+	if absA, errA := filepath.Abs(a); errA == nil {
+		if absB, errB := filepath.Abs(b); errB == nil && absA == absB {
+			return true
+		}
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

@@ -26,7 +26,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, usageError{err.Error()}
 	}
-	outs, err := outFlags.open("replay", r.Options.KV != nil, stdout, stderr)
+	outs, err := outFlags.open("replay", r.Options.KV != nil, stdout, stderr, rest[0])
 	if err != nil {
 		return 0, err
 	}

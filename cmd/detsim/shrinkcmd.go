@@ -34,6 +34,9 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *out == "" {
 		*out = strings.TrimSuffix(rest[0], ".json") + ".min.json"
 	}
+	if err := distinctFiles(rest, *out); err != nil {
+		return 0, usagef("shrink: --out: %v", err)
+	}
 	if err := checkOutFile(*out); err != nil {
 		return 0, usagef("shrink: --out=%s: %v", *out, err)
 	}
