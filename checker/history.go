@@ -46,6 +46,9 @@ func ParseHistory(r io.Reader) ([]HistoryOp, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '[' {
+		return nil, errors.New("history: not a JSON array of operations (it does not start with '[')")
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return nil, fmt.Errorf("history: %s", jsonError(data, err))

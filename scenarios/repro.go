@@ -206,6 +206,9 @@ func (r *Repro) Marshal() ([]byte, error) {
 // the limits there), is an error of one line, never a guess. An edited
 // file that is still possible is read: Integrity tells.
 func ParseRepro(data []byte) (*Repro, error) {
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '{' {
+		return nil, errors.New("repro: not a detsim repro file (it is not a JSON object)")
+	}
 	var probe struct {
 		Format *int `json:"format"`
 	}
@@ -315,6 +318,10 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, nothing is there
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
 		tmp.Close()
 		return err
 	}

@@ -266,7 +266,9 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 	}{
 		"empty":          {nil, "truncated"},
 		"truncated":      {good[:len(good)/2], "truncated"},
-		"not json":       {[]byte("seed=6\n"), "malformed JSON"},
+		"not json":       {[]byte("seed=6\n"), "not a detsim repro file"},
+		"a trace":        {[]byte("1 0.000000000s n0 start incarnation=1 #238712a0\n"), "not a detsim repro file"},
+		"bad json":       {[]byte("{seed=6\n"), "malformed JSON"},
 		"newer":          {edit(`"format": 2`, `"format": 3`), "newer than this detsim reads"},
 		"no format":      {edit(`"format": 2,`, ``), "no format field"},
 		"unknown field":  {edit(`"format": 2,`, `"format": 2, "colour": "red",`), `unknown field "colour"`},

@@ -54,9 +54,10 @@ func TestCheckVerdicts(t *testing.T) {
 
 func TestCheckMalformedInputNamesOperationAndField(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{`not json`, "malformed JSON"},
+		{`not json`, "not a JSON array"},
 		{`[{"client": 1, "op": "get", "key": "k", "call": 1`, "malformed JSON"},
-		{`{"client": 1}`, "where"},
+		{`{"client": 1}`, "not a JSON array"},
+		{`[1, 2]`, "operation 0: not a JSON object"},
 		{`[{"client": 1, "op": "get", "key": "k", "call": 1, "return": 2, "output": "", "colour": 1}]`, `operation 0: unknown field "colour"`},
 		{`[{"op": "get", "key": "k", "call": 1}]`, `operation 0: field "client": missing`},
 		{`[{"client": 1, "op": "get", "key": "k", "call": 1, "output": ""}, {"client": 1, "op": "del", "key": "k", "call": 1}]`, `operation 1: field "op"`},

@@ -97,6 +97,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
+			switch args[1] {
+			case "help", "version":
+				fmt.Fprint(stdout, usage)
+				return exitPass
+			}
 			if _, ok := commands[args[1]]; ok {
 				return run([]string{args[1], "-h"}, stdout, stderr)
 			}

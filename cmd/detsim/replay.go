@@ -183,7 +183,7 @@ func cmdDiff(args []string, stdout io.Writer) (int, error) {
 func openInput(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, usagef("diff: %s: %v", path, unwrapPath(err))
 	}
 	return f, nil
 }
