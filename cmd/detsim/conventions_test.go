@@ -61,6 +61,16 @@ func TestHelpForEachCommand(t *testing.T) {
 	if code, out, errOut := runCLI("help", "frobnicate"); code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("help of an unknown command: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	for _, args := range [][]string{{"help", "run", "extra"}, {"--version", "extra"}, {"version", "x"}} {
+		if code, out, errOut := runCLI(args...); code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	for _, args := range [][]string{{"help", "help"}, {"help", "version"}} {
+		if code, out, _ := runCLI(args...); code != exitPass || !strings.Contains(out, "commands:") {
+			t.Errorf("%q: exit %d", args, code)
+		}
+	}
 	if code, out, _ := runCLI("help"); code != exitPass || !strings.Contains(out, "commands:") {
 		t.Errorf("help: exit %d\n%s", code, out)
 	}

@@ -95,6 +95,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "help", "-h", "-help", "--help", "version", "-version", "--version":
+		if len(args) > 2 || args[0] != "help" && len(args) > 1 {
+			fmt.Fprintf(stderr, "detsim: %s: unexpected argument %q\n", args[0], args[len(args)-1])
+			return exitUsage
+		}
+	}
+	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			switch args[1] {
