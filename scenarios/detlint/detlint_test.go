@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/detsim/detsim/sim/detlint"
+	"github.com/detsim/detsim/scenarios/detlint"
 )
 
 // The lint catches each rule where it is broken, and nothing where the

@@ -3,7 +3,7 @@ package detlint_test
 import (
 	"testing"
 
-	"github.com/detsim/detsim/sim/detlint"
+	"github.com/detsim/detsim/scenarios/detlint"
 )
 
 // Scope is the code of this repository that runs inside a simulation, as
@@ -12,7 +12,7 @@ import (
 // their packages with code that may read the clock outside a run (the
 // linearizability budget, wall time in reports), so they are not linted
 // whole.
-var Scope = []string{"..", "../../raft", "../../raft/logservice", "../../kv"}
+var Scope = []string{"../../sim", "../../raft", "../../raft/logservice", "../../kv"}
 
 func TestSimulatedCodeFollowsTheDeterminismRules(t *testing.T) {
 	for _, dir := range Scope {
