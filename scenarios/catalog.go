@@ -27,10 +27,10 @@ func init() {
 		Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
 		Expect: Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.targeted(t, TargetLeader, nil, "")
-				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+				g.Targeted(t, TargetLeader, nil, "")
+				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
@@ -38,8 +38,8 @@ func init() {
 		Name: "many-elections", Description: "7 nodes, random partitions of any shape for 60 virtual s",
 		Servers: [2]int{7, 7}, Clients: 2, Think: think, Duration: 60 * s, Bound: 10 * s,
 		Probes: probes("leader-changed"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
 	})
 	register(&Scenario{
@@ -51,10 +51,10 @@ func init() {
 		Name: "fail-agree", Description: "a follower cut off: agreement continues, it catches up on return",
 		Servers: [2]int{3, 3}, Clients: 2, Think: think, Duration: 13 * s, Bound: 5 * s,
 		Probes: probes("lagging-follower-reprobed"),
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.targeted(t, TargetFollower, nil, "")
-				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+				g.Targeted(t, TargetFollower, nil, "")
+				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
@@ -62,19 +62,19 @@ func init() {
 		Name: "fail-no-agree", Description: "a majority cut off: nothing commits, then progress after heal",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 9 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown"), Expect: Expectations{NoCommitInCut: true},
-		Faults: func(g *gen) {
-			g.targeted(2*s, TargetMinorityLeader, g.clients, "majority-cut")
-			g.add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
+		Faults: func(g *Gen) {
+			g.Targeted(2*s, TargetMinorityLeader, g.Clients(), "majority-cut")
+			g.Add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
 		},
 	})
 	register(&Scenario{
 		Name: "rejoin", Description: "a partitioned old leader with uncommitted entries rejoins and gives them up",
 		Servers: [2]int{3, 3}, Clients: 3, Think: [2]int64{1 * ms, 10 * ms}, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("log-truncated", "leader-changed"),
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.targeted(t, TargetLeader, g.clients, "")
-				g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+				g.Targeted(t, TargetLeader, g.Clients(), "")
+				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
@@ -82,21 +82,21 @@ func init() {
 		Name: "backup", Description: "a lagging leader+follower with many conflicting entries catch up quickly (fast backup)",
 		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{20 * ms, 50 * ms}, Duration: 12 * s, Bound: 3 * s,
 		Probes: probes("log-truncated", "fast-backup"),
-		Faults: func(g *gen) {
-			g.targeted(2*s, TargetLeaderAndFollower, g.clients[:1], "")
-			g.targeted(5*s, TargetLeaderAndFollower, g.clients[1:2], "")
-			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
+		Faults: func(g *Gen) {
+			g.Targeted(2*s, TargetLeaderAndFollower, g.Clients()[:1], "")
+			g.Targeted(5*s, TargetLeaderAndFollower, g.Clients()[1:2], "")
+			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
 	})
 	register(&Scenario{
 		Name: "persist", Description: "crashes and restarts of any nodes, all at once too",
 		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes("restart-recovered"),
-		Faults: func(g *gen) {
-			g.chaos(0, 10*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
-			g.crashAll(12*s, 2*s)
-			g.chaos(15*s, 24*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
-			g.crashAll(26*s, 1*s)
+		Faults: func(g *Gen) {
+			g.Chaos(0, 10*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
+			g.CrashAll(12*s, 2*s)
+			g.Chaos(15*s, 24*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
+			g.CrashAll(26*s, 1*s)
 		},
 	})
 	register(&Scenario{
@@ -118,8 +118,8 @@ func init() {
 		Name: "churn", Description: "many crashes, restarts and partitions with concurrent commands",
 		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{200 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync,
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{200 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync,
 				sim.FaultPartition, sim.FaultHeal, sim.FaultRestart)
 		},
 	})
@@ -127,14 +127,14 @@ func init() {
 		Name: "partition-oneway", Description: "one-way links and bridges; CheckQuorum steps a cut-off leader down",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 20 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown", "leader-changed"),
-		Faults: func(g *gen) {
-			g.targeted(2*s, TargetLeaderInbound, nil, "")
-			g.add(sim.Fault{At: 5 * s, Kind: sim.FaultHeal})
-			g.add(sim.Fault{At: 7 * s, Kind: sim.FaultPartition, Links: g.withClients(sim.Bridge([]int{0, 1}, []int{3, 4}))})
-			g.add(sim.Fault{At: 10 * s, Kind: sim.FaultHeal})
-			for t := 11 * s; t < 19*s; t += g.r.Range(500*ms, 2*s) {
-				k := 1 + g.r.Pick(len(g.servers)-1)
-				g.add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.withClients(sim.OneWay(g.servers[:k], g.servers[k:]))})
+		Faults: func(g *Gen) {
+			g.Targeted(2*s, TargetLeaderInbound, nil, "")
+			g.Add(sim.Fault{At: 5 * s, Kind: sim.FaultHeal})
+			g.Add(sim.Fault{At: 7 * s, Kind: sim.FaultPartition, Links: g.WithClients(sim.Bridge([]int{0, 1}, []int{3, 4}))})
+			g.Add(sim.Fault{At: 10 * s, Kind: sim.FaultHeal})
+			for t := 11 * s; t < 19*s; t += g.Rand().Range(500*ms, 2*s) {
+				k := 1 + g.Rand().Pick(len(g.Servers())-1)
+				g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.WithClients(sim.OneWay(g.Servers()[:k], g.Servers()[k:]))})
 			}
 		},
 	})
@@ -142,10 +142,10 @@ func init() {
 		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",
 		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 12 * s, Bound: 5 * s, Skew: true,
 		Probes: probes("leader-changed", "leader-deposed"), Expect: Expectations{NewLeaderWithin: 5 * s},
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.add(sim.Fault{At: t, Kind: sim.FaultPause, Target: TargetLeader})
-				g.add(sim.Fault{At: t + g.r.Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: TargetPaused})
+				g.Add(sim.Fault{At: t, Kind: sim.FaultPause, Target: TargetLeader})
+				g.Add(sim.Fault{At: t + g.Rand().Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: TargetPaused})
 			}
 		},
 	})
@@ -158,37 +158,37 @@ func init() {
 
 // figure8Faults crashes whoever leads, often inside the step right after it
 // appends, and restarts nodes at random so a majority is usually up.
-func figure8Faults(g *gen) {
-	for t := g.r.Range(200*ms, 800*ms); t < g.duration; t += g.r.Range(100*ms, 900*ms) {
-		if g.r.Chance(500_000) {
-			g.add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: TargetLeader, Before: g.r.Chance(300_000)})
+func figure8Faults(g *Gen) {
+	for t := g.Rand().Range(200*ms, 800*ms); t < g.Duration(); t += g.Rand().Range(100*ms, 900*ms) {
+		if g.Rand().Chance(500_000) {
+			g.Add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: TargetLeader, Before: g.Rand().Chance(300_000)})
 		} else {
-			g.add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: TargetLeader})
+			g.Add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: TargetLeader})
 		}
-		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())
-		g.at(t+g.r.Range(50*ms, 600*ms), sim.FaultRestart, g.server())
+		g.At(t+g.Rand().Range(50*ms, 600*ms), sim.FaultRestart, g.Server())
+		g.At(t+g.Rand().Range(50*ms, 600*ms), sim.FaultRestart, g.Server())
 	}
 }
 
 // diskFaults damages synced data on a minority only (the fault atlas), and
 // crashes everyone, often mid-step, so torn tails are common.
-func diskFaults(g *gen) {
+func diskFaults(g *Gen) {
 	// At most a minority may stop for good: one node has its synced data
 	// damaged, another has a sync fail.
-	n := len(g.servers)
-	damaged, failing := g.servers[0], g.servers[n-1]
+	n := len(g.Servers())
+	damaged, failing := g.Servers()[0], g.Servers()[n-1]
 	// Crashes end at 20 s so that nothing restarts the node whose sync
 	// is made to fail after 21 s: that failure must stop it.
-	g.chaos(0, 20*s, [2]int64{200 * ms, 1 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
-	t := g.r.Range(3*s, 19*s)
+	g.Chaos(0, 20*s, [2]int64{200 * ms, 1 * s}, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrashSync, sim.FaultCrash)
+	t := g.Rand().Range(3*s, 19*s)
 	for k := 0; k < 3; k++ {
 		kind := sim.FaultDamage
-		if g.r.Chance(500_000) {
+		if g.Rand().Chance(500_000) {
 			kind = sim.FaultLoseWrite
 		}
-		g.at(t+int64(k)*10*ms, kind, damaged)
+		g.At(t+int64(k)*10*ms, kind, damaged)
 	}
-	g.at(t+100*ms, sim.FaultCrash, damaged)
-	g.at(t+600*ms, sim.FaultRestart, damaged)
-	g.at(g.r.Range(21*s, 28*s), sim.FaultFailSync, failing)
+	g.At(t+100*ms, sim.FaultCrash, damaged)
+	g.At(t+600*ms, sim.FaultRestart, damaged)
+	g.At(g.Rand().Range(21*s, 28*s), sim.FaultFailSync, failing)
 }

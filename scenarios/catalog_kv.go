@@ -31,28 +31,28 @@ func init() {
 		Name: "kv-one-partition", Description: "a majority keeps serving; the minority completes nothing until heal",
 		Servers: [2]int{5, 5}, Clients: 6, KV: mixed, Think: kvThink, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("deposed-leader-answered"), Expect: Expectations{MinorityIdle: true},
-		Faults: func(g *gen) {
-			g.targeted(3*s, TargetLeaderAndFollower, g.clients[:2], "minority-idle")
-			g.add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
+		Faults: func(g *Gen) {
+			g.Targeted(3*s, TargetLeaderAndFollower, g.Clients()[:2], "minority-idle")
+			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
 	})
 	register(&Scenario{
 		Name: "kv-many-partitions", Description: "random partitions of any shape, many clerks",
 		Servers: [2]int{5, 5}, Clients: 10, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("lagging-follower-reprobed"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
 	})
 	register(&Scenario{
 		Name: "kv-persist", Description: "crashes and restarts of servers under load, all at once too",
 		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
-		Faults: func(g *gen) {
-			g.chaos(0, 12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.crashAll(14*s, 2*s)
-			g.chaos(17*s, 26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.crashAll(27*s, 1*s)
+		Faults: func(g *Gen) {
+			g.Chaos(0, 12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.CrashAll(14*s, 2*s)
+			g.Chaos(17*s, 26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.CrashAll(27*s, 1*s)
 		},
 	})
 	register(&Scenario{
@@ -60,14 +60,14 @@ func init() {
 		Servers: [2]int{7, 7}, Clients: 10, KV: mixed, Think: kvThink, Duration: 60 * s, Bound: 15 * s,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("restart-recovered", "leader-changed"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// The chaos may never hit a leader (seed 66 did not): crash
 			// whoever leads at 30 s, and bring everyone back at 32 s.
-			g.add(sim.Fault{At: 30 * s, Kind: sim.FaultCrash, Target: TargetLeader})
-			for _, n := range g.servers {
-				g.at(32*s, sim.FaultRestart, n)
+			g.Add(sim.Fault{At: 30 * s, Kind: sim.FaultCrash, Target: TargetLeader})
+			for _, n := range g.Servers() {
+				g.At(32*s, sim.FaultRestart, n)
 			}
 		},
 	})

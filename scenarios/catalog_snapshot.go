@@ -9,10 +9,10 @@ const snapEvery = 10
 
 // cutFollowers isolates a follower for a few seconds, several times, while
 // clients keep the log growing.
-func cutFollowers(g *gen, times ...int64) {
+func cutFollowers(g *Gen, times ...int64) {
 	for _, t := range times {
-		g.targeted(t, TargetFollower, nil, "")
-		g.add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+		g.Targeted(t, TargetFollower, nil, "")
+		g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 	}
 }
 
@@ -26,31 +26,31 @@ func init() {
 		Name: "snapshot-install", Description: "a follower cut off while the log is compacted past it catches up by InstallSnapshot",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 14 * s, Bound: 5 * s, SnapshotEvery: snapEvery,
 		Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *gen) { cutFollowers(g, 2*s, 8*s) },
+		Faults: func(g *Gen) { cutFollowers(g, 2*s, 8*s) },
 	})
 	register(&Scenario{
 		Name: "snapshot-install-unreliable", Description: "InstallSnapshot with loss, duplication and reordering",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 20 * s, Bound: 10 * s, SnapshotEvery: snapEvery,
 		Net: unreliable, Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *gen) { cutFollowers(g, 2*s, 8*s, 14*s) },
+		Faults: func(g *Gen) { cutFollowers(g, 2*s, 8*s, 14*s) },
 	})
 	register(&Scenario{
 		Name: "snapshot-install-crash", Description: "InstallSnapshot with crashes and restarts, some inside a step",
 		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s, SnapshotEvery: snapEvery,
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			cutFollowers(g, 2*s, 12*s, 22*s)
-			g.chaos(5*s, 11*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.chaos(15*s, 21*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.Chaos(5*s, 11*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.Chaos(15*s, 21*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 		},
 	})
 	register(&Scenario{
 		Name: "snapshot-all-crash", Description: "every node crashes and restarts from snapshot + log, repeatedly",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 5 * s, SnapshotEvery: snapEvery,
 		Probes: probes("restart-from-snapshot"),
-		Faults: func(g *gen) {
+		Faults: func(g *Gen) {
 			for t := 3 * s; t < 28*s; t += 5 * s {
-				g.crashAll(t, g.r.Range(200*ms, 2*s))
+				g.CrashAll(t, g.Rand().Range(200*ms, 2*s))
 			}
 		},
 	})
@@ -72,12 +72,12 @@ func init() {
 		Probes: probes("snapshot-taken", "restart-from-snapshot"),
 		// A 30 s pattern, repeated for every whole 30 s of the duration (a
 		// longer run, as the memory benchmark makes, keeps the same weather).
-		Faults: func(g *gen) {
-			for base := int64(0); base+30*s <= g.duration; base += 30 * s {
-				g.chaos(base, base+12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-				g.crashAll(base+14*s, 2*s)
-				g.chaos(base+17*s, base+26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-				g.crashAll(base+27*s, 1*s)
+		Faults: func(g *Gen) {
+			for base := int64(0); base+30*s <= g.Duration(); base += 30 * s {
+				g.Chaos(base, base+12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+				g.CrashAll(base+14*s, 2*s)
+				g.Chaos(base+17*s, base+26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+				g.CrashAll(base+27*s, 1*s)
 			}
 		},
 	})
@@ -86,13 +86,13 @@ func init() {
 		Servers: [2]int{5, 5}, Clients: 8, KV: mixed, Think: kvThink, Duration: 40 * s, Bound: 15 * s, MaxRaftState: 1000,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 50_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot", "dedup-from-restored-table"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// Everyone down at once, twice: requests in flight are retried
 			// against servers that restored their dedup tables.
-			g.crashAll(15*s, 1*s)
-			g.crashAll(30*s, 1*s)
+			g.CrashAll(15*s, 1*s)
+			g.CrashAll(30*s, 1*s)
 		},
 	})
 	register(&Scenario{
@@ -100,8 +100,8 @@ func init() {
 		Servers: [2]int{7, 7}, Clients: 10, KV: mixed, Think: kvThink, Duration: 60 * s, Bound: 15 * s, MaxRaftState: 1,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
-		Faults: func(g *gen) {
-			g.chaos(0, g.duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+		Faults: func(g *Gen) {
+			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 		},
 	})

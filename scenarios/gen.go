@@ -2,9 +2,12 @@ package scenarios
 
 import "github.com/detsim/detsim/sim"
 
-// gen writes a fault schedule from a seeded stream. Helpers return nothing:
-// they append to the schedule, which is data from then on.
-type gen struct {
+// Gen writes a scenario's fault schedule from a seeded stream, before the
+// run starts. Its helpers return nothing: they append to the schedule, which
+// is data from then on (what a repro file stores and shrinking cuts). A
+// scenario's Faults function receives one for the safety phase [0,
+// Duration()); Resolve adds the final heal after it.
+type Gen struct {
 	r        *sim.Rand
 	servers  []int
 	clients  []int
@@ -12,8 +15,8 @@ type gen struct {
 	faults   []sim.Fault
 }
 
-func newGen(r *sim.Rand, servers, clients int, duration int64) *gen {
-	g := &gen{r: r, duration: duration}
+func newGen(r *sim.Rand, servers, clients int, duration int64) *Gen {
+	g := &Gen{r: r, duration: duration}
 	for i := 0; i < servers; i++ {
 		g.servers = append(g.servers, i)
 	}
@@ -28,36 +31,58 @@ const (
 	s  = 1000 * ms
 )
 
-func (g *gen) add(f sim.Fault) { g.faults = append(g.faults, f) }
+// Rand is the schedule's own stream (keyed by the seed and "faults"): draw
+// from it, never from anything else, so the schedule is the seed's.
+func (g *Gen) Rand() *sim.Rand { return g.r }
 
-func (g *gen) at(t int64, kind sim.FaultKind, node int) {
-	g.add(sim.Fault{At: t, Kind: kind, Node: node})
+// Servers are the server nodes, 0 to n-1.
+func (g *Gen) Servers() []int { return g.servers }
+
+// Clients are the client nodes, numbered after the servers.
+func (g *Gen) Clients() []int { return g.clients }
+
+// Duration is the safety phase's length in ns: faults go in [0, Duration).
+func (g *Gen) Duration() int64 { return g.duration }
+
+// Faults is the schedule written so far.
+func (g *Gen) Faults() []sim.Fault { return g.faults }
+
+// Add appends one fault.
+func (g *Gen) Add(f sim.Fault) { g.faults = append(g.faults, f) }
+
+// At appends a fault of kind on node at t.
+func (g *Gen) At(t int64, kind sim.FaultKind, node int) {
+	g.Add(sim.Fault{At: t, Kind: kind, Node: node})
 }
 
-func (g *gen) server() int { return g.servers[g.r.Pick(len(g.servers))] }
+// Server draws a server.
+func (g *Gen) Server() int { return g.servers[g.r.Pick(len(g.servers))] }
 
 // finalHeal ends the safety phase: every partition heals, the network calms,
 // every paused node resumes and every crashed node restarts.
-func (g *gen) finalHeal(calmNet bool) {
+func (g *Gen) finalHeal(calmNet bool) {
 	t := g.duration
-	g.add(sim.Fault{At: t, Kind: sim.FaultHeal, Label: "final"})
+	g.Add(sim.Fault{At: t, Kind: sim.FaultHeal, Label: "final"})
 	if calmNet {
-		g.add(sim.Fault{At: t, Kind: sim.FaultNet, Net: &sim.NetFault{}})
+		g.Add(sim.Fault{At: t, Kind: sim.FaultNet, Net: &sim.NetFault{}})
 	}
 	for _, n := range g.servers {
-		g.at(t, sim.FaultResume, n)
-		g.at(t, sim.FaultRestart, n)
+		g.At(t, sim.FaultResume, n)
+		g.At(t, sim.FaultRestart, n)
 	}
 }
 
-// targeted adds a partition around the node playing role when it strikes.
-func (g *gen) targeted(t int64, target sim.Target, with []int, label string) {
-	g.add(sim.Fault{At: t, Kind: sim.FaultPartition, Target: target, With: with, Label: label})
+// Targeted adds a partition shaped around the node playing target when it
+// strikes (resolved through the system: see Target*); with are nodes cut
+// off together with it.
+func (g *Gen) Targeted(t int64, target sim.Target, with []int, label string) {
+	g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Target: target, With: with, Label: label})
 }
 
-// randomPartition draws a partition of any shape over the servers and places
+// RandomPartition draws a partition of any shape over the servers — two
+// halves, one isolated, a bridge, a ring, one-way, three groups — and places
 // each client with a random server, so partitions cut clients off too.
-func (g *gen) randomPartition() [][2]int {
+func (g *Gen) RandomPartition() [][2]int {
 	order := append([]int(nil), g.servers...)
 	g.r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	n := len(order)
@@ -81,17 +106,18 @@ func (g *gen) randomPartition() [][2]int {
 		b := a + 1 + g.r.Pick(max(n-a-1, 1))
 		links = sim.Split(order[:a], order[a:min(b, n)], order[min(b, n):])
 	}
-	return g.withClients(links)
+	return g.WithClients(links)
 }
 
-// withClients gives each client the links of a randomly chosen server.
-func (g *gen) withClients(links [][2]int) [][2]int {
+// WithClients adds to a partition among servers the links that cut each
+// client off as a randomly chosen server is.
+func (g *Gen) WithClients(links [][2]int) [][2]int {
 	blocked := map[[2]int]bool{}
 	for _, l := range links {
 		blocked[l] = true
 	}
 	for _, c := range g.clients {
-		anchor := g.server()
+		anchor := g.Server()
 		for _, sv := range g.servers {
 			if sv == anchor {
 				continue
@@ -107,38 +133,39 @@ func (g *gen) withClients(links [][2]int) [][2]int {
 	return links
 }
 
-// chaos fills [from, to) with faults of the given kinds at random intervals.
-// Crashes and pauses are undone later in the window so the cluster lives.
-func (g *gen) chaos(from, to int64, every [2]int64, kinds ...sim.FaultKind) {
+// Chaos fills [from, to) with faults of the given kinds (a kind listed twice
+// is drawn twice as often) at intervals drawn from every. Crashes and pauses
+// are undone later in the window, so the cluster lives.
+func (g *Gen) Chaos(from, to int64, every [2]int64, kinds ...sim.FaultKind) {
 	for t := from + g.r.Range(every[0], every[1]); t < to; t += g.r.Range(every[0], every[1]) {
 		kind := kinds[g.r.Pick(len(kinds))]
 		switch kind {
 		case sim.FaultPartition:
-			g.add(sim.Fault{At: t, Kind: kind, Links: g.randomPartition()})
+			g.Add(sim.Fault{At: t, Kind: kind, Links: g.RandomPartition()})
 		case sim.FaultHeal:
-			g.add(sim.Fault{At: t, Kind: kind})
+			g.Add(sim.Fault{At: t, Kind: kind})
 		case sim.FaultCrash, sim.FaultPause:
-			n := g.server()
-			g.at(t, kind, n)
+			n := g.Server()
+			g.At(t, kind, n)
 			undo := sim.FaultRestart
 			if kind == sim.FaultPause {
 				undo = sim.FaultResume
 			}
-			g.at(min(t+g.r.Range(every[0], 4*every[1]), to), undo, n)
+			g.At(min(t+g.r.Range(every[0], 4*every[1]), to), undo, n)
 		case sim.FaultCrashSync:
-			n := g.server()
-			g.add(sim.Fault{At: t, Kind: kind, Node: n, Before: g.r.Chance(500_000)})
-			g.at(min(t+g.r.Range(every[0], 4*every[1]), to), sim.FaultRestart, n)
+			n := g.Server()
+			g.Add(sim.Fault{At: t, Kind: kind, Node: n, Before: g.r.Chance(500_000)})
+			g.At(min(t+g.r.Range(every[0], 4*every[1]), to), sim.FaultRestart, n)
 		case sim.FaultRestart:
-			g.at(t, kind, g.server())
+			g.At(t, kind, g.Server())
 		}
 	}
 }
 
-// crashAll crashes every server at t and restarts them all within gap.
-func (g *gen) crashAll(t, gap int64) {
+// CrashAll crashes every server at t and restarts each within gap.
+func (g *Gen) CrashAll(t, gap int64) {
 	for _, n := range g.servers {
-		g.at(t, sim.FaultCrash, n)
-		g.at(t+g.r.Range(gap/4, gap), sim.FaultRestart, n)
+		g.At(t, sim.FaultCrash, n)
+		g.At(t+g.r.Range(gap/4, gap), sim.FaultRestart, n)
 	}
 }

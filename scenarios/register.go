@@ -21,9 +21,9 @@ func Register(s *Scenario) error {
 
 // IsolateLeaderAt is a fault schedule for scenarios built outside this
 // package: the leader cut off at one time and healed at another.
-func IsolateLeaderAt(cut, heal int64) func(g *gen) {
-	return func(g *gen) {
-		g.targeted(cut, TargetLeader, nil, "")
-		g.add(sim.Fault{At: heal, Kind: sim.FaultHeal})
+func IsolateLeaderAt(cut, heal int64) func(g *Gen) {
+	return func(g *Gen) {
+		g.Targeted(cut, TargetLeader, nil, "")
+		g.Add(sim.Fault{At: heal, Kind: sim.FaultHeal})
 	}
 }

@@ -19,9 +19,9 @@ var brokenPromise = &Scenario{
 	Name: "test-broken-promise", Description: "promises a stable leader, then isolates it",
 	Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 4 * s, Bound: 5 * s,
 	Probes: probes(), Expect: Expectations{StableLeader: true},
-	Faults: func(g *gen) {
-		g.targeted(1*s, TargetLeader, nil, "")
-		g.add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
+	Faults: func(g *Gen) {
+		g.Targeted(1*s, TargetLeader, nil, "")
+		g.Add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
 	},
 }
 

@@ -38,7 +38,7 @@ type Scenario struct {
 	Expect   Expectations
 	// Faults fills the schedule for [0, Duration); the final heal is added
 	// by Resolve.
-	Faults func(g *gen)
+	Faults func(g *Gen)
 	// Draw, if set, resolves the whole run from the seed itself, and the
 	// fields above but Name and Description go unused: a scenario whose
 	// seed draws its cluster, workload and network too. duration is

@@ -13,18 +13,18 @@ var noisyPromise = &Scenario{
 	Name: "test-noisy-promise", Description: "a broken promise under many irrelevant faults",
 	Servers: [2]int{5, 5}, Clients: 4, Think: think, Duration: 20 * s, Bound: 5 * s,
 	Probes: probes(), Expect: Expectations{StableLeader: true},
-	Faults: func(g *gen) {
+	Faults: func(g *Gen) {
 		for t := 500 * ms; t < 19*s; t += 400 * ms {
 			if t > 11*s && t < 16*s {
 				continue // a heal would end the isolation below
 			}
-			n := g.server()
-			g.at(t, sim.FaultRestart, n) // harmless: the node is running
-			g.add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.clients[0], n}}})
-			g.add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
+			n := g.Server()
+			g.At(t, sim.FaultRestart, n) // harmless: the node is running
+			g.Add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.Clients()[0], n}}})
+			g.Add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
 		}
-		g.targeted(12*s, TargetLeader, nil, "")
-		g.add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
+		g.Targeted(12*s, TargetLeader, nil, "")
+		g.Add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
 	},
 }
 
