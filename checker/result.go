@@ -45,6 +45,7 @@ const (
 	Liveness           = "liveness"
 	RaftStateSize      = "raft-state-size"
 	HeartbeatRate      = "heartbeat-rate"
+	Expectations       = "expectations"
 	Coverage           = "coverage"
 	Progress           = "progress"
 	NoPanic            = "no-panic"

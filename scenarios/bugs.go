@@ -1,18 +1,25 @@
 package scenarios
 
-import "github.com/detsim/detsim/planted"
+import (
+	"fmt"
+	"slices"
+)
 
-// CheckBug refuses a planted bug this build cannot switch on: unknown, or
-// compiled out (a build without the detsimbugs tag).
-func CheckBug(name string) error { return checkBug(name) }
-
-func checkBug(name string) error {
-	_, err := planted.Parse(name)
-	return err
-}
-
-// bugSet is the planted bug a run switches on (checked by Validate).
-func (o *Options) bugSet() planted.Set {
-	set, _ := planted.Parse(o.Bug)
-	return set
+// CheckBug refuses a planted bug sys cannot switch on: one it does not
+// list, or one its BugChecker refuses (compiled out of this build, say).
+// "" (no bug) is always fine.
+func CheckBug(sys System, name string) error {
+	if name == "" {
+		return nil
+	}
+	if sys == nil {
+		return fmt.Errorf("unknown planted bug %q: the scenario names no system", name)
+	}
+	if c, ok := sys.(BugChecker); ok {
+		return c.CheckBug(name)
+	}
+	if !slices.ContainsFunc(sys.Bugs(), func(b Bug) bool { return b.Name == name }) {
+		return fmt.Errorf("unknown planted bug %q for system %s (see 'detsim list --bugs')", name, sys.Name())
+	}
+	return nil
 }

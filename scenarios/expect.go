@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/detsim/detsim/checker"
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -12,9 +11,6 @@ import (
 type expectWatch struct {
 	r          *runner
 	violations []string
-	cutAt      int64
-	cutLimit   int // the most entries that may commit during the cut
-	inCut      bool
 
 	idleFrom     int64        // when a minority-idle partition began; -1: none holds
 	minority     map[int]bool // clerks cut off with the minority
@@ -49,53 +45,27 @@ func (e *expectWatch) fail(format string, args ...any) {
 }
 
 func (e *expectWatch) onFault(at int64, f sim.Fault) {
-	x, r := e.r.opts.Expect, e.r
+	x, lead := e.r.opts.Expect, e.r.lead
 	e.minorityFault(at, f)
-	if e.inCut && (f.Kind == sim.FaultHeal || f.Kind == sim.FaultPartition) {
-		e.inCut = false
-		if n := r.chk.CommittedCount(); n > e.cutLimit {
-			e.fail("entry %d committed while a majority was cut off (%s to %s); only %d were held by a majority at the cut",
-				n, sim.AppendTime(nil, e.cutAt), sim.AppendTime(nil, at), e.cutLimit)
-		}
-	}
-	if x.NoCommitInCut && f.Kind == sim.FaultPartition && f.Label == "majority-cut" {
-		// Entries a majority already held may still commit (their
-		// acknowledgements can complete a quorum later); nothing else may.
-		e.inCut, e.cutAt = true, at
-		e.cutLimit = max(r.chk.CommittedCount(), int(min(r.chk.QuorumPersisted(e.reach(f)), 1<<40)))
+	if lead == nil {
+		return // the leader expectations fail in result
 	}
 	if x.NewLeaderWithin > 0 && f.Target == TargetLeader {
-		term := r.chk.MaxLeaderTerm()
+		term := lead.MaxLeaderTerm()
 		e.later(at+x.NewLeaderWithin, func() {
-			if r.chk.MaxLeaderTerm() <= term {
+			if lead.MaxLeaderTerm() <= term {
 				e.fail("no new leader within %s of %s at %s", sim.AppendTime(nil, x.NewLeaderWithin), f, sim.AppendTime(nil, at))
 			}
 		})
 	}
 	if x.NoDisruption > 0 && f.Kind == sim.FaultHeal && f.Label != "final" {
-		term := r.chk.MaxTerm()
+		term := lead.MaxTerm()
 		e.later(at+x.NoDisruption, func() {
-			if t := r.chk.MaxTerm(); t > term {
+			if t := lead.MaxTerm(); t > term {
 				e.fail("term rose from %d to %d within %s of the heal at %s", term, t, sim.AppendTime(nil, x.NoDisruption), sim.AppendTime(nil, at))
 			}
 		})
 	}
-}
-
-// reach is the servers that can still talk both ways with the node a
-// partition fault was aimed at.
-func (e *expectWatch) reach(f sim.Fault) []int {
-	blocked := map[[2]int]bool{}
-	for _, l := range f.Links {
-		blocked[l] = true
-	}
-	var out []int
-	for _, n := range e.r.servers() {
-		if n == f.Node || !blocked[[2]int{n, f.Node}] && !blocked[[2]int{f.Node, n}] {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // minorityFault opens and closes a minority-idle window.
@@ -164,61 +134,31 @@ func (e *expectWatch) result() checker.Result {
 			c.fn()
 		}
 	}
-	if n := e.r.opts.Expect.MinOpsPerHeartbeat; n > 0 {
-		hb := raft.DefaultHostConfig(nil)
-		interval := int64(hb.HeartbeatTicks) * hb.TickInterval
-		span := max(e.lastReturn-e.firstCall, 1)
-		// Integers only: returns·interval ≥ n·span (both far below 2^63).
-		if e.returns == 0 || int64(e.returns)*interval < int64(n)*span {
-			e.fail("%d operations in %s: %d.%02d per heartbeat interval of %s, want at least %d",
-				e.returns, sim.AppendTime(nil, span), int64(e.returns)*interval/span, int64(e.returns)*interval*100/span%100,
-				sim.AppendTime(nil, interval), n)
-		}
+	x := e.r.opts.Expect
+	if e.r.lead == nil && (x.StableLeader || x.NewLeaderWithin > 0 || x.NoDisruption > 0) {
+		e.fail("the scenario expects things of its leaders, but the system names none (it does not implement Leadership)")
 	}
-	if e.r.opts.Expect.SmallSnapshot && e.r.kvRec != nil && !e.r.kvRec.noHistory { // no history, no bound
-		bound := snapshotBound(e.r.kvRec.history)
-		if got := e.r.chk.LargestSnapshot(); got > bound {
-			e.fail("a snapshot of %d bytes, more than the %d bytes the history's store and dedup table can fill", got, bound)
-		}
-	}
-	if e.r.opts.Expect.StableLeader {
-		if n := e.r.chk.LeaderTerms(); n != 1 {
+	if x.StableLeader && e.r.lead != nil {
+		if n := e.r.lead.LeaderTerms(); n != 1 {
 			e.fail("%d leader terms in a run that should keep one leader", n)
 		}
 	}
+	if sys, ok := e.r.inst.(Expecter); ok {
+		e.violations = append(e.violations, sys.Violations()...)
+	}
 	if len(e.violations) == 0 {
-		return checker.Result{Name: "expectations", Status: checker.OK}
+		return checker.Result{Name: checker.Expectations, Status: checker.OK}
 	}
 	d := e.violations[0]
 	if len(e.violations) > 1 {
 		d += fmt.Sprintf(" (+%d more)", len(e.violations)-1)
 	}
-	return checker.Result{Name: "expectations", Status: checker.Fail, Detail: d}
+	return checker.Result{Name: checker.Expectations, Status: checker.Fail, Detail: d}
 }
 
-// snapshotBound is the most bytes a snapshot of the state a history leaves
-// can take: per key its longest put plus every append, per client its
-// longest read, each with its varint framing.
-func snapshotBound(h []checker.HistoryOp) int {
-	keys, reads := map[string][2]int{}, map[int]int{} // key → (longest put, appends)
-	for _, op := range h {
-		k := keys[op.Key]
-		switch op.Op {
-		case "put":
-			k[0] = max(k[0], len(op.Value))
-		case "append":
-			k[1] += len(op.Value)
-		case "get":
-			reads[op.Client] = max(reads[op.Client], len(op.Output))
-		}
-		keys[op.Key] = k
-	}
-	n := 16
-	for key, k := range keys {
-		n += len(key) + k[0] + k[1] + 2*10
-	}
-	for _, r := range reads {
-		n += r + 3*10
-	}
-	return n
+// ClientOps is the workload's span and throughput as the harness saw it:
+// the first call, the last return, and how many returned.
+func (h *Harness) ClientOps() (firstCall, lastReturn int64, returns int) {
+	e := &h.r.exp
+	return e.firstCall, e.lastReturn, e.returns
 }

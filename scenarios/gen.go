@@ -15,7 +15,10 @@ type Gen struct {
 	faults   []sim.Fault
 }
 
-func newGen(r *sim.Rand, servers, clients int, duration int64) *Gen {
+// NewGen starts a schedule for a run of servers and clients whose safety
+// phase lasts duration ns, drawing from r (Resolve keys it by the seed and
+// "faults"; a scenario that resolves itself passes its own).
+func NewGen(r *sim.Rand, servers, clients int, duration int64) *Gen {
 	g := &Gen{r: r, duration: duration}
 	for i := 0; i < servers; i++ {
 		g.servers = append(g.servers, i)
@@ -58,9 +61,9 @@ func (g *Gen) At(t int64, kind sim.FaultKind, node int) {
 // Server draws a server.
 func (g *Gen) Server() int { return g.servers[g.r.Pick(len(g.servers))] }
 
-// finalHeal ends the safety phase: every partition heals, the network calms,
+// FinalHeal ends the safety phase: every partition heals, the network calms,
 // every paused node resumes and every crashed node restarts.
-func (g *Gen) finalHeal(calmNet bool) {
+func (g *Gen) FinalHeal(calmNet bool) {
 	t := g.duration
 	g.Add(sim.Fault{At: t, Kind: sim.FaultHeal, Label: "final"})
 	if calmNet {

@@ -12,6 +12,9 @@ func Register(s *Scenario) error {
 	if s.Name == "" || s.Description == "" {
 		return fmt.Errorf("scenarios: a scenario needs a name and a description")
 	}
+	if s.System == nil {
+		return fmt.Errorf("scenarios: scenario %q names no system", s.Name)
+	}
 	if _, dup := registry[s.Name]; dup {
 		return fmt.Errorf("scenarios: %q is already registered", s.Name)
 	}

@@ -43,44 +43,34 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts,
 		TraceHash: fmt.Sprintf("%016x", r.w.Hash()), Checkpoints: r.w.Checkpoints(),
 		Virtual: r.w.Now(), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
-		Probes: r.chk.Probes(),
+		Probes: r.firedProbes(),
 	}
-	rep.Results = append(rep.Results, r.chk.Results()...)
-	switch {
-	case r.kvRec != nil && r.kvRec.noHistory:
-		rep.Results = append(rep.Results, checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
-			Detail: "not checked: the history was not kept (RunConfig.NoHistory)"})
-	case r.kvRec != nil:
-		rep.History, rep.Notes = r.kvRec.history, r.annotations()
-		budget := cfg.LinBudget
-		if budget == 0 {
-			budget = 10 * time.Second
-		}
-		start := time.Now()
-		rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
-		rep.CheckWall = time.Since(start)
-		rep.Results = append(rep.Results, rep.Lin.Result)
+	rep.Results = append(rep.Results, r.inst.Results()...)
+	if hist, ok := r.inst.(Historian); ok {
+		rep.Results = append(rep.Results, r.linearizability(rep, hist, cfg))
 	}
-
-	rep.Results = append(rep.Results, r.livenessResult(live, res))
-	if res, ok := r.chk.StateSizeResult(); ok {
-		rep.Results = append(rep.Results, res)
-	}
-	rep.Results = append(rep.Results, r.chk.HeartbeatResult(), r.exp.result(), r.coverageResult())
-	progress := checker.Result{Name: checker.Progress, Status: checker.OK}
-	switch {
-	case res.CapHit:
-		progress = checker.Result{Name: checker.Progress, Status: checker.Fail, Detail: fmt.Sprintf("event cap hit at %s", sim.AppendTime(nil, r.w.Now()))}
-	case res.Stalled:
-		progress = checker.Result{Name: checker.Progress, Status: checker.Fail, Detail: fmt.Sprintf("virtual time stuck at %s", sim.AppendTime(nil, r.w.Now()))}
-	}
-	noPanic := checker.Result{Name: checker.NoPanic, Status: checker.OK}
-	if res.Panic != "" {
-		noPanic = checker.Result{Name: checker.NoPanic, Status: checker.Fail, Detail: strings.SplitN(res.Panic, "\n", 2)[0]}
-	}
-	rep.Results = append(rep.Results, progress, noPanic)
+	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.result(),
+		checker.CoverageResult(r.opts.Probes, rep.Probes), checker.ProgressResult(res, r.w.Now()), checker.NoPanicResult(res))
 	rep.Verdict = checker.Verdict(rep.Results)
 	return rep
+}
+
+// linearizability checks the history the system's clients recorded.
+func (r *runner) linearizability(rep *Report, hist Historian, cfg RunConfig) checker.Result {
+	h, kept := hist.History()
+	if !kept {
+		return checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
+			Detail: "not checked: the history was not kept (RunConfig.NoHistory)"}
+	}
+	rep.History, rep.Notes = h, r.annotations()
+	budget := cfg.LinBudget
+	if budget == 0 {
+		budget = 10 * time.Second
+	}
+	start := time.Now()
+	rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
+	rep.CheckWall = time.Since(start)
+	return rep.Lin.Result
 }
 
 // OptionsLine renders the resolved options on one line.

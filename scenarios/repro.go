@@ -100,10 +100,11 @@ func (r *Repro) Integrity() Integrity {
 	return ReproEdited
 }
 
-// seal writes the digest. It first passes the repro through its own JSON
+// Seal writes the digest (NewRepro does; a program that rewrites a repro on
+// purpose, as upgrade does, seals it again). It first passes the repro through its own JSON
 // encoding, so that what it seals is exactly what a reader parses back
 // (encoding/json replaces invalid UTF-8, for one).
-func (r *Repro) seal() error {
+func (r *Repro) Seal() error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -183,7 +184,7 @@ func newRepro(rep *Report, sig Signature, failed []string) (*Repro, error) {
 		Options: rep.Options, Failed: failed, Signature: sig, TraceHash: rep.TraceHash,
 		Events: rep.Events, Checkpoints: rep.Checkpoints, Build: ThisBuild(),
 	}
-	if err := r.seal(); err != nil {
+	if err := r.Seal(); err != nil {
 		return nil, fmt.Errorf("repro: %v", err)
 	}
 	return r, nil

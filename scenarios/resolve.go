@@ -3,18 +3,15 @@ package scenarios
 import (
 	"fmt"
 
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
 
 // resolveTarget fills in a fault aimed at a role ("leader", "follower", ...)
-// from what the checker has observed, the way Jepsen asks a cluster who leads.
-// It reports false when no node plays the role; the fault is then skipped.
+// from what the system reports when it strikes, the way Jepsen asks a
+// cluster who leads. It reports false when no node plays the role (or the
+// system names no leader); the fault is then skipped.
 func (r *runner) resolveTarget(f *sim.Fault) bool {
-	lead := r.chk.Leader()
-	if lead != raft.None && r.w.Status(lead) != sim.StatusUp {
-		lead = raft.None
-	}
+	lead := r.leader()
 	switch f.Target {
 	case TargetPaused:
 		for _, n := range r.servers() {
@@ -27,12 +24,12 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 	case TargetFollower:
 		f.Node = r.follower(lead)
 	case TargetLeader, TargetLeaderAndFollower, TargetMinorityLeader, TargetLeaderInbound:
-		if lead == raft.None {
+		if lead < 0 {
 			return false
 		}
 		f.Node = lead
 		if f.Kind == sim.FaultCrash || f.Kind == sim.FaultCrashSync {
-			r.chk.Probe(lead, "leader-crashed")
+			r.probes["leader-crashed"]++
 		}
 	default:
 		// Options.Validate refuses it in a repro; options made in code
@@ -43,6 +40,18 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 		f.Links = r.targetLinks(f.Target, f.Node, f.With)
 	}
 	return true
+}
+
+// leader is the server the system says leads, if it is up; -1 otherwise.
+func (r *runner) leader() int {
+	if r.lead == nil {
+		return -1
+	}
+	lead := r.lead.Leader()
+	if lead < 0 || lead >= r.opts.Servers || r.w.Status(lead) != sim.StatusUp {
+		return -1
+	}
+	return lead
 }
 
 // follower picks the first server after the leader in ring order.
@@ -78,12 +87,4 @@ func (r *runner) targetLinks(target sim.Target, node int, with []int) [][2]int {
 		return sim.OneWay(rest, []int{node})
 	}
 	return sim.Split(group, rest)
-}
-
-func (r *runner) servers() []int {
-	out := make([]int, r.opts.Servers)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }

@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
-	"github.com/detsim/detsim/kv"
-	"github.com/detsim/detsim/raft"
-	"github.com/detsim/detsim/raft/logservice"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -34,17 +32,20 @@ type RunConfig struct {
 	OnSimEnd func()
 }
 
-// runner is one run in progress.
+// runner is one run in progress: the world, the system's instance in it,
+// and what the engine itself watches (client calls, faults, probes).
 type runner struct {
 	opts    Options
 	seed    uint64
 	w       *sim.World
-	chk     *checker.Raft
+	inst    Instance
+	lead    Leadership // nil: the system names no leader
 	exp     expectWatch
 	pending map[int]pendingCall // client → its call in flight
 	ops     int
-	kvRec   *kvRecorder // the key/value history, for KV scenarios
-	struck  []sim.Fault // faults as they struck, resolved, for the history's annotations
+	probes  map[string]int // fired through Harness.Probe
+	keepLog bool           // keep the struck faults, to annotate a history
+	struck  []sim.Fault    // faults as they struck, resolved, for the history's annotations
 }
 
 type pendingCall struct {
@@ -54,17 +55,25 @@ type pendingCall struct {
 
 // Run executes one seeded run of opts and judges it.
 func Run(opts Options, seed uint64, cfg RunConfig) *Report {
-	r := &runner{opts: opts, seed: seed, pending: map[int]pendingCall{}}
-	r.chk = checker.NewRaft(opts.Servers, func() int64 { return r.w.Now() })
+	r := &runner{opts: opts, seed: seed, pending: map[int]pendingCall{}, probes: map[string]int{}}
 	r.exp = expectWatch{r: r}
+	inst, err := r.start(cfg)
+	if err != nil {
+		return r.refused(err)
+	}
+	r.inst = inst
+	r.lead, _ = inst.(Leadership)
+	_, r.keepLog = inst.(Historian)
+	r.keepLog = r.keepLog && !cfg.NoHistory
+	describe := func([]byte) string { return "message" }
+	if d, ok := inst.(Describer); ok {
+		describe = d.Describe
+	}
 	r.w = sim.New(sim.Config{
-		Seed: seed, Nodes: r.factories(), Net: opts.Net, Clocks: opts.Clocks, TornPPM: opts.TornPPM,
+		Seed: seed, Nodes: inst.Factories(), Net: opts.Net, Clocks: opts.Clocks, TornPPM: opts.TornPPM,
 		Describe: describe, Trace: cfg.Trace, MaxEvents: cfg.MaxEvents, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
 	})
 	r.w.Schedule(opts.Faults)
-	if r.kvRec != nil {
-		r.kvRec.noHistory = cfg.NoHistory
-	}
 
 	start := time.Now()
 	res := r.w.Start()
@@ -79,61 +88,32 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	return r.report(res, live, wall, cfg)
 }
 
-func (r *runner) factories() []sim.Factory {
-	servers := r.servers()
-	if r.opts.KV != nil {
-		return r.kvFactories(servers)
+// start asks the scenario's system for this run's instance. The world is
+// made after it (its factories are the world's nodes), so the harness reads
+// the world through the runner once it exists.
+func (r *runner) start(cfg RunConfig) (Instance, error) {
+	scn, err := Lookup(r.opts.Scenario)
+	if err != nil {
+		return nil, err
 	}
-	hostCfg := raft.DefaultHostConfig(servers)
-	hostCfg.Testing.Bugs = r.opts.bugSet()
-	if r.opts.MaxBatch > 0 {
-		hostCfg.MaxBatch = r.opts.MaxBatch
+	if scn.System == nil {
+		return nil, fmt.Errorf("scenario %q names no system", scn.Name)
 	}
-	var fs []sim.Factory
-	for range servers {
-		fs = append(fs, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewServer(env, hostCfg, r.opts.SnapshotEvery, r.chk)
-		})
+	h := &Harness{Options: r.opts, Seed: r.seed, NoHistory: cfg.NoHistory, r: r}
+	inst, err := scn.System.Start(h)
+	if err == nil && len(inst.Factories()) != r.opts.Nodes() {
+		err = fmt.Errorf("system %s made %d nodes for %d servers and %d clients", scn.System.Name(), len(inst.Factories()), r.opts.Servers, r.opts.Clients)
 	}
-	for range r.opts.Clients {
-		fs = append(fs, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewClient(env, servers, r, r.opts.Duration, r.opts.Think, r.opts.Burst), nil
-		})
-	}
-	return fs
-}
-
-func (r *runner) kvFactories(servers []int) []sim.Factory {
-	r.kvRec = &kvRecorder{r: r, open: map[int]int{}}
-	cfg := kv.DefaultServerConfig(servers)
-	cfg.MaxRaftState = r.opts.MaxRaftState
-	cfg.Testing.Bugs, cfg.Raft.Testing.Bugs = r.opts.bugSet(), r.opts.bugSet()
-	if r.opts.MaxBatch > 0 {
-		cfg.Raft.MaxBatch = r.opts.MaxBatch
-	}
-	if cfg.MaxRaftState > 0 {
-		r.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
-	}
-	var fs []sim.Factory
-	for range servers {
-		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, r.chk) })
-	}
-	w := r.opts.KV
-	for i := range r.opts.Clients {
-		wl := kv.Workload{Keys: w.keysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: r.opts.Think,
-			StopAt: r.opts.Duration, MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: r.opts.bugSet()}}
-		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, r.kvRec, wl), nil })
-	}
-	return fs
+	return inst, err
 }
 
 // drain runs the liveness phase: every fault has healed at Duration (the
 // schedule says so); clients issue nothing new; within Bound every client must
-// finish and a leader must hold a working quorum. It stops as soon as both hold.
+// finish and the system must report itself live. It stops as soon as both hold.
 func (r *runner) drain(res *sim.Result) bool {
 	deadline := r.opts.Duration + r.opts.Bound
 	for t := r.opts.Duration; !res.Failed(); {
-		if r.live() {
+		if len(r.pending) == 0 && r.inst.Live() {
 			return true
 		}
 		if t >= deadline {
@@ -145,55 +125,19 @@ func (r *runner) drain(res *sim.Result) bool {
 	return false
 }
 
-// live: no client waits, a running leader has committed in its term, and
-// every running server has applied everything the leader committed.
-func (r *runner) live() bool {
-	if len(r.pending) > 0 {
-		return false
-	}
-	lead := r.chk.Leader()
-	if lead == raft.None || r.w.Status(lead) != sim.StatusUp || !r.chk.CommittedInTerm(lead) {
-		return false
-	}
-	_, _, commit, _ := r.chk.Node(lead)
-	for _, n := range r.servers() {
-		if r.w.Status(n) == sim.StatusStopped {
-			continue
-		}
-		if _, _, _, applied := r.chk.Node(n); r.w.Status(n) != sim.StatusUp || applied < commit {
-			return false
-		}
-	}
-	return true
-}
-
-// Call and Return implement recorder for the clients.
-func (r *runner) Call(client int, seq uint64, data []byte) {
-	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
-	r.exp.onCall(r.w.Now())
-	r.w.Record(client, sim.TraceCall, seq, sim.Digest(data), func() string { return fmt.Sprintf("cmd %q", data) })
-}
-
-func (r *runner) Return(client int, seq uint64) {
-	r.exp.onReturn(client, r.pending[client].at, r.w.Now())
-	delete(r.pending, client)
-	r.ops++
-	r.w.Record(client, sim.TraceReturn, seq, 0, func() string { return fmt.Sprintf("seq=%d ok", seq) })
-}
-
 func (r *runner) onFault(at int64, f sim.Fault) {
 	f.At = at
-	if r.kvRec != nil && !r.kvRec.noHistory { // only the history's annotations read it
+	if r.keepLog { // only the history's annotations read it
 		r.struck = append(r.struck, f)
 	}
-	switch f.Kind {
-	case sim.FaultCrash:
-		r.chk.Down(f.Node)
-		if f.Label == "in-step" {
-			r.chk.Probe(f.Node, "crash-in-step")
-		}
-	case sim.FaultPartition:
-		r.chk.Probe(f.Node, "partition")
+	switch {
+	case f.Kind == sim.FaultCrash && f.Label == "in-step":
+		r.probes["crash-in-step"]++
+	case f.Kind == sim.FaultPartition:
+		r.probes["partition"]++
+	}
+	if fw, ok := r.inst.(FaultWatcher); ok {
+		fw.Fault(at, f)
 	}
 	r.exp.onFault(at, f)
 }
@@ -202,146 +146,64 @@ func (r *runner) onStop(at int64, node int, err error) {
 	if node >= r.opts.Servers {
 		return
 	}
-	r.chk.Down(node)
-	r.chk.Probe(node, "node-stopped")
-	if errors.Is(err, raft.ErrCorrupt) {
-		r.chk.Probe(node, "node-stopped-corrupt")
+	r.probes["node-stopped"]++
+	if fw, ok := r.inst.(FaultWatcher); ok {
+		fw.Stopped(at, node, err)
 	}
 	if errors.Is(err, sim.ErrSyncFailed) {
-		r.chk.Probe(node, "sync-failed-stopped")
+		r.probes["sync-failed-stopped"]++
 	}
 }
 
-func (r *runner) livenessResult(live bool, res sim.Result) checker.Result {
-	if live {
-		return checker.Result{Name: checker.Liveness, Status: checker.OK}
-	}
-	if res.Failed() {
-		// The run ended before its drain could: liveness cannot be judged,
-		// and the check that ended it says why.
-		ended := "no-panic"
-		if res.CapHit || res.Stalled {
-			ended = "progress"
+// firedProbes is every probe fired in the run: the engine's and the
+// system's own.
+func (r *runner) firedProbes() map[string]int {
+	out := maps.Clone(r.probes)
+	if p, ok := r.inst.(Prober); ok {
+		//detsim:allow map-range sums into a map: order cannot show
+		for name, n := range p.Probes() {
+			out[name] += n
 		}
-		return checker.Result{Name: checker.Liveness, Status: checker.Unknown, Detail: fmt.Sprintf("not judged: the run stopped at %s, before its drain ended (%s failed)",
-			sim.AppendTime(nil, r.w.Now()), ended)}
 	}
-	// The first clause says why (what a failure signature keeps); the
-	// particulars follow after a ';'.
-	why := "servers behind the leader's commit index"
-	switch lead := r.chk.Leader(); {
-	case lead == raft.None:
-		why = r.noLeader()
-	case len(r.pending) > 0:
-		why = "clients still waiting"
-	case !r.chk.CommittedInTerm(lead):
-		why = "the leader has committed nothing in its term"
+	return out
+}
+
+func (r *runner) liveness(live bool, res sim.Result) checker.Result {
+	l := checker.LivenessReport{Live: live, StoppedBy: checker.StoppedBy(res), Now: r.w.Now(), FinalHeal: r.opts.Duration, Bound: r.opts.Bound}
+	if lr, ok := r.inst.(LivenessReporter); ok {
+		l.Why, l.State = lr.Why(len(r.pending)), lr.State()
+	} else if r.inst.Live() {
+		l.Why = "clients still waiting"
+	} else {
+		l.Why = "the system never reported itself live"
 	}
-	d := fmt.Sprintf("not live %s after the final heal at %s: %s;", sim.AppendTime(nil, r.opts.Bound), sim.AppendTime(nil, r.opts.Duration), why)
 	var clients []int
+	//detsim:allow map-range sorted just below
 	for c := range r.pending {
 		clients = append(clients, c)
 	}
 	sort.Ints(clients)
 	for _, c := range clients {
 		p := r.pending[c]
-		d += fmt.Sprintf(" n%d call %d pending since %s;", c, p.seq, sim.AppendTime(nil, p.at))
+		l.Pending = append(l.Pending, checker.PendingCall{Client: c, Seq: p.seq, Since: p.at})
 	}
-	d += r.nodeDump()
-	return checker.Result{Name: checker.Liveness, Status: checker.Fail, Detail: d}
+	return checker.LivenessResult(l)
 }
 
-// nodeDump is every server's state as the liveness check saw it last, with
-// the error a stopped server stopped with:
-// " n0:up/t3/leader/commit=9/applied=9 n1:stopped/t2/follower/commit=7/applied=7 (sync failed)".
-func (r *runner) nodeDump() string {
-	var b strings.Builder
-	for _, n := range r.servers() {
-		t, role, commit, applied := r.chk.Node(n)
-		fmt.Fprintf(&b, " n%d:%s/t%d/%s/commit=%d/applied=%d", n, r.w.Status(n), t, role, commit, applied)
-		if err := r.w.StopError(n); err != nil && r.w.Status(n) == sim.StatusStopped {
-			fmt.Fprintf(&b, " (%s)", oneLine(err.Error()))
-		}
+func (r *runner) servers() []int {
+	out := make([]int, r.opts.Servers)
+	for i := range out {
+		out[i] = i
 	}
-	return b.String()
+	return out
 }
 
-// noLeader says why there is no leader. A leader, for liveness, is a server
-// that calls itself leader in the highest term any server has reported (a
-// crashed or stopped server's last report counts too); a server still
-// leading an older term is stale, and the most recent such one is named.
-func (r *runner) noLeader() string {
-	top, stale, staleTerm, reached := uint64(0), -1, uint64(0), false
-	for _, n := range r.servers() {
-		t, role, _, _ := r.chk.Node(n)
-		switch {
-		case t > top:
-			top, reached = t, false
-			fallthrough
-		case t == top:
-			reached = reached || r.w.Status(n) != sim.StatusStopped
-		}
-		if role == raft.Leader && (stale < 0 || t > staleTerm) {
-			stale, staleTerm = n, t
-		}
-	}
-	if top == 0 {
-		return "no leader: none ever elected (every server is in term 0)"
-	}
-	// What may differ between two runs of one bug comes after a ';', out of
-	// the failure's signature.
-	why := fmt.Sprintf("no leader: none in the highest term %d", top)
-	if !reached {
-		why += "; only stopped servers reached it"
-	}
-	if stale >= 0 && staleTerm < top {
-		why += fmt.Sprintf("; n%d still calls itself leader of term %d", stale, staleTerm)
-	}
-	return why
+// refused is the report of a run whose system could not start: a bug in the
+// system's glue, failed as a panic would be.
+func (r *runner) refused(err error) *Report {
+	res := checker.Result{Name: checker.NoPanic, Status: checker.Fail, Detail: "the system did not start: " + oneLine(err.Error())}
+	return &Report{Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts, Results: []checker.Result{res}, Verdict: checker.Fail}
 }
 
 // oneLine folds an error's text onto one line of the summary.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func (r *runner) coverageResult() checker.Result {
-	var missing []string
-	for _, p := range r.opts.Probes {
-		if r.chk.Fired(p) == 0 {
-			missing = append(missing, p)
-		}
-	}
-	if len(missing) > 0 {
-		return checker.Result{Name: checker.Coverage, Status: checker.Fail, Detail: fmt.Sprintf("never fired: %v", missing)}
-	}
-	var counts []string
-	for _, p := range r.opts.Probes {
-		counts = append(counts, fmt.Sprintf("%s=%d", p, r.chk.Fired(p)))
-	}
-	return checker.Result{Name: checker.Coverage, Status: checker.OK, Detail: strings.Join(counts, " ")}
-}
-
-func describe(msg []byte) string {
-	if len(msg) == 0 {
-		return "empty"
-	}
-	if text, ok := logservice.Describe(msg); ok {
-		return text
-	}
-	switch msg[0] {
-	case raft.WireTag:
-		return raft.DescribeMessage(msg)
-	case kv.RequestTag:
-		op, err := kv.DecodeRequest(msg)
-		if err != nil {
-			return "bad kv request"
-		}
-		return fmt.Sprintf("%s(%q, %q) client=%d seq=%d", op.Kind, op.Key, op.Value, op.Client, op.Seq)
-	case kv.ReplyTag:
-		rep, err := kv.DecodeReply(msg)
-		if err != nil {
-			return "bad kv reply"
-		}
-		return fmt.Sprintf("reply seq=%d %s leader=%d %q", rep.Seq, rep.Err, rep.Leader, rep.Value)
-	}
-	return "unknown message"
-}

@@ -16,16 +16,18 @@ import (
 type Scenario struct {
 	Name        string
 	Description string
-	Servers     [2]int      // cluster size, drawn from [lo, hi]
-	Clients     int         // client nodes submitting commands
-	KV          *KVWorkload // a key/value workload; nil: raw Raft commands
-	Burst       int         // commands per client request (default 1)
-	Think       [2]int64    // pause between a client's commands, ns
-	Duration    int64       // the safety phase, under faults, ns
-	Bound       int64       // the liveness bound after the final heal, ns
-	Net         sim.NetParams
-	TornPPM     uint32
-	Skew        bool // give servers clock skew and drift
+	// System is the system under test the scenario runs.
+	System   System
+	Servers  [2]int      // cluster size, drawn from [lo, hi]
+	Clients  int         // client nodes submitting commands
+	KV       *KVWorkload // a key/value workload; nil: raw Raft commands
+	Burst    int         // commands per client request (default 1)
+	Think    [2]int64    // pause between a client's commands, ns
+	Duration int64       // the safety phase, under faults, ns
+	Bound    int64       // the liveness bound after the final heal, ns
+	Net      sim.NetParams
+	TornPPM  uint32
+	Skew     bool // give servers clock skew and drift
 	// SnapshotEvery: raft scenarios' servers snapshot every this many
 	// entries (0: never).
 	SnapshotEvery int
@@ -92,8 +94,8 @@ func (k *KVWorkload) validate() error {
 	return nil
 }
 
-// keysFor returns the keys clerk i (from 0) works on.
-func (k *KVWorkload) keysFor(i int) []string {
+// KeysFor returns the keys clerk i (from 0) works on.
+func (k *KVWorkload) KeysFor(i int) []string {
 	g := i / k.ClerksPerKey
 	var keys []string
 	for j := 0; j < k.KeysPerGroup; j++ {
@@ -188,11 +190,11 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 			o.Clocks = append(o.Clocks, sim.Clock{SkewNs: cr.Range(-2e9, 2e9), DriftPPM: int32(cr.Range(-5000, 5000))})
 		}
 	}
-	g := newGen(sim.NewRand(sim.NameKey(seed, "faults")), o.Servers, o.Clients, o.Duration)
+	g := NewGen(sim.NewRand(sim.NameKey(seed, "faults")), o.Servers, o.Clients, o.Duration)
 	if s.Faults != nil {
 		s.Faults(g)
 	}
-	g.finalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM) != 0)
+	g.FinalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM) != 0)
 	o.Faults = g.faults
 	sim.SortFaults(o.Faults)
 	return o
@@ -201,7 +203,8 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 // Nodes is the number of world nodes: servers, then clients.
 func (o *Options) Nodes() int { return o.Servers + o.Clients }
 
-func (o *Options) allNodes() []int {
+// AllNodes lists every node: servers, then clients.
+func (o *Options) AllNodes() []int {
 	all := make([]int, o.Nodes())
 	for i := range all {
 		all[i] = i
@@ -247,10 +250,11 @@ const (
 // has ended at the latest), on a node or link that does not exist, or aimed
 // at an unknown role.
 func (o *Options) Validate() error {
-	if _, err := Lookup(o.Scenario); err != nil {
+	scn, err := Lookup(o.Scenario)
+	if err != nil {
 		return err
 	}
-	if err := checkBug(o.Bug); err != nil {
+	if err := CheckBug(scn.System, o.Bug); err != nil {
 		return err
 	}
 	if o.Servers < 1 || o.Servers > MaxServers || o.Clients < 0 || o.Clients > MaxClients {

@@ -58,7 +58,7 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	o.Faults = kept
 	if r.Chance(500_000) {
 		desc = append(desc, "extra-chaos")
-		g := newGen(r, o.Servers, o.Clients, o.Duration)
+		g := NewGen(r, o.Servers, o.Clients, o.Duration)
 		g.Chaos(0, o.Duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal, sim.FaultCrash, sim.FaultRestart, sim.FaultPause, sim.FaultResume)
 		o.Faults = append(o.Faults, g.faults...) // the final heal recovers them too
 	}
@@ -70,7 +70,10 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	desc = append(desc, "net×"+sc.name)
 	sim.SortFaults(o.Faults)
 	o.Swarm = strings.Join(desc, ",")
-	o.Probes = probes()
+	o.Probes = nil
+	if b, ok := scn.System.(BasicProber); ok {
+		o.Probes = b.BasicProbes()
+	}
 	// The scenario's promises (one leader, a new leader within 5 s of a
 	// fault, no disruption after a heal, a minority that stays idle) hold for
 	// its own weather, not for a mix that may also pause or crash the

@@ -50,7 +50,7 @@ func TestBugRunJSONNamesEveryKeyAndTheHTML(t *testing.T) {
 // holds all the same.
 func TestBugShrinkKeepsToItsBudget(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "min.json")
-	code, stdout, errOut := runCLI("shrink", "../../scenarios/testdata/bugs/commit-old-term-by-counting.json", "--budget=3", "--out="+out)
+	code, stdout, errOut := runCLI("shrink", "../../catalog/testdata/bugs/commit-old-term-by-counting.json", "--budget=3", "--out="+out)
 	if code != exitPass {
 		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
 	}

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detsim/detsim/catalog"
 	"github.com/detsim/detsim/scenarios"
 )
 
 func init() {
-	sc := &scenarios.Scenario{
-		Name: "test-cli-isolated-leader", Description: "promises a stable leader, then isolates it",
+	sc := &scenarios.Scenario{System: catalog.RaftSystem, Name: "test-cli-isolated-leader", Description: "promises a stable leader, then isolates it",
 		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),

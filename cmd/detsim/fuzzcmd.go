@@ -40,8 +40,10 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	cfg.Swarm, cfg.Bug = *swarm, *bug
-	if err := scenarios.CheckBug(*bug); err != nil {
-		return 0, usageError{err.Error()}
+	for _, sc := range cfg.Scenarios {
+		if err := scenarios.CheckBug(sc.System, *bug); err != nil {
+			return 0, usageError{err.Error()}
+		}
 	}
 	if err := checkOutDir(*out); err != nil {
 		return 0, err

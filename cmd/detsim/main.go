@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	_ "github.com/detsim/detsim/catalog"
 	"github.com/detsim/detsim/planted"
 	"github.com/detsim/detsim/scenarios"
 )

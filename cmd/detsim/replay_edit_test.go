@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detsim/detsim/catalog"
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
@@ -17,8 +18,7 @@ import (
 const editScenario = "test-cli-edit-isolated-leader"
 
 func init() {
-	sc := &scenarios.Scenario{
-		Name: editScenario, Description: "promises a stable leader, then isolates it (repro edit tests)",
+	sc := &scenarios.Scenario{System: catalog.RaftSystem, Name: editScenario, Description: "promises a stable leader, then isolates it (repro edit tests)",
 		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),
@@ -166,7 +166,7 @@ func TestReplayOfAFormatOneReproIsJudgedByItsChecks(t *testing.T) {
 	})
 	for name, path := range map[string]string{
 		"this build's, made format 1": writeRepro(t, old),
-		"committed regression":        "../../scenarios/testdata/regressions/property-leader-completeness-late-candidate.json",
+		"committed regression":        "../../catalog/testdata/regressions/property-leader-completeness-late-candidate.json",
 	} {
 		code, out, errOut := runCLI("replay", path)
 		if errOut != "" || code == exitNondeterminism || code != verdictExit(t, out) ||

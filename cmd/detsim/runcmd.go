@@ -34,7 +34,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := scenarios.CheckBug(*bug); err != nil {
+	if err := scenarios.CheckBug(sc.System, *bug); err != nil {
 		return 0, usagef("run: %v", err)
 	}
 	opts := sc.Resolve(seed)

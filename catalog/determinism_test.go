@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/detsim/detsim/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/hashes.txt from this build")
@@ -29,7 +31,7 @@ func hashes(t testing.TB, seeds []uint64) []string {
 	var lines []string
 	for _, sc := range catalog() {
 		for _, seed := range seeds {
-			rep := Run(sc.Resolve(seed), seed, RunConfig{})
+			rep := scenarios.Run(sc.Resolve(seed), seed, scenarios.RunConfig{})
 			lines = append(lines, fmt.Sprintf("%s %d %s", sc.Name, seed, rep.TraceHash))
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build detsimbugs
 
-package scenarios
+package catalog
 
 import (
 	"testing"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // BenchmarkPlantedBugs measures, for each planted bug, how many seeds of its
@@ -18,20 +19,20 @@ import (
 func BenchmarkPlantedBugs(b *testing.B) {
 	for _, bug := range planted.All() {
 		b.Run(bug.Name(), func(b *testing.B) {
-			r, err := ReadRepro("testdata/bugs/" + bug.Name() + ".json")
+			r, err := scenarios.ReadRepro("testdata/bugs/" + bug.Name() + ".json")
 			if err != nil {
 				b.Fatal(err)
 			}
-			sc, _ := Lookup(r.Scenario)
+			sc, _ := scenarios.Lookup(r.Scenario)
 			for range b.N {
 				start := time.Now()
-				var first *Report
+				var first *scenarios.Report
 				seeds := 0
 				for seed := uint64(1); seed <= 1000 && first == nil; seed++ {
 					seeds++
 					o := sc.Resolve(seed)
 					o.Bug = bug.Name()
-					if rep := Run(o, seed, RunConfig{}); rep.Verdict == checker.Fail {
+					if rep := scenarios.Run(o, seed, scenarios.RunConfig{}); rep.Verdict == checker.Fail {
 						first = rep
 					}
 				}
@@ -39,9 +40,9 @@ func BenchmarkPlantedBugs(b *testing.B) {
 					b.Fatalf("not found in 1000 seeds of %s", r.Scenario)
 				}
 				found := time.Since(start)
-				rp, _ := NewRepro(first)
+				rp, _ := scenarios.NewRepro(first)
 				start = time.Now()
-				res, err := Shrink(rp, ShrinkConfig{Budget: 150})
+				res, err := scenarios.Shrink(rp, scenarios.ShrinkConfig{Budget: 150})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"bytes"
@@ -10,31 +10,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
 // brokenPromise is a scenario that fails for sure: it promises one leader
 // for the whole run and then isolates the leader.
-var brokenPromise = &Scenario{
-	Name: "test-broken-promise", Description: "promises a stable leader, then isolates it",
+var brokenPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-broken-promise", Description: "promises a stable leader, then isolates it",
 	Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 4 * s, Bound: 5 * s,
-	Probes: probes(), Expect: Expectations{StableLeader: true},
-	Faults: func(g *Gen) {
-		g.Targeted(1*s, TargetLeader, nil, "")
+	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+	Faults: func(g *scenarios.Gen) {
+		g.Targeted(1*s, scenarios.TargetLeader, nil, "")
 		g.Add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
 	},
 }
 
 func init() {
-	if err := Register(brokenPromise); err != nil {
+	if err := scenarios.Register(brokenPromise); err != nil {
 		panic(err)
 	}
 }
 
-func failingRepro(t *testing.T, seed uint64) (*Repro, *Report) {
+func failingRepro(t *testing.T, seed uint64) (*scenarios.Repro, *scenarios.Report) {
 	t.Helper()
-	rep := Run(brokenPromise.Resolve(seed), seed, RunConfig{})
-	r, err := NewRepro(rep)
+	rep := scenarios.Run(brokenPromise.Resolve(seed), seed, scenarios.RunConfig{})
+	r, err := scenarios.NewRepro(rep)
 	if err != nil {
 		t.Fatalf("seed %d did not fail: %s", seed, rep.Text())
 	}
@@ -50,11 +50,11 @@ func TestReproRoundTripAndReplayMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseRepro(b)
+	back, err := scenarios.ParseRepro(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := Replay(back, RunConfig{})
+	res := scenarios.Replay(back, scenarios.RunConfig{})
 	if !res.Comparable || !res.HashMatch || !res.SameFailure || res.Report.TraceHash != rep.TraceHash {
 		t.Fatalf("replay: comparable=%v match=%v same=%v", res.Comparable, res.HashMatch, res.SameFailure)
 	}
@@ -63,15 +63,15 @@ func TestReproRoundTripAndReplayMatches(t *testing.T) {
 	}
 }
 
-// standIn makes Replay's runs take another path from the recorded one: the
+// standIn makes scenarios.Replay's runs take another path from the recorded one: the
 // i-th run reports hashes[i] (the last one for later runs) as its trace
 // hash and at its checkpoints from the second on, as if the run had gone
 // elsewhere after the first. Every run writes its real trace.
 func standIn(t *testing.T, hashes ...string) *int {
 	t.Helper()
 	calls := new(int)
-	t.Cleanup(StandInRunner(func(o Options, seed uint64, cfg RunConfig) *Report {
-		rep := Run(o, seed, cfg)
+	t.Cleanup(scenarios.StandInRunner(func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		rep := scenarios.Run(o, seed, cfg)
 		h := hashes[min(*calls, len(hashes)-1)]
 		*calls++
 		rep.TraceHash = h
@@ -92,12 +92,12 @@ func TestReplayNamesDivergence(t *testing.T) {
 		t.Fatalf("only %d checkpoints", len(r.Checkpoints))
 	}
 	calls := standIn(t, "0000000000000000")
-	res := Replay(r, RunConfig{})
+	res := scenarios.Replay(r, scenarios.RunConfig{})
 	if res.HashMatch || !res.Comparable || res.InProcess || *calls != 2 || res.SecondHash != "0000000000000000" {
 		t.Fatalf("match=%v comparable=%v in-process=%v after %d runs", res.HashMatch, res.Comparable, res.InProcess, *calls)
 	}
-	want := []string{"first checkpoint that differs: event " + SeedString(r.Checkpoints[1].Step),
-		"after event " + SeedString(r.Checkpoints[0].Step), "the replay's events from"}
+	want := []string{"first checkpoint that differs: event " + scenarios.SeedString(r.Checkpoints[1].Step),
+		"after event " + scenarios.SeedString(r.Checkpoints[0].Step), "the replay's events from"}
 	for _, w := range want {
 		if !strings.Contains(res.Divergence, w) {
 			t.Fatalf("divergence %q lacks %q", res.Divergence, w)
@@ -112,9 +112,9 @@ func TestReplayNamesDivergence(t *testing.T) {
 func TestReplayCatchesTwoRunsInThisProcessDisagreeing(t *testing.T) {
 	r, _ := failingRepro(t, 4)
 	standIn(t, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb")
-	res := Replay(r, RunConfig{})
+	res := scenarios.Replay(r, scenarios.RunConfig{})
 	if !res.Comparable || res.HashMatch || !res.InProcess || res.SecondHash != "bbbbbbbbbbbbbbbb" ||
-		!strings.Contains(res.Divergence, "two runs in this process: first checkpoint that differs: event "+SeedString(r.Checkpoints[1].Step)+" (first aaaaaaaaaaaaaaaa, second bbbbbbbbbbbbbbbb)") {
+		!strings.Contains(res.Divergence, "two runs in this process: first checkpoint that differs: event "+scenarios.SeedString(r.Checkpoints[1].Step)+" (first aaaaaaaaaaaaaaaa, second bbbbbbbbbbbbbbbb)") {
 		t.Fatalf("%+v", res)
 	}
 }
@@ -124,12 +124,12 @@ func TestReplayCatchesTwoRunsInThisProcessDisagreeing(t *testing.T) {
 func TestReplayRunsTwiceOnlyForAComparableMismatch(t *testing.T) {
 	r, _ := failingRepro(t, 4)
 	calls := standIn(t, r.TraceHash)
-	if res := Replay(r, RunConfig{}); !res.HashMatch || *calls != 1 {
+	if res := scenarios.Replay(r, scenarios.RunConfig{}); !res.HashMatch || *calls != 1 {
 		t.Fatalf("match=%v after %d runs", res.HashMatch, *calls)
 	}
 	r.TraceHash = "0123456789abcdef"
 	*calls = 0
-	if res := Replay(r, RunConfig{}); res.Comparable || res.Integrity != ReproEdited || *calls != 1 || res.SecondHash != "" {
+	if res := scenarios.Replay(r, scenarios.RunConfig{}); res.Comparable || res.Integrity != scenarios.ReproEdited || *calls != 1 || res.SecondHash != "" {
 		t.Fatalf("comparable=%v integrity=%v after %d runs", res.Comparable, res.Integrity, *calls)
 	}
 }
@@ -138,11 +138,11 @@ func TestReplayOnAnotherBuildIsNotComparable(t *testing.T) {
 	r, _ := failingRepro(t, 5)
 	r.Build.Binary = "another"
 	r.TraceHash = "0000000000000000"
-	if err := r.seal(); err != nil { // as that other build would have written it
+	if err := r.Seal(); err != nil { // as that other build would have written it
 		t.Fatal(err)
 	}
-	res := Replay(r, RunConfig{})
-	if res.Comparable || res.SameBuild || res.Integrity != ReproIntact || !res.SameFailure {
+	res := scenarios.Replay(r, scenarios.RunConfig{})
+	if res.Comparable || res.SameBuild || res.Integrity != scenarios.ReproIntact || !res.SameFailure {
 		t.Fatalf("comparable=%v same-build=%v integrity=%v same=%v", res.Comparable, res.SameBuild, res.Integrity, res.SameFailure)
 	}
 }
@@ -161,7 +161,7 @@ func decodeGeneric(t *testing.T, b []byte) map[string]any {
 
 // editRepro changes a marshalled repro as generic JSON (re-encoded with
 // sorted keys, so reordered) and parses it back.
-func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*Repro, error) {
+func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*scenarios.Repro, error) {
 	t.Helper()
 	m := decodeGeneric(t, good)
 	edit(m)
@@ -169,12 +169,12 @@ func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*Repro, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ParseRepro(b)
+	return scenarios.ParseRepro(b)
 }
 
 func TestNewReproIsSealed(t *testing.T) {
 	r, _ := failingRepro(t, 3)
-	if r.Format != 2 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != ReproIntact {
+	if r.Format != 2 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != scenarios.ReproIntact {
 		t.Fatalf("format %d digest %q integrity %v", r.Format, r.Digest, r.Integrity())
 	}
 	if r.Digest != r.ContentDigest() {
@@ -192,11 +192,11 @@ func TestReproDigestSurvivesReformatting(t *testing.T) {
 	json.Indent(&tabs, good, "", "\t")
 	sorted, _ := json.MarshalIndent(decodeGeneric(t, good), "  ", "   ")
 	for name, b := range map[string][]byte{"as written": good, "compact": compact.Bytes(), "tabs": tabs.Bytes(), "keys sorted": sorted} {
-		back, err := ParseRepro(b)
+		back, err := scenarios.ParseRepro(b)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if back.Integrity() != ReproIntact {
+		if back.Integrity() != scenarios.ReproIntact {
 			t.Errorf("%s: %v", name, back.Integrity())
 		}
 	}
@@ -230,7 +230,7 @@ func TestReproEditsAreDetected(t *testing.T) {
 			t.Errorf("%s: refused: %v", name, err)
 			continue
 		}
-		if got := back.Integrity(); got != ReproEdited {
+		if got := back.Integrity(); got != scenarios.ReproEdited {
 			t.Errorf("%s: %v", name, got)
 		}
 	}
@@ -247,11 +247,11 @@ func TestFormatOneReproIsUndigested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := Replay(back, RunConfig{})
-	if back.Integrity() != ReproUndigested || res.Comparable || !res.SameBuild || !res.SameFailure {
+	res := scenarios.Replay(back, scenarios.RunConfig{})
+	if back.Integrity() != scenarios.ReproUndigested || res.Comparable || !res.SameBuild || !res.SameFailure {
 		t.Fatalf("integrity %v comparable=%v same-build=%v same=%v", back.Integrity(), res.Comparable, res.SameBuild, res.SameFailure)
 	}
-	if s := ReproUndigested.String(); s != "no digest: written by an older detsim" {
+	if s := scenarios.ReproUndigested.String(); s != "no digest: written by an older detsim" {
 		t.Fatal(s)
 	}
 }
@@ -286,7 +286,7 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"hash upper":     {edit(r.TraceHash, "0123456789ABCDEF"), "bad trace_hash"},
 	}
 	for name, c := range cases {
-		_, err := ParseRepro(c.data)
+		_, err := scenarios.ParseRepro(c.data)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %v, want one line mentioning %q", name, err, c.want)
 		}
@@ -296,7 +296,7 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 func TestWriteFileAtomicLeavesNoTemporary(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.json")
-	if err := WriteFileAtomic(path, []byte("x")); err != nil {
+	if err := scenarios.WriteFileAtomic(path, []byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -309,15 +309,15 @@ func TestWriteFileAtomicLeavesNoTemporary(t *testing.T) {
 // majority to elect "a new leader within 5 s".
 func TestSwarmDropsTheScenariosPromises(t *testing.T) {
 	for _, name := range []string{"pause", "reelection", "kv-one-partition", "fail-no-agree"} {
-		sc, _ := Lookup(name)
-		if o := sc.ResolveSwarm(3); o.Expect != (Expectations{}) {
+		sc, _ := scenarios.Lookup(name)
+		if o := sc.ResolveSwarm(3); o.Expect != (scenarios.Expectations{}) {
 			t.Errorf("%s: swarm keeps %+v", name, o.Expect)
 		}
 	}
 }
 
 func TestSwarmChoosesMixAndStaysValid(t *testing.T) {
-	sc, _ := Lookup("churn")
+	sc, _ := scenarios.Lookup("churn")
 	mixes := map[string]bool{}
 	for seed := uint64(1); seed <= 40; seed++ {
 		o := sc.ResolveSwarm(seed)
@@ -339,9 +339,9 @@ func TestSwarmChoosesMixAndStaysValid(t *testing.T) {
 
 // catalog is every scenario a user can run, without the ones tests register
 // for themselves (named test-*), which fail on purpose.
-func catalog() []*Scenario {
-	var out []*Scenario
-	for _, sc := range All() {
+func catalog() []*scenarios.Scenario {
+	var out []*scenarios.Scenario
+	for _, sc := range scenarios.All() {
 		if !strings.HasPrefix(sc.Name, "test-") {
 			out = append(out, sc)
 		}
@@ -349,10 +349,10 @@ func catalog() []*Scenario {
 	return out
 }
 
-// Options no run can have are refused, each with its own one-line reason.
+// scenarios.Options no run can have are refused, each with its own one-line reason.
 func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 	base := brokenPromise.Resolve(3)
-	kvsc, err := Lookup("kv-basic")
+	kvsc, err := scenarios.Lookup("kv-basic")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,9 +363,9 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 	if partition < 0 || heal < 0 || restart < 0 {
 		t.Fatalf("schedule %v", base.Faults)
 	}
-	type edit = func(o *Options)
+	type edit = func(o *scenarios.Options)
 	fault := func(i int, f func(x *sim.Fault)) edit {
-		return func(o *Options) {
+		return func(o *scenarios.Options) {
 			o.Faults = slices.Clone(o.Faults)
 			f(&o.Faults[i])
 		}
@@ -376,40 +376,40 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 		edit edit
 		want string
 	}{
-		{"too many servers", false, func(o *Options) { o.Servers = 16 }, "servers"},
-		{"negative clients", false, func(o *Options) { o.Clients = -1 }, "clients"},
-		{"zero duration", false, func(o *Options) { o.Duration = 0 }, "duration_ns 0 out of range"},
-		{"duration over a day", false, func(o *Options) { o.Duration = MaxDuration + 1 }, "duration_ns"},
-		{"negative bound", false, func(o *Options) { o.Bound = -1 }, "bound_ns -1"},
-		{"bound over an hour", false, func(o *Options) { o.Bound = MaxBound + 1 }, "bound_ns"},
-		{"burst zero", false, func(o *Options) { o.Burst = 0 }, "burst 0"},
-		{"burst huge", false, func(o *Options) { o.Burst = MaxBurst + 1 }, "burst"},
-		{"think reversed", false, func(o *Options) { o.Think = [2]int64{5, 4} }, "think_ns"},
-		{"think over a minute", false, func(o *Options) { o.Think = [2]int64{0, MaxThink + 1} }, "think_ns"},
-		{"negative snapshot_every", false, func(o *Options) { o.SnapshotEvery = -1 }, "snapshot_every"},
-		{"negative max_batch", false, func(o *Options) { o.MaxBatch = -1 }, "max_batch"},
-		{"max_raft_state below -1", false, func(o *Options) { o.MaxRaftState = -2 }, "max_raft_state"},
-		{"negative latency", false, func(o *Options) { o.Net.MinLatency = -1 }, "latencies"},
-		{"latency over a minute", false, func(o *Options) { o.Net.MaxLatency = MaxNetLatency + 1 }, "latencies"},
-		{"reorder delay over a minute", false, func(o *Options) { o.Net.ReorderMax = MaxNetLatency + 1 }, "latencies"},
-		{"loss over one", false, func(o *Options) { o.Net.LossPPM = sim.CertainPPM + 1 }, "loss_ppm 1000001"},
-		{"dup over one", false, func(o *Options) { o.Net.DupPPM = 2_000_000 }, "dup_ppm"},
-		{"reorder over one", false, func(o *Options) { o.Net.ReorderPPM = 2_000_000 }, "reorder_ppm"},
-		{"torn over one", false, func(o *Options) { o.TornPPM = 2_000_000 }, "torn_ppm"},
-		{"clock beyond the servers", false, func(o *Options) { o.Clocks = make([]sim.Clock, o.Servers+1) }, "clocks for"},
-		{"clock drift", false, func(o *Options) { o.Clocks = []sim.Clock{{DriftPPM: sim.MaxDriftPPM + 1}} }, "clock 0"},
-		{"clock skew", false, func(o *Options) { o.Clocks = []sim.Clock{{SkewNs: -MaxClockSkew - 1}} }, "clock 0"},
-		{"negative expectation", false, func(o *Options) { o.Expect.NoDisruption = -1 }, "expectations"},
-		{"kv ppm wrapping uint32", true, func(o *Options) {
+		{"too many servers", false, func(o *scenarios.Options) { o.Servers = 16 }, "servers"},
+		{"negative clients", false, func(o *scenarios.Options) { o.Clients = -1 }, "clients"},
+		{"zero duration", false, func(o *scenarios.Options) { o.Duration = 0 }, "duration_ns 0 out of range"},
+		{"duration over a day", false, func(o *scenarios.Options) { o.Duration = scenarios.MaxDuration + 1 }, "duration_ns"},
+		{"negative bound", false, func(o *scenarios.Options) { o.Bound = -1 }, "bound_ns -1"},
+		{"bound over an hour", false, func(o *scenarios.Options) { o.Bound = scenarios.MaxBound + 1 }, "bound_ns"},
+		{"burst zero", false, func(o *scenarios.Options) { o.Burst = 0 }, "burst 0"},
+		{"burst huge", false, func(o *scenarios.Options) { o.Burst = scenarios.MaxBurst + 1 }, "burst"},
+		{"think reversed", false, func(o *scenarios.Options) { o.Think = [2]int64{5, 4} }, "think_ns"},
+		{"think over a minute", false, func(o *scenarios.Options) { o.Think = [2]int64{0, scenarios.MaxThink + 1} }, "think_ns"},
+		{"negative snapshot_every", false, func(o *scenarios.Options) { o.SnapshotEvery = -1 }, "snapshot_every"},
+		{"negative max_batch", false, func(o *scenarios.Options) { o.MaxBatch = -1 }, "max_batch"},
+		{"max_raft_state below -1", false, func(o *scenarios.Options) { o.MaxRaftState = -2 }, "max_raft_state"},
+		{"negative latency", false, func(o *scenarios.Options) { o.Net.MinLatency = -1 }, "latencies"},
+		{"latency over a minute", false, func(o *scenarios.Options) { o.Net.MaxLatency = scenarios.MaxNetLatency + 1 }, "latencies"},
+		{"reorder delay over a minute", false, func(o *scenarios.Options) { o.Net.ReorderMax = scenarios.MaxNetLatency + 1 }, "latencies"},
+		{"loss over one", false, func(o *scenarios.Options) { o.Net.LossPPM = sim.CertainPPM + 1 }, "loss_ppm 1000001"},
+		{"dup over one", false, func(o *scenarios.Options) { o.Net.DupPPM = 2_000_000 }, "dup_ppm"},
+		{"reorder over one", false, func(o *scenarios.Options) { o.Net.ReorderPPM = 2_000_000 }, "reorder_ppm"},
+		{"torn over one", false, func(o *scenarios.Options) { o.TornPPM = 2_000_000 }, "torn_ppm"},
+		{"clock beyond the servers", false, func(o *scenarios.Options) { o.Clocks = make([]sim.Clock, o.Servers+1) }, "clocks for"},
+		{"clock drift", false, func(o *scenarios.Options) { o.Clocks = []sim.Clock{{DriftPPM: sim.MaxDriftPPM + 1}} }, "clock 0"},
+		{"clock skew", false, func(o *scenarios.Options) { o.Clocks = []sim.Clock{{SkewNs: -scenarios.MaxClockSkew - 1}} }, "clock 0"},
+		{"negative expectation", false, func(o *scenarios.Options) { o.Expect.NoDisruption = -1 }, "expectations"},
+		{"kv ppm wrapping uint32", true, func(o *scenarios.Options) {
 			w := *o.KV
 			w.GetPPM, w.PutPPM = 4_294_967_295, 2 // their uint32 sum is 1
 			o.KV = &w
 		}, "get_ppm"},
-		{"kv keys", true, func(o *Options) { w := *o.KV; w.KeysPerGroup = MaxKeysPerGroup + 1; o.KV = &w }, "keys_per_group"},
-		{"kv clerks per key", true, func(o *Options) { w := *o.KV; w.ClerksPerKey = 5; o.KV = &w }, "clerks_per_key"},
-		{"kv negative max_ops", true, func(o *Options) { w := *o.KV; w.MaxOps = -1; o.KV = &w }, "max_ops"},
+		{"kv keys", true, func(o *scenarios.Options) { w := *o.KV; w.KeysPerGroup = scenarios.MaxKeysPerGroup + 1; o.KV = &w }, "keys_per_group"},
+		{"kv clerks per key", true, func(o *scenarios.Options) { w := *o.KV; w.ClerksPerKey = 5; o.KV = &w }, "clerks_per_key"},
+		{"kv negative max_ops", true, func(o *scenarios.Options) { w := *o.KV; w.MaxOps = -1; o.KV = &w }, "max_ops"},
 		{"fault before 0", false, fault(heal, func(f *sim.Fault) { f.At = -1 }), "negative time"},
-		{"fault after the run", false, func(o *Options) {
+		{"fault after the run", false, func(o *scenarios.Options) {
 			fault(heal, func(f *sim.Fault) { f.At = o.Duration + o.Bound + 1 })(o)
 		}, "after the run's end"},
 		{"unknown kind", false, fault(heal, func(f *sim.Fault) { f.Kind = "meteor" }), `unknown fault kind "meteor"`},
@@ -447,7 +447,7 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 	}
 	// At the limits, options are still accepted.
 	o := base
-	o.Duration, o.Bound, o.Net.MaxLatency, o.Net.LossPPM, o.TornPPM = MaxDuration, MaxBound, MaxNetLatency, sim.CertainPPM, sim.CertainPPM
+	o.Duration, o.Bound, o.Net.MaxLatency, o.Net.LossPPM, o.TornPPM = scenarios.MaxDuration, scenarios.MaxBound, scenarios.MaxNetLatency, sim.CertainPPM, sim.CertainPPM
 	o.Faults = slices.Clone(o.Faults)
 	o.Faults[heal].At = o.Duration + o.Bound
 	if err := o.Validate(); err != nil {
@@ -459,7 +459,7 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 func TestGeneratedOptionsStayWithinLimits(t *testing.T) {
 	for _, sc := range catalog() {
 		for seed := uint64(1); seed <= 25; seed++ {
-			for _, o := range []Options{sc.Resolve(seed), sc.ResolveSwarm(seed)} {
+			for _, o := range []scenarios.Options{sc.Resolve(seed), sc.ResolveSwarm(seed)} {
 				if err := o.Validate(); err != nil {
 					t.Fatalf("%s seed %d (swarm %q): %v", sc.Name, seed, o.Swarm, err)
 				}

@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"flag"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -18,7 +19,7 @@ var simHeapProfile = flag.String("simheapprofile", "",
 // BenchmarkMemoryFlat runs one seed of kv-snapshot-recover (its 30 s fault
 // pattern repeated) for 10 and for 100 virtual minutes and reports the heap in
 // use once the simulation and its drain are over, after a GC, with the whole
-// world still live. The client history is not kept (RunConfig.NoHistory): it
+// world still live. The client history is not kept (scenarios.RunConfig.NoHistory): it
 // grows with the run by design, and only the rest must stay flat. The fault
 // schedule (faults, written out in full before the run) and the trace's hash
 // checkpoints also grow with the run, by design: about 0.3 KB per fault. The
@@ -34,7 +35,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 	if *simHeapProfile != "" {
 		runtime.MemProfileRate = 4096
 	}
-	sc, err := Lookup("kv-snapshot-recover")
+	sc, err := scenarios.Lookup("kv-snapshot-recover")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			const seed = 1
 			var heap, base uint64
-			var rep *Report
+			var rep *scenarios.Report
 			heapInUse := func() uint64 {
 				runtime.GC()
 				var m runtime.MemStats
@@ -66,7 +67,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 				if c.maxRaftState != 0 {
 					opts.MaxRaftState = c.maxRaftState
 				}
-				rep = Run(opts, seed, RunConfig{NoHistory: true, OnSimEnd: func() {
+				rep = scenarios.Run(opts, seed, scenarios.RunConfig{NoHistory: true, OnSimEnd: func() {
 					heap = heapInUse() - base
 					if *simHeapProfile != "" {
 						writeHeapProfile(b, *simHeapProfile+"-"+c.name+".pprof")
@@ -101,13 +102,13 @@ func writeHeapProfile(b *testing.B, path string) {
 // TestNoHistory: a run that keeps no history has the same trace as one that
 // does, calls OnSimEnd once, and reports linearizability unknown, never ok.
 func TestNoHistory(t *testing.T) {
-	sc, err := Lookup("kv-snapshot-recover")
+	sc, err := scenarios.Lookup("kv-snapshot-recover")
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := Run(sc.Resolve(1), 1, RunConfig{})
+	full := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
 	ends := 0
-	bare := Run(sc.Resolve(1), 1, RunConfig{NoHistory: true, OnSimEnd: func() { ends++ }})
+	bare := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{NoHistory: true, OnSimEnd: func() { ends++ }})
 	if full.TraceHash != bare.TraceHash || full.Ops != bare.Ops {
 		t.Fatalf("NoHistory changed the run: hash %s ops %d, want %s ops %d", bare.TraceHash, bare.Ops, full.TraceHash, full.Ops)
 	}
@@ -128,7 +129,7 @@ func TestNoHistory(t *testing.T) {
 // a longer one keeps the first 30 s of kv-snapshot-recover's schedule and
 // repeats its pattern.
 func TestResolveFor(t *testing.T) {
-	sc, err := Lookup("kv-snapshot-recover")
+	sc, err := scenarios.Lookup("kv-snapshot-recover")
 	if err != nil {
 		t.Fatal(err)
 	}

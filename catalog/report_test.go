@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -28,9 +29,9 @@ func staleReads(n int) []checker.HistoryOp {
 	return append(ops, checker.HistoryOp{Client: 99, Op: "put", Key: "fine", Value: "v;", Call: 0, Return: retAt(10)})
 }
 
-func linReport(ops []checker.HistoryOp) *Report {
+func linReport(ops []checker.HistoryOp) *scenarios.Report {
 	lin := checker.CheckLinearizable(ops, checker.LinConfig{Budget: 10 * time.Second})
-	rep := &Report{Scenario: "kv-test", Seed: 5, TraceHash: "0123456789abcdef", History: ops, Lin: lin,
+	rep := &scenarios.Report{Scenario: "kv-test", Seed: 5, TraceHash: "0123456789abcdef", History: ops, Lin: lin,
 		Results: []checker.Result{{Name: checker.ElectionSafety, Status: checker.OK}, lin.Result}}
 	rep.Verdict = checker.Verdict(rep.Results)
 	return rep
@@ -39,8 +40,8 @@ func linReport(ops []checker.HistoryOp) *Report {
 // Two runs of one bug that broke different numbers of keys are one failure.
 func TestLinearizabilitySignatureIgnoresHowManyKeys(t *testing.T) {
 	one, six := linReport(staleReads(1)), linReport(staleReads(6))
-	a, okA := SignatureOf(one)
-	b, okB := SignatureOf(six)
+	a, okA := scenarios.SignatureOf(one)
+	b, okB := scenarios.SignatureOf(six)
 	if !okA || !okB || a.Check != checker.Linearizability {
 		t.Fatalf("signatures %+v %+v", a, b)
 	}
@@ -107,14 +108,14 @@ func TestJSONCarriesFailingKeysAndHTML(t *testing.T) {
 // A panic's check line names where it happened, on one line; its stack goes
 // to the trace and not into the hash.
 func TestNoPanicNamesThePlace(t *testing.T) {
-	sc, _ := Lookup("agree")
+	sc, _ := scenarios.Lookup("agree")
 	o := sc.Resolve(1)
 	// A crash of a node that does not exist: the checker told of it indexes
 	// out of range.
 	o.Faults = append(o.Faults, sim.Fault{At: 1e9, Kind: sim.FaultCrash, Node: 99})
 	sim.SortFaults(o.Faults)
 	var trace strings.Builder
-	rep := Run(o, 1, RunConfig{Trace: &trace})
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{Trace: &trace})
 	r := findResult(rep, checker.NoPanic)
 	if r.Status != checker.Fail || !strings.HasPrefix(r.Detail, "panic on n-1 at 1.000000000s in checker.(*Raft).Down (checker/raft.go:") ||
 		!strings.HasSuffix(r.Detail, "): runtime error: index out of range [99] with length 3") {
@@ -123,13 +124,13 @@ func TestNoPanicNamesThePlace(t *testing.T) {
 	if !strings.Contains(trace.String(), "\n"+r.Detail+"\n\tchecker.(*Raft).Down (checker/raft.go:") {
 		t.Fatalf("the trace lacks the stack:\n%s", trace.String()[max(0, trace.Len()-2000):])
 	}
-	if sig, _ := SignatureOf(rep); sig.Check != checker.NoPanic {
+	if sig, _ := scenarios.SignatureOf(rep); sig.Check != checker.NoPanic {
 		t.Fatalf("signature %+v, want no-panic's", sig)
 	}
 	if l := findResult(rep, checker.Liveness); l.Status != checker.Unknown || !strings.HasPrefix(l.Detail, "not judged: the run stopped at 1.000000000s") {
 		t.Fatalf("liveness of a run that stopped early: %v", l)
 	}
-	if again := Run(o, 1, RunConfig{}); again.TraceHash != rep.TraceHash || findResult(again, checker.NoPanic) != r {
+	if again := scenarios.Run(o, 1, scenarios.RunConfig{}); again.TraceHash != rep.TraceHash || findResult(again, checker.NoPanic) != r {
 		t.Fatalf("untraced: %s %v, traced: %s %v", again.TraceHash, findResult(again, checker.NoPanic), rep.TraceHash, r)
 	}
 }

@@ -1,12 +1,11 @@
-package scenarios
+package catalog
 
-import "github.com/detsim/detsim/sim"
+import (
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+)
 
-// The raft scenarios of issue 3. Probes every scenario must hit: a leader
-// elected and a command applied, so a scenario whose workload never ran fails.
-var basicProbes = []string{"leader-elected", "command-applied"}
-
-func probes(extra ...string) []string { return append(append([]string(nil), basicProbes...), extra...) }
+// The raft scenarios of issue 3.
 
 var (
 	think      = [2]int64{5 * ms, 50 * ms}
@@ -17,118 +16,118 @@ var (
 )
 
 func init() {
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "election", Description: "3 nodes, no faults: one leader, stays leader, heartbeats at most 10/s",
 		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{50 * ms, 200 * ms}, Duration: 10 * s, Bound: 5 * s,
-		Probes: probes(), Expect: Expectations{StableLeader: true},
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "reelection", Description: "leader isolated: a new leader within 5 s; the old one rejoins without disrupting (PreVote)",
 		Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
-		Expect: Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
-		Faults: func(g *Gen) {
+		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
+		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.Targeted(t, TargetLeader, nil, "")
+				g.Targeted(t, scenarios.TargetLeader, nil, "")
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "many-elections", Description: "7 nodes, random partitions of any shape for 60 virtual s",
 		Servers: [2]int{7, 7}, Clients: 2, Think: think, Duration: 60 * s, Bound: 10 * s,
 		Probes: probes("leader-changed"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "agree", Description: "3-5 nodes, no faults: commands replicated and applied everywhere in order",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 10 * s, Bound: 5 * s,
-		Probes: probes(), Expect: Expectations{StableLeader: true},
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "fail-agree", Description: "a follower cut off: agreement continues, it catches up on return",
 		Servers: [2]int{3, 3}, Clients: 2, Think: think, Duration: 13 * s, Bound: 5 * s,
 		Probes: probes("lagging-follower-reprobed"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
-				g.Targeted(t, TargetFollower, nil, "")
+				g.Targeted(t, scenarios.TargetFollower, nil, "")
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "fail-no-agree", Description: "a majority cut off: nothing commits, then progress after heal",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 9 * s, Bound: 5 * s,
-		Probes: probes("checkquorum-stepdown"), Expect: Expectations{NoCommitInCut: true},
-		Faults: func(g *Gen) {
-			g.Targeted(2*s, TargetMinorityLeader, g.Clients(), "majority-cut")
+		Probes: probes("checkquorum-stepdown"), Expect: scenarios.Expectations{NoCommitInCut: true},
+		Faults: func(g *scenarios.Gen) {
+			g.Targeted(2*s, scenarios.TargetMinorityLeader, g.Clients(), "majority-cut")
 			g.Add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "rejoin", Description: "a partitioned old leader with uncommitted entries rejoins and gives them up",
 		Servers: [2]int{3, 3}, Clients: 3, Think: [2]int64{1 * ms, 10 * ms}, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("log-truncated", "leader-changed"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.Targeted(t, TargetLeader, g.Clients(), "")
+				g.Targeted(t, scenarios.TargetLeader, g.Clients(), "")
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "backup", Description: "a lagging leader+follower with many conflicting entries catch up quickly (fast backup)",
 		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{20 * ms, 50 * ms}, Duration: 12 * s, Bound: 3 * s,
 		Probes: probes("log-truncated", "fast-backup"),
-		Faults: func(g *Gen) {
-			g.Targeted(2*s, TargetLeaderAndFollower, g.Clients()[:1], "")
-			g.Targeted(5*s, TargetLeaderAndFollower, g.Clients()[1:2], "")
+		Faults: func(g *scenarios.Gen) {
+			g.Targeted(2*s, scenarios.TargetLeaderAndFollower, g.Clients()[:1], "")
+			g.Targeted(5*s, scenarios.TargetLeaderAndFollower, g.Clients()[1:2], "")
 			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "persist", Description: "crashes and restarts of any nodes, all at once too",
 		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes("restart-recovered"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, 10*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
 			g.CrashAll(12*s, 2*s)
 			g.Chaos(15*s, 24*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
 			g.CrashAll(26*s, 1*s)
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "figure8", Description: "the Figure 8 schedule: leaders crash right after appending",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "figure8-batch1", Description: "Figure 8 with one entry per AppendEntries: old entries and the new leader's no-op travel apart",
 		Servers: [2]int{5, 5}, Clients: 3, Think: [2]int64{1 * ms, 20 * ms}, Duration: 30 * s, Bound: 10 * s, MaxBatch: 1,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "figure8-unreliable", Description: "Figure 8 with loss, duplication and long reordering",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, Net: unreliable,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "churn", Description: "many crashes, restarts and partitions with concurrent commands",
 		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{200 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync,
 				sim.FaultPartition, sim.FaultHeal, sim.FaultRestart)
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "partition-oneway", Description: "one-way links and bridges; CheckQuorum steps a cut-off leader down",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 20 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown", "leader-changed"),
-		Faults: func(g *Gen) {
-			g.Targeted(2*s, TargetLeaderInbound, nil, "")
+		Faults: func(g *scenarios.Gen) {
+			g.Targeted(2*s, scenarios.TargetLeaderInbound, nil, "")
 			g.Add(sim.Fault{At: 5 * s, Kind: sim.FaultHeal})
 			g.Add(sim.Fault{At: 7 * s, Kind: sim.FaultPartition, Links: g.WithClients(sim.Bridge([]int{0, 1}, []int{3, 4}))})
 			g.Add(sim.Fault{At: 10 * s, Kind: sim.FaultHeal})
@@ -138,18 +137,18 @@ func init() {
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",
 		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 12 * s, Bound: 5 * s, Skew: true,
-		Probes: probes("leader-changed", "leader-deposed"), Expect: Expectations{NewLeaderWithin: 5 * s},
-		Faults: func(g *Gen) {
+		Probes: probes("leader-changed", "leader-deposed"), Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
-				g.Add(sim.Fault{At: t, Kind: sim.FaultPause, Target: TargetLeader})
-				g.Add(sim.Fault{At: t + g.Rand().Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: TargetPaused})
+				g.Add(sim.Fault{At: t, Kind: sim.FaultPause, Target: scenarios.TargetLeader})
+				g.Add(sim.Fault{At: t + g.Rand().Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: scenarios.TargetPaused})
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "disk-faults", Description: "torn writes, lost unsynced writes, crashes inside a step, synced-data damage on a minority",
 		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 800_000,
 		Probes: probes("torn-tail-dropped", "crash-in-step", "sync-failed-stopped"), Faults: diskFaults,
@@ -158,12 +157,12 @@ func init() {
 
 // figure8Faults crashes whoever leads, often inside the step right after it
 // appends, and restarts nodes at random so a majority is usually up.
-func figure8Faults(g *Gen) {
+func figure8Faults(g *scenarios.Gen) {
 	for t := g.Rand().Range(200*ms, 800*ms); t < g.Duration(); t += g.Rand().Range(100*ms, 900*ms) {
 		if g.Rand().Chance(500_000) {
-			g.Add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: TargetLeader, Before: g.Rand().Chance(300_000)})
+			g.Add(sim.Fault{At: t, Kind: sim.FaultCrashSync, Target: scenarios.TargetLeader, Before: g.Rand().Chance(300_000)})
 		} else {
-			g.Add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: TargetLeader})
+			g.Add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: scenarios.TargetLeader})
 		}
 		g.At(t+g.Rand().Range(50*ms, 600*ms), sim.FaultRestart, g.Server())
 		g.At(t+g.Rand().Range(50*ms, 600*ms), sim.FaultRestart, g.Server())
@@ -172,7 +171,7 @@ func figure8Faults(g *Gen) {
 
 // diskFaults damages synced data on a minority only (the fault atlas), and
 // crashes everyone, often mid-step, so torn tails are common.
-func diskFaults(g *Gen) {
+func diskFaults(g *scenarios.Gen) {
 	// At most a minority may stop for good: one node has its synced data
 	// damaged, another has a sync fail.
 	n := len(g.Servers())

@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"encoding/binary"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/internal/rapidenv"
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -28,11 +29,11 @@ func (d rapidDrawer) draw(lo, hi int, label string) int {
 }
 
 // DrawOptions draws a whole run from rapid (see drawOptions).
-func DrawOptions(t *rapid.T, kv bool) Options { return drawOptions(rapidDrawer{t}, kv) }
+func DrawOptions(t *rapid.T, kv bool) scenarios.Options { return drawOptions(rapidDrawer{t}, kv) }
 
 // PropertyOptions is DrawOptions as a generator, for Draw and Example.
-func PropertyOptions(kv bool) *rapid.Generator[Options] {
-	return rapid.Custom(func(t *rapid.T) Options { return DrawOptions(t, kv) })
+func PropertyOptions(kv bool) *rapid.Generator[scenarios.Options] {
+	return rapid.Custom(func(t *rapid.T) scenarios.Options { return DrawOptions(t, kv) })
 }
 
 // Property tests: rapid draws a whole run (DrawOptions), the run must pass
@@ -68,7 +69,7 @@ const fuzzInputLen = 8 * 1024
 // -run='^$' -fuzz=FuzzProperty -fuzztime=1h. The fuzzer's bytes feed
 // rapid's draws; without -fuzz only the seed inputs below run.
 func FuzzProperty(f *testing.F) {
-	// All zeros: every draw its simplest, a calm 3-node raft run. Then
+	// scenarios.All zeros: every draw its simplest, a calm 3-node raft run. Then
 	// two inputs whose draws are of every kind.
 	f.Add(make([]byte, 8*64))
 	for seed := uint64(1); seed <= 2; seed++ {
@@ -99,10 +100,10 @@ func checkDrawnRun(t *rapid.T, sink *reproSink, kv bool) { checkRun(t, sink, Dra
 // the repro and fails with its path and signature. The message must be
 // the same each time rapid replays a draw (rapid checks), so it holds
 // nothing of the wall clock.
-func checkRun(t *rapid.T, sink *reproSink, opts Options) {
+func checkRun(t *rapid.T, sink *reproSink, opts scenarios.Options) {
 	seed := rapid.Uint64().Draw(t, "seed")
-	rep := Run(opts, seed, RunConfig{LinBudget: propertyLinBudget})
-	sig, failed := SignatureOf(rep)
+	rep := scenarios.Run(opts, seed, scenarios.RunConfig{LinBudget: propertyLinBudget})
+	sig, failed := scenarios.SignatureOf(rep)
 	if !failed {
 		if rep.Verdict == checker.Unknown {
 			t.Logf("inconclusive (not a failure): %s", firstUnknown(rep))
@@ -151,7 +152,7 @@ func failCheck(t *rapid.T, check, format string, args ...any) {
 	}
 }
 
-func firstUnknown(rep *Report) string {
+func firstUnknown(rep *scenarios.Report) string {
 	for _, r := range rep.Results {
 		if r.Status == checker.Unknown {
 			return r.String()
@@ -195,8 +196,8 @@ func newReproSink(t *testing.T) *reproSink {
 	return s
 }
 
-func (s *reproSink) write(rep *Report) (string, error) {
-	r, err := NewRepro(rep)
+func (s *reproSink) write(rep *scenarios.Report) (string, error) {
+	r, err := scenarios.NewRepro(rep)
 	if err != nil {
 		return "", err
 	}
@@ -207,8 +208,8 @@ func (s *reproSink) write(rep *Report) (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(s.dir, ReproName(r))
-	if err := WriteFileAtomic(path, data); err != nil {
+	path := filepath.Join(s.dir, scenarios.ReproName(r))
+	if err := scenarios.WriteFileAtomic(path, data); err != nil {
 		return "", err
 	}
 	s.written = append(s.written, path)
@@ -242,7 +243,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
 
-	var last Options
+	var last scenarios.Options
 	rec := &recordingTB{name: t.Name()}
 	rapid.Check(rec, func(rt *rapid.T) {
 		o := DrawOptions(rt, false)
@@ -353,7 +354,7 @@ func TestPropertyReproReplays(t *testing.T) {
 			if entries, _ := os.ReadDir(filepath.Dir(m[1])); len(entries) != 1 {
 				t.Fatalf("%d files in %s, want 1", len(entries), filepath.Dir(m[1]))
 			}
-			r, err := ReadRepro(m[1])
+			r, err := scenarios.ReadRepro(m[1])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -366,7 +367,7 @@ func TestPropertyReproReplays(t *testing.T) {
 			if o.Servers != 3 || o.Clients != 1 || len(o.Faults) != 1+2*o.Servers || r.Seed != "0" {
 				t.Fatalf("not shrunk to the simplest draw: seed %s %s", r.Seed, o.OptionsLine())
 			}
-			res := Replay(r, RunConfig{LinBudget: propertyLinBudget})
+			res := scenarios.Replay(r, scenarios.RunConfig{LinBudget: propertyLinBudget})
 			if !res.SameFailure || !res.HashMatch {
 				t.Fatalf("replay: same failure %v, hash match %v\n%s", res.SameFailure, res.HashMatch, res.Report.Text())
 			}
@@ -440,7 +441,7 @@ func TestPropertyScenarioBySeed(t *testing.T) {
 		if n == 0 && seed == 1 {
 			t.Errorf("seed %d drew no fault", seed)
 		}
-		a, b := Run(o, seed, RunConfig{}), Run(o, seed, RunConfig{})
+		a, b := scenarios.Run(o, seed, scenarios.RunConfig{}), scenarios.Run(o, seed, scenarios.RunConfig{})
 		if a.Verdict != checker.OK {
 			t.Errorf("seed %d failed:\n%s", seed, a.Text())
 		}
@@ -638,3 +639,6 @@ func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
 		t.Errorf("rapid's failure does not name seed %s:\n%s", wantSeed, rec.errors)
 	}
 }
+
+// dur renders nanoseconds as the summary does.
+func dur(ns int64) string { return time.Duration(ns).String() }

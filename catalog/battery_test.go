@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"path/filepath"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // The regression battery: repro files of failures that were fixed. Each
@@ -19,14 +20,14 @@ func TestRegressionBattery(t *testing.T) {
 		t.Fatal("no regression repros")
 	}
 	for _, f := range files {
-		r, err := ReadRepro(f)
+		r, err := scenarios.ReadRepro(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Integrity() == ReproEdited {
+		if r.Integrity() == scenarios.ReproEdited {
 			t.Errorf("%s: edited (its digest does not match)", f)
 		}
-		res := Replay(r, RunConfig{})
+		res := scenarios.Replay(r, scenarios.RunConfig{})
 		if res.Report.Verdict != checker.OK {
 			t.Errorf("%s: fixed failure %q is back:\n%s", f, r.Signature.Violation, res.Report.Text())
 		}
@@ -44,7 +45,7 @@ func TestBugReprosNeedTheBuildTag(t *testing.T) {
 		t.Fatalf("%d planted-bug repros for %d bugs", len(files), len(planted.All()))
 	}
 	for _, f := range files {
-		if _, err := ReadRepro(f); err == nil || !strings.Contains(err.Error(), "-tags detsimbugs") {
+		if _, err := scenarios.ReadRepro(f); err == nil || !strings.Contains(err.Error(), "-tags detsimbugs") {
 			t.Errorf("%s: %v", f, err)
 		}
 	}

@@ -1,13 +1,15 @@
-package scenarios
+package catalog
 
 import (
 	"testing"
+
+	"github.com/detsim/detsim/scenarios"
 )
 
 // BenchmarkScenario runs one seed of each scenario per iteration and reports
 // events per wall second and the virtual/wall speed-up.
 //
-//	go test ./scenarios -run=^$ -bench=Scenario -benchtime=20x
+//	go test ./scenarios -run=^$ -bench=scenarios.Scenario -benchtime=20x
 func BenchmarkScenario(b *testing.B) {
 	for _, sc := range catalog() {
 		b.Run(sc.Name, func(b *testing.B) {
@@ -15,7 +17,7 @@ func BenchmarkScenario(b *testing.B) {
 			var events, virtual uint64
 			for i := 0; b.Loop(); i++ {
 				seed := uint64(i + 1)
-				rep := Run(sc.Resolve(seed), seed, RunConfig{})
+				rep := scenarios.Run(sc.Resolve(seed), seed, scenarios.RunConfig{})
 				events += rep.Events
 				virtual += uint64(rep.Virtual)
 			}

@@ -1,4 +1,4 @@
-package scenarios
+package catalog
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -29,7 +30,7 @@ func TestScenariosHold(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(100); seed < 100+uint64(seedCount()); seed++ {
-				rep := Run(sc.Resolve(seed), seed, RunConfig{})
+				rep := scenarios.Run(sc.Resolve(seed), seed, scenarios.RunConfig{})
 				if rep.Verdict != checker.OK {
 					t.Errorf("seed %d failed:\n%s", seed, rep.Text())
 				}
@@ -69,7 +70,7 @@ func TestEveryScenarioInjectsFaults(t *testing.T) {
 	}
 }
 
-func findResult(rep *Report, name string) checker.Result {
+func findResult(rep *scenarios.Report, name string) checker.Result {
 	for _, r := range rep.Results {
 		if r.Name == name {
 			return r
@@ -78,7 +79,7 @@ func findResult(rep *Report, name string) checker.Result {
 	return checker.Result{Name: name, Status: checker.Unknown, Detail: "missing"}
 }
 
-func mustFail(t *testing.T, rep *Report, name, detail string) {
+func mustFail(t *testing.T, rep *scenarios.Report, name, detail string) {
 	t.Helper()
 	r := findResult(rep, name)
 	if r.Status != checker.Fail || !strings.Contains(r.Detail, detail) {
@@ -92,7 +93,7 @@ func mustFail(t *testing.T, rep *Report, name, detail string) {
 // A cluster split for good, whose final heal never comes, has no leader:
 // liveness must fail and dump every node's state.
 func TestLivenessCatchesClusterThatCannotElect(t *testing.T) {
-	sc, _ := Lookup("agree")
+	sc, _ := scenarios.Lookup("agree")
 	o := sc.Resolve(1)
 	var kept []sim.Fault
 	for _, f := range o.Faults {
@@ -106,58 +107,58 @@ func TestLivenessCatchesClusterThatCannotElect(t *testing.T) {
 	}
 	o.Faults = append(kept, sim.Fault{At: o.Duration - 2e9, Kind: sim.FaultPartition, Links: sim.Split(groups...)})
 	sim.SortFaults(o.Faults)
-	rep := Run(o, 1, RunConfig{})
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{})
 	mustFail(t, rep, checker.Liveness, "no leader")
 	mustFail(t, rep, checker.Liveness, "n0:up/")
 }
 
 func TestCoverageCatchesProbeThatNeverFired(t *testing.T) {
-	sc, _ := Lookup("election")
+	sc, _ := scenarios.Lookup("election")
 	o := sc.Resolve(1)
 	o.Probes = append(o.Probes, "checkquorum-stepdown") // a calm run never steps down
-	mustFail(t, Run(o, 1, RunConfig{}), checker.Coverage, "checkquorum-stepdown")
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), checker.Coverage, "checkquorum-stepdown")
 }
 
 func TestExpectationsCatchLeaderChangeInCalmRun(t *testing.T) {
-	sc, _ := Lookup("election")
+	sc, _ := scenarios.Lookup("election")
 	o := sc.Resolve(1)
-	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: TargetLeader},
+	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: scenarios.TargetLeader},
 		sim.Fault{At: 4e9, Kind: sim.FaultRestart, Node: 0})
 	sim.SortFaults(o.Faults)
-	mustFail(t, Run(o, 1, RunConfig{}), "expectations", "leader terms")
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "leader terms")
 }
 
 func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {
-	sc, _ := Lookup("agree")
+	sc, _ := scenarios.Lookup("agree")
 	o := sc.Resolve(1)
 	o.Expect.NoCommitInCut = true
 	// Labelled a majority cut, but it cuts off one follower: the majority
 	// side keeps committing, which the check must see.
-	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: TargetFollower, Label: "majority-cut"},
+	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: scenarios.TargetFollower, Label: "majority-cut"},
 		sim.Fault{At: 5e9, Kind: sim.FaultHeal})
 	sim.SortFaults(o.Faults)
-	mustFail(t, Run(o, 1, RunConfig{}), "expectations", "committed while a majority was cut off")
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "committed while a majority was cut off")
 }
 
 func TestProgressCatchesEventCap(t *testing.T) {
-	sc, _ := Lookup("agree")
-	rep := Run(sc.Resolve(1), 1, RunConfig{MaxEvents: 1000})
+	sc, _ := scenarios.Lookup("agree")
+	rep := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{MaxEvents: 1000})
 	mustFail(t, rep, checker.Progress, "event cap")
 }
 
 func TestNoPanicCatchesPanicInsideRun(t *testing.T) {
-	sc, _ := Lookup("agree")
+	sc, _ := scenarios.Lookup("agree")
 	o := sc.Resolve(1)
 	// A fault naming a node that does not exist makes the world index out of
 	// range: a framework panic that must surface as no-panic, not kill the process.
 	o.Faults = append(o.Faults, sim.Fault{At: 1e9, Kind: sim.FaultCrash, Node: 99})
 	sim.SortFaults(o.Faults)
-	mustFail(t, Run(o, 1, RunConfig{}), checker.NoPanic, "panic")
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), checker.NoPanic, "panic")
 }
 
 func TestSummaryHasContractLines(t *testing.T) {
-	sc, _ := Lookup("election")
-	rep := Run(sc.Resolve(7), 7, RunConfig{})
+	sc, _ := scenarios.Lookup("election")
+	rep := scenarios.Run(sc.Resolve(7), 7, scenarios.RunConfig{})
 	text := rep.Text()
 	for _, prefix := range []string{"scenario=election seed=7\n", "\noptions workload=commands servers=3", "\ntrace-hash=", "\nvirtual=", " speedup=",
 		"\nops=", " messages=", " dropped=", " duplicated=", " crashes=", " partitions=", "\ncheck election-safety ok",
@@ -178,7 +179,7 @@ func TestSummaryHasContractLines(t *testing.T) {
 // A clerk cut off from every server for good never finishes its call:
 // liveness must name it.
 func TestLivenessCatchesHungClerk(t *testing.T) {
-	sc, _ := Lookup("kv-basic")
+	sc, _ := scenarios.Lookup("kv-basic")
 	o := sc.Resolve(1)
 	clerk := o.Servers
 	var kept []sim.Fault
@@ -187,9 +188,9 @@ func TestLivenessCatchesHungClerk(t *testing.T) {
 			kept = append(kept, f)
 		}
 	}
-	o.Faults = append(kept, sim.Fault{At: o.Duration - 3e9, Kind: sim.FaultPartition, Links: sim.Isolate(clerk, o.allNodes())})
+	o.Faults = append(kept, sim.Fault{At: o.Duration - 3e9, Kind: sim.FaultPartition, Links: sim.Isolate(clerk, o.AllNodes())})
 	sim.SortFaults(o.Faults)
-	rep := Run(o, 1, RunConfig{})
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{})
 	mustFail(t, rep, checker.Liveness, fmt.Sprintf("n%d call", clerk))
 	if r := findResult(rep, checker.Linearizability); r.Status != checker.OK {
 		t.Fatalf("the history is still linearizable: %v", r)

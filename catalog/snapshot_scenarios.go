@@ -1,6 +1,9 @@
-package scenarios
+package catalog
 
-import "github.com/detsim/detsim/sim"
+import (
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+)
 
 // The snapshot scenarios of issue 5. Raft scenarios snapshot every few
 // entries (snapEvery), so a follower cut off for a few seconds falls behind
@@ -9,46 +12,46 @@ const snapEvery = 10
 
 // cutFollowers isolates a follower for a few seconds, several times, while
 // clients keep the log growing.
-func cutFollowers(g *Gen, times ...int64) {
+func cutFollowers(g *scenarios.Gen, times ...int64) {
 	for _, t := range times {
-		g.Targeted(t, TargetFollower, nil, "")
+		g.Targeted(t, scenarios.TargetFollower, nil, "")
 		g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 	}
 }
 
 func init() {
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "snapshot-basic", Description: "commands with a snapshot every 10 entries, no faults",
 		Servers: [2]int{3, 5}, Clients: 4, Think: [2]int64{1 * ms, 20 * ms}, Duration: 10 * s, Bound: 5 * s,
-		SnapshotEvery: snapEvery, Probes: probes("snapshot-taken"), Expect: Expectations{StableLeader: true},
+		SnapshotEvery: snapEvery, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "snapshot-install", Description: "a follower cut off while the log is compacted past it catches up by InstallSnapshot",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 14 * s, Bound: 5 * s, SnapshotEvery: snapEvery,
 		Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *Gen) { cutFollowers(g, 2*s, 8*s) },
+		Faults: func(g *scenarios.Gen) { cutFollowers(g, 2*s, 8*s) },
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "snapshot-install-unreliable", Description: "InstallSnapshot with loss, duplication and reordering",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 20 * s, Bound: 10 * s, SnapshotEvery: snapEvery,
 		Net: unreliable, Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *Gen) { cutFollowers(g, 2*s, 8*s, 14*s) },
+		Faults: func(g *scenarios.Gen) { cutFollowers(g, 2*s, 8*s, 14*s) },
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "snapshot-install-crash", Description: "InstallSnapshot with crashes and restarts, some inside a step",
 		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s, SnapshotEvery: snapEvery,
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			cutFollowers(g, 2*s, 12*s, 22*s)
 			g.Chaos(5*s, 11*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 			g.Chaos(15*s, 21*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "snapshot-all-crash", Description: "every node crashes and restarts from snapshot + log, repeatedly",
 		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 5 * s, SnapshotEvery: snapEvery,
 		Probes: probes("restart-from-snapshot"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			for t := 3 * s; t < 28*s; t += 5 * s {
 				g.CrashAll(t, g.Rand().Range(200*ms, 2*s))
 			}
@@ -58,21 +61,21 @@ func init() {
 
 // The key/value snapshot scenarios: servers snapshot when their durable
 // Raft state reaches maxraftstate bytes.
-var putHeavy = &KVWorkload{ClerksPerKey: 2, KeysPerGroup: 2, GetPPM: 300_000, PutPPM: 600_000}
+var putHeavy = &scenarios.KVWorkload{ClerksPerKey: 2, KeysPerGroup: 2, GetPPM: 300_000, PutPPM: 600_000}
 
 func init() {
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "kv-snapshot-size", Description: "maxraftstate=1000, many operations: Raft state and snapshot sizes stay bounded",
 		Servers: [2]int{3, 3}, Clients: 4, KV: putHeavy, Think: [2]int64{0, 5 * ms}, Duration: 20 * s, Bound: 5 * s,
-		MaxRaftState: 1000, Probes: probes("snapshot-taken"), Expect: Expectations{StableLeader: true, SmallSnapshot: true},
+		MaxRaftState: 1000, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true, SmallSnapshot: true},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "kv-snapshot-recover", Description: "servers restart from snapshots under load, all at once too",
 		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s, MaxRaftState: 1000,
 		Probes: probes("snapshot-taken", "restart-from-snapshot"),
 		// A 30 s pattern, repeated for every whole 30 s of the duration (a
 		// longer run, as the memory benchmark makes, keeps the same weather).
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			for base := int64(0); base+30*s <= g.Duration(); base += 30 * s {
 				g.Chaos(base, base+12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 				g.CrashAll(base+14*s, 2*s)
@@ -81,12 +84,12 @@ func init() {
 			}
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "kv-snapshot-unreliable", Description: "partitions, crashes, an unreliable network and snapshots together, many clerks",
 		Servers: [2]int{5, 5}, Clients: 8, KV: mixed, Think: kvThink, Duration: 40 * s, Bound: 15 * s, MaxRaftState: 1000,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 50_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot", "dedup-from-restored-table"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// Everyone down at once, twice: requests in flight are retried
@@ -95,12 +98,12 @@ func init() {
 			g.CrashAll(30*s, 1*s)
 		},
 	})
-	register(&Scenario{
+	register(&scenarios.Scenario{
 		Name: "kv-snapshot-stress", Description: "maxraftstate=1 on the busiest scenario: 7 nodes, many clerks, crashes, partitions, an unreliable network",
 		Servers: [2]int{7, 7}, Clients: 10, KV: mixed, Think: kvThink, Duration: 60 * s, Bound: 15 * s, MaxRaftState: 1,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
-		Faults: func(g *Gen) {
+		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 		},

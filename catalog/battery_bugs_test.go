@@ -1,6 +1,6 @@
 //go:build detsimbugs
 
-package scenarios
+package catalog
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/planted"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // The planted-bug battery: for every planted bug a shrunk repro is kept
@@ -16,7 +17,7 @@ import (
 // any build of this source); the same schedule with the bug off must pass,
 // so the failure is the bug's alone. When a change of behaviour moves the
 // hashes, -update re-records each file from this build's run of the same
-// schedule (through NewRepro, so with a fresh digest).
+// schedule (through scenarios.NewRepro, so with a fresh digest).
 func TestPlantedBugBattery(t *testing.T) {
 	for _, b := range planted.All() {
 		t.Run(b.Name(), func(t *testing.T) {
@@ -24,26 +25,26 @@ func TestPlantedBugBattery(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Fatalf("no shrunk repro for %s: %v", b.Name(), err)
 			}
-			r, err := ReadRepro(path)
+			r, err := scenarios.ReadRepro(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.Bug != b.Name() {
 				t.Fatalf("%s switches on %q", path, r.Bug)
 			}
-			res := Replay(r, RunConfig{})
+			res := scenarios.Replay(r, scenarios.RunConfig{})
 			if !res.SameFailure {
-				t.Fatalf("with the bug on: %v, want %s: %s\n%s", FailedChecks(res.Report), r.Signature.Check, r.Signature.Violation, res.Report.Text())
+				t.Fatalf("with the bug on: %v, want %s: %s\n%s", scenarios.FailedChecks(res.Report), r.Signature.Check, r.Signature.Violation, res.Report.Text())
 			}
 			if *update {
 				rerecord(t, path, res.Report)
-			} else if r.Integrity() != ReproIntact || res.Report.TraceHash != r.TraceHash {
+			} else if r.Integrity() != scenarios.ReproIntact || res.Report.TraceHash != r.TraceHash {
 				t.Fatalf("%s: %v, trace hash %s, recorded %s (after a change of behaviour: -update)",
 					path, r.Integrity(), res.Report.TraceHash, r.TraceHash)
 			}
 			off := r.Options
 			off.Bug = ""
-			if rep := Run(off, r.SeedValue(), RunConfig{}); rep.Verdict != checker.OK {
+			if rep := scenarios.Run(off, r.SeedValue(), scenarios.RunConfig{}); rep.Verdict != checker.OK {
 				t.Fatalf("with the bug off the schedule fails too:\n%s", rep.Text())
 			}
 		})
@@ -51,9 +52,9 @@ func TestPlantedBugBattery(t *testing.T) {
 }
 
 // rerecord writes the repro of rep over path.
-func rerecord(t *testing.T, path string, rep *Report) {
+func rerecord(t *testing.T, path string, rep *scenarios.Report) {
 	t.Helper()
-	r, err := NewRepro(rep)
+	r, err := scenarios.NewRepro(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func rerecord(t *testing.T, path string, rep *Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, b); err != nil {
+	if err := scenarios.WriteFileAtomic(path, b); err != nil {
 		t.Fatal(err)
 	}
 }

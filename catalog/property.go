@@ -1,8 +1,9 @@
-package scenarios
+package catalog
 
 import (
 	"fmt"
 
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -11,7 +12,7 @@ import (
 // to a minimal one; the property scenario draws the same way from a seed. Every draw's zero is the simplest choice (no fault, no
 // loss, the smallest cluster, the default batch), so shrinking towards zero
 // removes faults and weather one by one. The draws happen before the run;
-// the run itself is an ordinary seeded run of the resolved Options, so a
+// the run itself is an ordinary seeded run of the resolved scenarios.Options, so a
 // failure is also a detsim repro file that `detsim replay` and `detsim
 // shrink` take like any other.
 
@@ -106,7 +107,7 @@ func (d *seedDrawer) draw(lo, hi int, label string) int {
 // drawRun draws a whole run, the kind of workload too: what the property
 // scenario draws from its seed and FuzzProperty from rapid. duration fixes
 // the safety phase (0: drawn), as Scenario.ResolveFor asks.
-func drawRun(d drawer, duration int64) Options {
+func drawRun(d drawer, duration int64) scenarios.Options {
 	kv := d.draw(0, 1, "workload (0 raft, 1 key/value)") == 1
 	return drawOptionsFor(d, kv, duration)
 }
@@ -124,12 +125,12 @@ func drawRun(d drawer, duration int64) Options {
 // Scenario.Resolve writes it. The probes are the basic ones (a leader
 // elected, a command applied), which any run that passes its liveness
 // check fires; there are no expectations.
-func drawOptions(d drawer, kv bool) Options { return drawOptionsFor(d, kv, 0) }
+func drawOptions(d drawer, kv bool) scenarios.Options { return drawOptionsFor(d, kv, 0) }
 
 // drawOptionsFor is drawOptions with a safety phase of duration ns, or a
 // drawn one if duration is 0.
-func drawOptionsFor(d drawer, kv bool, duration int64) Options {
-	o := Options{
+func drawOptionsFor(d drawer, kv bool, duration int64) scenarios.Options {
+	o := scenarios.Options{
 		Scenario: PropertyScenario,
 		Servers:  []int{3, 5, 7}[d.draw(0, 2, "servers (3, 5, 7)")],
 		Burst:    1,
@@ -142,7 +143,7 @@ func drawOptionsFor(d drawer, kv bool, duration int64) Options {
 		o.Duration = duration
 	}
 	if kv {
-		w := &KVWorkload{
+		w := &scenarios.KVWorkload{
 			ClerksPerKey: d.draw(1, 4, "clerks per key"),
 			KeysPerGroup: d.draw(1, 3, "keys per group"),
 		}
@@ -180,9 +181,9 @@ func drawOptionsFor(d drawer, kv bool, duration int64) Options {
 		}
 	}
 	o.Faults = drawSchedule(d, o.Servers, o.Clients, o.Duration)
-	g := newGen(nil, o.Servers, o.Clients, o.Duration)
-	g.finalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0)
-	o.Faults = append(o.Faults, g.faults...)
+	g := scenarios.NewGen(nil, o.Servers, o.Clients, o.Duration)
+	g.FinalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0)
+	o.Faults = append(o.Faults, g.Faults()...)
 	sim.SortFaults(o.Faults)
 	return o
 }
@@ -227,18 +228,18 @@ func drawSchedule(d drawer, servers, clients int, duration int64) []sim.Fault {
 			add(sim.Fault{At: at, Kind: sim.FaultPartition, Links: drawPartition(d, i, servers, clients)})
 			undo(sim.Fault{Kind: sim.FaultHeal})
 		case slotCrashLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: TargetLeader})
+			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: scenarios.TargetLeader})
 			if end := at + length; length > 0 && end < duration {
 				for sv := 0; sv < servers; sv++ { // restarting a running server does nothing
 					add(sim.Fault{At: end, Kind: sim.FaultRestart, Node: sv})
 				}
 			}
 		case slotIsolateLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultPartition, Target: TargetLeader})
+			add(sim.Fault{At: at, Kind: sim.FaultPartition, Target: scenarios.TargetLeader})
 			undo(sim.Fault{Kind: sim.FaultHeal})
 		case slotPauseLeader:
-			add(sim.Fault{At: at, Kind: sim.FaultPause, Target: TargetLeader})
-			undo(sim.Fault{Kind: sim.FaultResume, Target: TargetPaused})
+			add(sim.Fault{At: at, Kind: sim.FaultPause, Target: scenarios.TargetLeader})
+			undo(sim.Fault{Kind: sim.FaultResume, Target: scenarios.TargetPaused})
 		case slotDisk:
 			kind := sim.FaultDamage
 			if d.draw(0, 1, fmt.Sprintf("slot %d lose write", i)) == 1 {
@@ -320,10 +321,24 @@ func drawPartition(d drawer, slot, servers, clients int) [][2]int {
 // space the property tests draw from: the workload's kind (raft or
 // key/value), 3, 5 or 7 servers, the clients, the network's weather, clock
 // skew and up to 8 fault slots.
-var propertyScenario = &Scenario{
+var propertyScenario = &scenarios.Scenario{
 	Name:        PropertyScenario,
 	Description: "a whole run drawn by the property tests' generator (rapid in go test -run=Property; here the seed): raft or key/value, 3/5/7 servers, network weather, skew, up to 8 fault slots",
-	Draw:        func(seed uint64, duration int64) Options { return drawRun(newSeedDrawer(seed), duration) },
+	Draw:        func(seed uint64, duration int64) scenarios.Options { return drawRun(newSeedDrawer(seed), duration) },
+	System:      drawnSystem{},
+}
+
+// drawnSystem is the property scenario's: the draw chooses the system too,
+// and the options say which (a key/value workload or none).
+type drawnSystem struct{ bundled }
+
+func (drawnSystem) Name() string { return "raft+kv" }
+
+func (drawnSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
+	if h.Options.KV != nil {
+		return KVSystem.Start(h)
+	}
+	return RaftSystem.Start(h)
 }
 
 func init() { register(propertyScenario) }

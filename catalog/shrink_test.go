@@ -1,19 +1,19 @@
-package scenarios
+package catalog
 
 import (
 	"errors"
 	"testing"
 
+	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
 
 // noisyPromise fails for one reason (the leader is isolated, so a calm run's
 // promise of one leader breaks) under a lot of irrelevant weather.
-var noisyPromise = &Scenario{
-	Name: "test-noisy-promise", Description: "a broken promise under many irrelevant faults",
+var noisyPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-noisy-promise", Description: "a broken promise under many irrelevant faults",
 	Servers: [2]int{5, 5}, Clients: 4, Think: think, Duration: 20 * s, Bound: 5 * s,
-	Probes: probes(), Expect: Expectations{StableLeader: true},
-	Faults: func(g *Gen) {
+	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+	Faults: func(g *scenarios.Gen) {
 		for t := 500 * ms; t < 19*s; t += 400 * ms {
 			if t > 11*s && t < 16*s {
 				continue // a heal would end the isolation below
@@ -23,25 +23,25 @@ var noisyPromise = &Scenario{
 			g.Add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.Clients()[0], n}}})
 			g.Add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
 		}
-		g.Targeted(12*s, TargetLeader, nil, "")
+		g.Targeted(12*s, scenarios.TargetLeader, nil, "")
 		g.Add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
 	},
 }
 
 func init() {
-	if err := Register(noisyPromise); err != nil {
+	if err := scenarios.Register(noisyPromise); err != nil {
 		panic(err)
 	}
 }
 
 func TestShrinkCutsToTheFaultThatMatters(t *testing.T) {
-	rep := Run(noisyPromise.Resolve(1), 1, RunConfig{})
-	r, err := NewRepro(rep)
+	rep := scenarios.Run(noisyPromise.Resolve(1), 1, scenarios.RunConfig{})
+	r, err := scenarios.NewRepro(rep)
 	if err != nil {
 		t.Fatalf("did not fail:\n%s", rep.Text())
 	}
 	var steps int
-	res, err := Shrink(r, ShrinkConfig{Budget: 200, Progress: func(ShrinkStep) { steps++ }})
+	res, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: 200, Progress: func(scenarios.ShrinkStep) { steps++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +54,10 @@ func TestShrinkCutsToTheFaultThatMatters(t *testing.T) {
 	}
 	// The shrunk repro replays to the same failure, and shrinking is itself
 	// deterministic.
-	if rr := Replay(res.Repro, RunConfig{}); !rr.SameFailure || !rr.HashMatch {
+	if rr := scenarios.Replay(res.Repro, scenarios.RunConfig{}); !rr.SameFailure || !rr.HashMatch {
 		t.Fatal("the shrunk repro does not replay")
 	}
-	again, _ := Shrink(r, ShrinkConfig{Budget: 200})
+	again, _ := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: 200})
 	if again.Repro.TraceHash != res.Repro.TraceHash || again.Runs != res.Runs {
 		t.Fatal("two shrinks of one repro differ")
 	}
@@ -66,7 +66,7 @@ func TestShrinkCutsToTheFaultThatMatters(t *testing.T) {
 func TestShrinkRefusesAPassingRepro(t *testing.T) {
 	r, _ := failingRepro(t, 7)
 	r.Options.Expect.StableLeader = false // the run now passes
-	if _, err := Shrink(r, ShrinkConfig{Budget: 10}); !errors.Is(err, ErrDoesNotFail) {
+	if _, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: 10}); !errors.Is(err, scenarios.ErrDoesNotFail) {
 		t.Fatalf("err %v", err)
 	}
 }

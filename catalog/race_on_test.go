@@ -1,5 +1,5 @@
 //go:build race
 
-package scenarios
+package catalog
 
 const raceEnabled = true

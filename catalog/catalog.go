@@ -1,0 +1,33 @@
+// Package catalog is detsim's bundled catalogue: the Raft and key/value
+// systems it was first built to break, and their named scenarios. Both
+// systems come in through the same door a user's own does (scenarios.System,
+// scenarios.Register): nothing here reaches an engine internal. Importing
+// the package registers every scenario.
+package catalog
+
+import "github.com/detsim/detsim/scenarios"
+
+const (
+	ms = int64(1_000_000)
+	s  = 1000 * ms
+)
+
+// Probes every bundled scenario must hit: a leader elected and a command
+// applied, so a scenario whose workload never ran fails.
+var basicProbes = []string{"leader-elected", "command-applied"}
+
+func probes(extra ...string) []string { return append(append([]string(nil), basicProbes...), extra...) }
+
+// register adds a bundled scenario, for the system its workload names: a
+// clash is a programming error.
+func register(scn *scenarios.Scenario) {
+	if scn.System == nil {
+		scn.System = RaftSystem
+		if scn.KV != nil {
+			scn.System = KVSystem
+		}
+	}
+	if err := scenarios.Register(scn); err != nil {
+		panic(err)
+	}
+}

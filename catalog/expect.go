@@ -1,0 +1,79 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+)
+
+// cutWatch judges Expectations.NoCommitInCut: while a "majority-cut"
+// partition holds, entries a majority already held at the cut may still
+// commit (their acknowledgements can complete a quorum later); nothing
+// else may.
+type cutWatch struct {
+	violations []string
+	cutAt      int64
+	cutLimit   int // the most entries that may commit during the cut
+	inCut      bool
+}
+
+func (w *cutWatch) fault(c *cluster, at int64, f sim.Fault) {
+	if w.inCut && (f.Kind == sim.FaultHeal || f.Kind == sim.FaultPartition) {
+		w.inCut = false
+		if n := c.chk.CommittedCount(); n > w.cutLimit {
+			w.violations = append(w.violations, fmt.Sprintf("entry %d committed while a majority was cut off (%s to %s); only %d were held by a majority at the cut",
+				n, sim.AppendTime(nil, w.cutAt), sim.AppendTime(nil, at), w.cutLimit))
+		}
+	}
+	if c.h.Options.Expect.NoCommitInCut && f.Kind == sim.FaultPartition && f.Label == "majority-cut" {
+		w.inCut, w.cutAt = true, at
+		w.cutLimit = max(c.chk.CommittedCount(), int(min(c.chk.QuorumPersisted(reach(c.h, f)), 1<<40)))
+	}
+}
+
+// reach is the servers that can still talk both ways with the node a
+// partition fault was aimed at.
+func reach(h *scenarios.Harness, f sim.Fault) []int {
+	blocked := map[[2]int]bool{}
+	for _, l := range f.Links {
+		blocked[l] = true
+	}
+	var out []int
+	for _, n := range h.Servers() {
+		if n == f.Node || !blocked[[2]int{n, f.Node}] && !blocked[[2]int{f.Node, n}] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// snapshotBound is the most bytes a snapshot of the state a history leaves
+// can take: per key its longest put plus every append, per client its
+// longest read, each with its varint framing.
+func snapshotBound(h []checker.HistoryOp) int {
+	keys, reads := map[string][2]int{}, map[int]int{} // key → (longest put, appends)
+	for _, op := range h {
+		k := keys[op.Key]
+		switch op.Op {
+		case "put":
+			k[0] = max(k[0], len(op.Value))
+		case "append":
+			k[1] += len(op.Value)
+		case "get":
+			reads[op.Client] = max(reads[op.Client], len(op.Output))
+		}
+		keys[op.Key] = k
+	}
+	n := 16
+	//detsim:allow map-range a sum: order cannot show
+	for key, k := range keys {
+		n += len(key) + k[0] + k[1] + 2*10
+	}
+	//detsim:allow map-range a sum: order cannot show
+	for _, r := range reads {
+		n += r + 3*10
+	}
+	return n
+}

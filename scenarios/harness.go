@@ -1,0 +1,59 @@
+package scenarios
+
+import (
+	"github.com/detsim/detsim/sim"
+)
+
+// Harness is what the engine offers a system for one run: the resolved
+// options, the world's clock and node states, coverage probes, and the
+// recording of client calls and returns (the trace, the pending calls the
+// drain waits for, the operation count, the expectations about clients).
+type Harness struct {
+	Options Options
+	Seed    uint64
+	// NoHistory (RunConfig.NoHistory): keep no client history; the run and
+	// its trace are unchanged.
+	NoHistory bool
+	r         *runner
+}
+
+// Now is the world's virtual time in ns (not a node's skewed clock).
+func (h *Harness) Now() int64 { return h.r.w.Now() }
+
+// Status is a node's state: up, down, paused or stopped.
+func (h *Harness) Status(node int) sim.Status { return h.r.w.Status(node) }
+
+// StopError is what a stopped node stopped with, or nil.
+func (h *Harness) StopError(node int) error { return h.r.w.StopError(node) }
+
+// Servers lists the server nodes, 0 to Options.Servers-1.
+func (h *Harness) Servers() []int { return h.r.servers() }
+
+// Probe counts one firing of a coverage probe.
+func (h *Harness) Probe(name string) { h.r.probes[name]++ }
+
+// Pending is how many clients have a call in flight.
+func (h *Harness) Pending() int { return len(h.r.pending) }
+
+// Call records that client started operation seq: into the trace (key is
+// the operation's digest for the trace hash, text renders it only when the
+// trace is wanted) and as pending until its Return.
+func (h *Harness) Call(client int, seq, key uint64, text func() string) {
+	r := h.r
+	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
+	r.exp.onCall(r.w.Now())
+	r.w.Record(client, sim.TraceCall, seq, key, text)
+}
+
+// CallTime is when client's pending call started (0 if none is pending).
+func (h *Harness) CallTime(client int) int64 { return h.r.pending[client].at }
+
+// Return records that client's operation seq returned: into the trace, and
+// no longer pending.
+func (h *Harness) Return(client int, seq, key uint64, text func() string) {
+	r := h.r
+	r.exp.onReturn(client, r.pending[client].at, r.w.Now())
+	delete(r.pending, client)
+	r.ops++
+	r.w.Record(client, sim.TraceReturn, seq, key, text)
+}

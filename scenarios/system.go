@@ -1,0 +1,121 @@
+package scenarios
+
+import (
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
+)
+
+// System is what detsim knows of a system under test: everything the engine
+// needs to host it, fault it, judge it, fuzz, replay and shrink it. The
+// bundled Raft and key/value systems implement it exactly as a user's own
+// system does; nothing gives them a door a user lacks.
+//
+// The engine grows by optional interfaces an Instance may implement
+// (Leadership, FaultWatcher, Historian, Prober, Describer, Expecter,
+// LivenessReporter): a system written against this one keeps compiling
+// when a new one appears.
+type System interface {
+	// Name names the system in the catalogue, in repro files and in --system.
+	Name() string
+	// Bugs lists the planted bugs the system understands: a run switches on
+	// at most one (Options.Bug), and the system reads it from its Harness. An
+	// open set, switched per run: no build tag is needed.
+	Bugs() []Bug
+	// Start builds one run: its processes and its checks, from the resolved
+	// options. It is called once per run, before the world starts.
+	Start(h *Harness) (Instance, error)
+}
+
+// Bug is a planted bug a system can switch on: a classic mistake put back
+// on purpose, to show that the scenarios and checks find it.
+type Bug struct {
+	Name        string
+	Description string
+}
+
+// BugChecker is a System that says itself whether a planted bug can be
+// switched on in this build (a bug compiled out of it, say). Without it, a
+// bug is valid when Bugs lists its name.
+type BugChecker interface {
+	CheckBug(name string) error
+}
+
+// Instance is one run of a system.
+type Instance interface {
+	// Factories makes every node: one factory per server (nodes 0 to
+	// Servers-1), then one per client. A restart calls the factory again
+	// over the same disk.
+	Factories() []sim.Factory
+	// Live reports whether the system is live for the drain: it may end
+	// once this holds and no client call is pending.
+	Live() bool
+	// Results are the system's own checks (online invariants, judged as the
+	// run went), in the order the summary prints them. They come before the
+	// engine's checks: linearizability, liveness, expectations, coverage,
+	// progress, no-panic.
+	Results() []checker.Result
+}
+
+// Leadership is an Instance that can say who leads: faults aimed at a role
+// (TargetLeader, TargetFollower…) resolve through it, and the expectations
+// about leaders (StableLeader, NewLeaderWithin, NoDisruption) read it. A
+// term is whatever numbers a system's reigns: a Raft term, a view, an epoch.
+type Leadership interface {
+	// Leader is the node leading now as the system reports it, or -1.
+	Leader() int
+	// MaxTerm is the highest term any node has reported.
+	MaxTerm() uint64
+	// LeaderTerms is how many terms have had a leader.
+	LeaderTerms() int
+	// MaxLeaderTerm is the highest term that has had a leader.
+	MaxLeaderTerm() uint64
+}
+
+// FaultWatcher is an Instance told of every fault as it strikes (resolved:
+// a targeted fault names its node) and of every node that stops for good
+// with the error it stopped with.
+type FaultWatcher interface {
+	Fault(at int64, f sim.Fault)
+	Stopped(at int64, node int, err error)
+}
+
+// Historian is an Instance whose clients record a key/value history for
+// the linearizability check (the KV model); with Harness.NoHistory it keeps
+// none and reports false.
+type Historian interface {
+	History() ([]checker.HistoryOp, bool)
+}
+
+// Prober is an Instance whose checks count coverage probes of their own;
+// they add to those fired through Harness.Probe.
+type Prober interface {
+	Probes() map[string]int
+}
+
+// Describer is an Instance that renders its messages for the trace text.
+type Describer interface {
+	Describe(msg []byte) string
+}
+
+// Expecter is an Instance with expectations of its own, judged by the
+// `expectations` check with the engine's: each violation is one line.
+type Expecter interface {
+	Violations() []string
+}
+
+// LivenessReporter is an Instance that explains a failed drain: Why is one
+// clause saying what was not live (particulars after a ';'), State each
+// node's state (" n0:…" per node). Without it the check says the system
+// never reported itself live.
+type LivenessReporter interface {
+	Why(pending int) string
+	State() string
+}
+
+// BasicProber is a System that names the probes any run of it fires when
+// its workload ran at all (for Raft: a leader elected, a command applied).
+// A swarm seed chooses its own weather, so of its scenario's probes it
+// keeps only these.
+type BasicProber interface {
+	BasicProbes() []string
+}
