@@ -2,10 +2,28 @@
 // systems it was first built to break, and their named scenarios. Both
 // systems come in through the same door a user's own does (scenarios.System,
 // scenarios.Register): nothing here reaches an engine internal. Importing
-// the package registers every scenario.
+// the package registers nothing: Register does, once.
 package catalog
 
-import "github.com/detsim/detsim/scenarios"
+import (
+	"sync"
+
+	"github.com/detsim/detsim/scenarios"
+)
+
+var once sync.Once
+
+// Register adds every bundled scenario to the catalogue (scenarios.All);
+// calling it again does nothing.
+func Register() {
+	once.Do(func() {
+		registerRaft()
+		registerKV()
+		registerSnapshots1()
+		registerSnapshots2()
+		registerProperty()
+	})
+}
 
 const (
 	ms = int64(1_000_000)

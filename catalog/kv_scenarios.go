@@ -13,7 +13,7 @@ var (
 	kvThink    = [2]int64{0, 20 * ms}
 )
 
-func init() {
+func registerKV() {
 	register(&scenarios.Scenario{
 		Name: "kv-basic", Description: "5 nodes, 1 clerk, no faults",
 		Servers: [2]int{5, 5}, Clients: 1, KV: mixed, Think: kvThink, Duration: 10 * s, Bound: 5 * s,

@@ -341,4 +341,4 @@ func (drawnSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	return RaftSystem.Start(h)
 }
 
-func init() { register(propertyScenario) }
+func registerProperty() { register(propertyScenario) }

@@ -15,7 +15,7 @@ var (
 	}
 )
 
-func init() {
+func registerRaft() {
 	register(&scenarios.Scenario{
 		Name: "election", Description: "3 nodes, no faults: one leader, stays leader, heartbeats at most 10/s",
 		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{50 * ms, 200 * ms}, Duration: 10 * s, Bound: 5 * s,

@@ -19,7 +19,7 @@ func cutFollowers(g *scenarios.Gen, times ...int64) {
 	}
 }
 
-func init() {
+func registerSnapshots1() {
 	register(&scenarios.Scenario{
 		Name: "snapshot-basic", Description: "commands with a snapshot every 10 entries, no faults",
 		Servers: [2]int{3, 5}, Clients: 4, Think: [2]int64{1 * ms, 20 * ms}, Duration: 10 * s, Bound: 5 * s,
@@ -63,7 +63,7 @@ func init() {
 // Raft state reaches maxraftstate bytes.
 var putHeavy = &scenarios.KVWorkload{ClerksPerKey: 2, KeysPerGroup: 2, GetPPM: 300_000, PutPPM: 600_000}
 
-func init() {
+func registerSnapshots2() {
 	register(&scenarios.Scenario{
 		Name: "kv-snapshot-size", Description: "maxraftstate=1000, many operations: Raft state and snapshot sizes stay bounded",
 		Servers: [2]int{3, 3}, Clients: 4, KV: putHeavy, Think: [2]int64{0, 5 * ms}, Duration: 20 * s, Bound: 5 * s,

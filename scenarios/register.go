@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -29,4 +30,23 @@ func IsolateLeaderAt(cut, heal int64) func(g *Gen) {
 		g.Targeted(cut, TargetLeader, nil, "")
 		g.Add(sim.Fault{At: heal, Kind: sim.FaultHeal})
 	}
+}
+
+// Systems lists every system the registered scenarios run, sorted by name,
+// each once.
+func Systems() []System {
+	byName := map[string]System{}
+	var names []string
+	for _, scn := range All() {
+		if _, ok := byName[scn.System.Name()]; !ok {
+			byName[scn.System.Name()] = scn.System
+			names = append(names, scn.System.Name())
+		}
+	}
+	sort.Strings(names)
+	out := make([]System, len(names))
+	for i, n := range names {
+		out[i] = byName[n]
+	}
+	return out
 }

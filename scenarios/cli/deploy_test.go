@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The files that run detsim sharded on engines it does not own, checked
 // against the CLI: deploy/kubernetes/fuzz-job.yaml (a Kubernetes Indexed Job,

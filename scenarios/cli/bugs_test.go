@@ -1,6 +1,6 @@
 //go:build detsimbugs
 
-package main
+package cli
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The README's commands work as written: every detsim command line in its
 // ```sh blocks states what it costs, in parentheses in its comment ("(0.1 s)",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Conventions a Go or Unix user expects of the command line: flag forms,
 // help, version, where usage goes, "-" for standard input and output, exit
@@ -95,21 +95,30 @@ func TestVersion(t *testing.T) {
 }
 
 func TestProgramNameNamesABinaryThatRuns(t *testing.T) {
-	for _, c := range []struct {
-		argv0 string
-		bugs  bool
-		want  string
-	}{
-		{"./detsim-bugs", true, "./detsim-bugs"},
-		{"detsim", false, "detsim"},
-		{"/usr/local/bin/detsim", false, "/usr/local/bin/detsim"},
-		{"/tmp/go-build123/b001/exe/detsim", false, "go run ./cmd/detsim"},
-		{"/tmp/go-build123/b001/exe/detsim", true, "go run -tags detsimbugs ./cmd/detsim"},
-		{"", false, "detsim"},
+	const goRun = "go run -tags detsimbugs ./cmd/detsim"
+	for _, c := range []struct{ argv0, want string }{
+		{"./detsim-bugs", "./detsim-bugs"},
+		{"detsim", "detsim"},
+		{"/usr/local/bin/detsim", "/usr/local/bin/detsim"},
+		{"/tmp/go-build123/b001/exe/detsim", goRun},
+		{"", "detsim"},
 	} {
-		if got := programName(c.argv0, c.bugs); got != c.want {
-			t.Errorf("programName(%q, %v) = %q, want %q", c.argv0, c.bugs, got, c.want)
+		if got := programName(c.argv0, goRun); got != c.want {
+			t.Errorf("programName(%q) = %q, want %q", c.argv0, got, c.want)
 		}
+	}
+}
+
+// list --bugs --system names one system's bugs, and refuses one the binary
+// does not hold.
+func TestListBugsOfOneSystem(t *testing.T) {
+	code, out, _ := runCLI("list", "--bugs", "--system=kv")
+	if code != exitPass || !strings.Contains(out, "commit-old-term-by-counting") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	code, _, errOut := runCLI("list", "--bugs", "--system=nope")
+	if code != exitUsage || !strings.Contains(errOut, `unknown system "nope" (this binary has: kv, raft, raft+kv)`) {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
 

@@ -1,0 +1,3 @@
+package catalog
+
+func init() { Register() }

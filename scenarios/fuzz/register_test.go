@@ -1,0 +1,5 @@
+package fuzz
+
+import "github.com/detsim/detsim/catalog"
+
+func init() { catalog.Register() }
