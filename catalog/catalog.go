@@ -39,9 +39,17 @@ func probes(extra ...string) []string { return append(append([]string(nil), basi
 // register adds a bundled scenario, for the system its workload names: a
 // clash is a programming error.
 func register(scn *scenarios.Scenario) {
+	p, _ := scn.Params.(Params)
+	p.Burst = max(p.Burst, 1)
+	if p.KV != nil && p.MaxRaftState == 0 {
+		p.MaxRaftState = -1 // the key/value servers' "never"
+	}
+	if scn.Draw == nil {
+		scn.Params = p
+	}
 	if scn.System == nil {
 		scn.System = RaftSystem
-		if scn.KV != nil {
+		if p.KV != nil {
 			scn.System = KVSystem
 		}
 	}

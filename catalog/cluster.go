@@ -22,6 +22,7 @@ type cluster struct {
 	servers   []int
 	chk       *checker.Raft
 	factories []sim.Factory
+	params    Params
 	cut       cutWatch
 	extra     func() []string // the service's own expectations, judged at the end
 }
@@ -32,8 +33,8 @@ type nodeStates interface {
 	StopError(node int) error
 }
 
-func newCluster(h *scenarios.Harness) *cluster {
-	c := &cluster{h: h, nodes: h, servers: h.Servers()}
+func newCluster(h *scenarios.Harness, p Params) *cluster {
+	c := &cluster{h: h, nodes: h, servers: h.Servers(), params: p}
 	c.chk = checker.NewRaft(h.Options.Servers, h.Now)
 	return c
 }
@@ -157,7 +158,7 @@ func (c *cluster) Results() []checker.Result {
 // clerks' throughput per heartbeat, and the service's own.
 func (c *cluster) Violations() []string {
 	v := append([]string(nil), c.cut.violations...)
-	if n := c.h.Options.Expect.MinOpsPerHeartbeat; n > 0 {
+	if n := c.params.MinOpsPerHeartbeat; n > 0 {
 		v = append(v, c.throughput(n)...)
 	}
 	if c.extra != nil {

@@ -27,7 +27,7 @@ func (w *cutWatch) fault(c *cluster, at int64, f sim.Fault) {
 				n, sim.AppendTime(nil, w.cutAt), sim.AppendTime(nil, at), w.cutLimit))
 		}
 	}
-	if c.h.Options.Expect.NoCommitInCut && f.Kind == sim.FaultPartition && f.Label == "majority-cut" {
+	if c.params.NoCommitInCut && f.Kind == sim.FaultPartition && f.Label == "majority-cut" {
 		w.inCut, w.cutAt = true, at
 		w.cutLimit = max(c.chk.CommittedCount(), int(min(c.chk.QuorumPersisted(reach(c.h, f)), 1<<40)))
 	}

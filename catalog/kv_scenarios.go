@@ -8,48 +8,53 @@ import (
 // The key/value scenarios of issue 4. Clerks share keys in groups of at most
 // four, so Porcupine's search stays bounded; values are unique per write.
 var (
-	mixed      = &scenarios.KVWorkload{ClerksPerKey: 4, KeysPerGroup: 2, GetPPM: 340_000, PutPPM: 330_000}
-	appendsHot = &scenarios.KVWorkload{ClerksPerKey: 4, KeysPerGroup: 1, GetPPM: 200_000, PutPPM: 100_000}
+	mixed      = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 2, GetPPM: 340_000, PutPPM: 330_000}
+	appendsHot = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 1, GetPPM: 200_000, PutPPM: 100_000}
 	kvThink    = [2]int64{0, 20 * ms}
 )
 
 func registerKV() {
 	register(&scenarios.Scenario{
 		Name: "kv-basic", Description: "5 nodes, 1 clerk, no faults",
-		Servers: [2]int{5, 5}, Clients: 1, KV: mixed, Think: kvThink, Duration: 10 * s, Bound: 5 * s,
+		Servers: [2]int{5, 5}, Clients: 1, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-concurrent", Description: "5 nodes, many clerks sharing keys, appends racing",
-		Servers: [2]int{5, 5}, Clients: 10, KV: appendsHot, Think: kvThink, Duration: 10 * s, Bound: 5 * s,
+		Servers: [2]int{5, 5}, Clients: 10, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+		Params: Params{KV: appendsHot, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-unreliable", Description: "loss, duplication and reordering for everyone, clerks included",
-		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 20 * s, Bound: 10 * s,
+		Servers: [2]int{5, 5}, Clients: 5, Duration: 20 * s, Bound: 10 * s,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 100_000, DupPPM: 50_000, ReorderPPM: 100_000, ReorderMax: 1 * s},
 		Probes: probes("duplicate-answered-from-cache"),
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-one-partition", Description: "a majority keeps serving; the minority completes nothing until heal",
-		Servers: [2]int{5, 5}, Clients: 6, KV: mixed, Think: kvThink, Duration: 12 * s, Bound: 5 * s,
+		Servers: [2]int{5, 5}, Clients: 6, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("deposed-leader-answered"), Expect: scenarios.Expectations{MinorityIdle: true},
 		Faults: func(g *scenarios.Gen) {
 			g.Targeted(3*s, scenarios.TargetLeaderAndFollower, g.Clients()[:2], "minority-idle")
 			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-many-partitions", Description: "random partitions of any shape, many clerks",
-		Servers: [2]int{5, 5}, Clients: 10, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
+		Servers: [2]int{5, 5}, Clients: 10, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-persist", Description: "crashes and restarts of servers under load, all at once too",
-		Servers: [2]int{5, 5}, Clients: 5, KV: mixed, Think: kvThink, Duration: 30 * s, Bound: 10 * s,
+		Servers: [2]int{5, 5}, Clients: 5, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
 		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, 12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
@@ -57,10 +62,11 @@ func registerKV() {
 			g.Chaos(17*s, 26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 			g.CrashAll(27*s, 1*s)
 		},
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-persist-partition-unreliable", Description: "everything together: 7 nodes, many clerks, crashes, partitions, an unreliable network",
-		Servers: [2]int{7, 7}, Clients: 10, KV: mixed, Think: kvThink, Duration: 60 * s, Bound: 15 * s,
+		Servers: [2]int{7, 7}, Clients: 10, Duration: 60 * s, Bound: 15 * s,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("restart-recovered", "leader-changed"),
 		Faults: func(g *scenarios.Gen) {
@@ -73,12 +79,12 @@ func registerKV() {
 				g.At(32*s, sim.FaultRestart, n)
 			}
 		},
+		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-speed", Description: "1000 operations by one clerk, no faults: at least 3 operations per heartbeat interval",
-		Servers: [2]int{5, 5}, Clients: 1,
-		KV:    &scenarios.KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000},
-		Think: [2]int64{0, 0}, Duration: 30 * s, Bound: 5 * s,
-		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MinOpsPerHeartbeat: 3},
+		Servers: [2]int{5, 5}, Clients: 1, Duration: 30 * s, Bound: 5 * s,
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]int64{0, 0}, MinOpsPerHeartbeat: 3},
 	})
 }

@@ -11,25 +11,25 @@ import (
 
 // KVSystem is the bundled key/value service over Raft, with its clerks; its
 // clients' history goes to the linearizability check.
-var KVSystem scenarios.System = kvSystem{}
+var KVSystem scenarios.System = kvSystem{bundled{kv: &yes}}
 
 type kvSystem struct{ bundled }
 
 func (kvSystem) Name() string { return "kv" }
 
 func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
-	o := &h.Options
-	if o.KV == nil {
+	o, p := &h.Options, paramsOf(&h.Options)
+	if p.KV == nil {
 		return nil, fmt.Errorf("a kv run needs a kv workload")
 	}
-	inst := &kvInstance{cluster: newCluster(h), rec: &kvRecorder{h: h, open: map[int]int{}, noHistory: h.NoHistory}}
+	inst := &kvInstance{cluster: newCluster(h, p), rec: &kvRecorder{h: h, open: map[int]int{}, noHistory: h.NoHistory}}
 	c := inst.cluster
 	servers := h.Servers()
 	cfg := kv.DefaultServerConfig(servers)
-	cfg.MaxRaftState = o.MaxRaftState
+	cfg.MaxRaftState = p.MaxRaftState
 	cfg.Testing.Bugs, cfg.Raft.Testing.Bugs = bugSet(o.Bug), bugSet(o.Bug)
-	if o.MaxBatch > 0 {
-		cfg.Raft.MaxBatch = o.MaxBatch
+	if p.MaxBatch > 0 {
+		cfg.Raft.MaxBatch = p.MaxBatch
 	}
 	if cfg.MaxRaftState > 0 {
 		c.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
@@ -37,9 +37,9 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	for range servers {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, c.chk) })
 	}
-	w := o.KV
+	w := p.KV
 	for i := range o.Clients {
-		wl := kv.Workload{Keys: w.KeysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: o.Think,
+		wl := kv.Workload{Keys: w.KeysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: p.Think,
 			StopAt: o.Duration, MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: bugSet(o.Bug)}}
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, inst.rec, wl), nil })
 	}
@@ -58,7 +58,7 @@ func (k *kvInstance) History() ([]checker.HistoryOp, bool) { return k.rec.histor
 // snapshotSize judges Expectations.SmallSnapshot: no snapshot is larger
 // than the store and dedup table the history allows (no history, no bound).
 func (k *kvInstance) snapshotSize() []string {
-	if !k.h.Options.Expect.SmallSnapshot || k.rec.noHistory {
+	if !k.params.SmallSnapshot || k.rec.noHistory {
 		return nil
 	}
 	bound := snapshotBound(k.rec.history)

@@ -65,7 +65,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 				base = heapInUse()
 				opts := sc.ResolveFor(seed, c.duration)
 				if c.maxRaftState != 0 {
-					opts.MaxRaftState = c.maxRaftState
+					param(func(p *Params) { p.MaxRaftState = c.maxRaftState })(&opts)
 				}
 				rep = scenarios.Run(opts, seed, scenarios.RunConfig{NoHistory: true, OnSimEnd: func() {
 					heap = heapInUse() - base

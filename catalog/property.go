@@ -132,38 +132,39 @@ func drawOptions(d drawer, kv bool) scenarios.Options { return drawOptionsFor(d,
 func drawOptionsFor(d drawer, kv bool, duration int64) scenarios.Options {
 	o := scenarios.Options{
 		Scenario: PropertyScenario,
+		System:   drawnSystem{}.Name(),
 		Servers:  []int{3, 5, 7}[d.draw(0, 2, "servers (3, 5, 7)")],
-		Burst:    1,
 		Duration: int64(d.draw(int(propMinDuration/ms), int(propMaxDuration/ms), "duration ms")) * ms,
 		Bound:    int64(d.draw(int(propMinBound/ms), int(propMaxBound/ms), "bound ms")) * ms,
 		Net:      sim.DefaultNet,
 		Probes:   probes(),
 	}
+	p := Params{Burst: 1}
 	if duration > 0 {
 		o.Duration = duration
 	}
 	if kv {
-		w := &scenarios.KVWorkload{
+		w := &KVWorkload{
 			ClerksPerKey: d.draw(1, 4, "clerks per key"),
 			KeysPerGroup: d.draw(1, 3, "keys per group"),
 		}
 		get := d.draw(0, 10, "gets (tenths)")
 		w.GetPPM = uint32(get) * 100_000
 		w.PutPPM = uint32(d.draw(0, 10-get, "puts (tenths)")) * 100_000
-		o.KV = w
+		p.KV = w
 		o.Clients = d.draw(1, propMaxKVClerks, "clerks")
-		o.Think = [2]int64{0, int64(d.draw(0, 20, "think ms")) * ms}
-		o.MaxRaftState = -1
+		p.Think = [2]int64{0, int64(d.draw(0, 20, "think ms")) * ms}
+		p.MaxRaftState = -1
 		if k := d.draw(0, 4, "maxraftstate (KB, 0 never)"); k > 0 {
-			o.MaxRaftState = int64(k) * 1000
+			p.MaxRaftState = int64(k) * 1000
 		}
 	} else {
 		o.Clients = d.draw(1, propMaxRaftClient, "clients")
-		o.Burst = d.draw(1, 5, "burst")
+		p.Burst = d.draw(1, 5, "burst")
 		lo := int64(d.draw(0, 20, "think min ms")) * ms
-		o.Think = [2]int64{lo, lo + int64(d.draw(0, 50, "think spread ms"))*ms}
-		o.SnapshotEvery = []int{0, 5, 10, 50}[d.draw(0, 3, "snapshot every (0, 5, 10, 50)")]
-		o.MaxBatch = d.draw(0, 4, "max batch (0 default)")
+		p.Think = [2]int64{lo, lo + int64(d.draw(0, 50, "think spread ms"))*ms}
+		p.SnapshotEvery = []int{0, 5, 10, 50}[d.draw(0, 3, "snapshot every (0, 5, 10, 50)")]
+		p.MaxBatch = d.draw(0, 4, "max batch (0 default)")
 	}
 	o.Net.LossPPM = uint32(d.draw(0, 15, "loss %")) * 10_000
 	o.Net.DupPPM = uint32(d.draw(0, 10, "dup %")) * 10_000
@@ -185,7 +186,7 @@ func drawOptionsFor(d drawer, kv bool, duration int64) scenarios.Options {
 	g.FinalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0)
 	o.Faults = append(o.Faults, g.Faults()...)
 	sim.SortFaults(o.Faults)
-	return o
+	return withParams(o, p)
 }
 
 // drawSchedule draws up to propMaxFaults fault slots over [0, duration)
@@ -335,7 +336,7 @@ type drawnSystem struct{ bundled }
 func (drawnSystem) Name() string { return "raft+kv" }
 
 func (drawnSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
-	if h.Options.KV != nil {
+	if paramsOf(&h.Options).KV != nil {
 		return KVSystem.Start(h)
 	}
 	return RaftSystem.Start(h)

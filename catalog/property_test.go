@@ -359,7 +359,7 @@ func TestPropertyReproReplays(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := r.Options
-			if r.Scenario != PropertyScenario || r.Signature.Check != checker.Coverage || (o.KV != nil) != kv {
+			if r.Scenario != PropertyScenario || r.Signature.Check != checker.Coverage || (paramsOf(&o).KV != nil) != kv {
 				t.Fatalf("repro %s: scenario %q signature %+v", m[1], r.Scenario, r.Signature)
 			}
 			// The failure does not depend on the draw: it shrinks to the
@@ -389,8 +389,8 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 		if o.Servers != 3 && o.Servers != 5 && o.Servers != 7 || o.Clients < 1 {
 			rt.Fatalf("%d servers, %d clients", o.Servers, o.Clients)
 		}
-		if o.KV != nil && o.KV.ClerksPerKey > 4 {
-			rt.Fatalf("%d clerks to a key", o.KV.ClerksPerKey)
+		if w := paramsOf(&o).KV; w != nil && w.ClerksPerKey > 4 {
+			rt.Fatalf("%d clerks to a key", w.ClerksPerKey)
 		}
 		restarted, resumed, healed, calm := map[int]bool{}, map[int]bool{}, false, false
 		for i, f := range o.Faults {
@@ -520,7 +520,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 			t.Fatalf("seed %d: the scenario is not drawRun's draw:\n%s\n%s", seed, o.OptionsLine(), rd.OptionsLine())
 		}
 		servers[o.Servers]++
-		if o.KV != nil {
+		if paramsOf(&o).KV != nil {
 			kv++
 		} else {
 			raft++
@@ -639,6 +639,3 @@ func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
 		t.Errorf("rapid's failure does not name seed %s:\n%s", wantSeed, rec.errors)
 	}
 }
-
-// dur renders nanoseconds as the summary does.
-func dur(ns int64) string { return time.Duration(ns).String() }

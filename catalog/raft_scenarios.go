@@ -18,12 +18,13 @@ var (
 func registerRaft() {
 	register(&scenarios.Scenario{
 		Name: "election", Description: "3 nodes, no faults: one leader, stays leader, heartbeats at most 10/s",
-		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{50 * ms, 200 * ms}, Duration: 10 * s, Bound: 5 * s,
+		Servers: [2]int{3, 3}, Clients: 1, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+		Params: Params{Think: [2]int64{50 * ms, 200 * ms}},
 	})
 	register(&scenarios.Scenario{
 		Name: "reelection", Description: "leader isolated: a new leader within 5 s; the old one rejoins without disrupting (PreVote)",
-		Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 14 * s, Bound: 5 * s,
+		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
 		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
 		Faults: func(g *scenarios.Gen) {
@@ -32,23 +33,26 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "many-elections", Description: "7 nodes, random partitions of any shape for 60 virtual s",
-		Servers: [2]int{7, 7}, Clients: 2, Think: think, Duration: 60 * s, Bound: 10 * s,
+		Servers: [2]int{7, 7}, Clients: 2, Duration: 60 * s, Bound: 10 * s,
 		Probes: probes("leader-changed"),
 		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "agree", Description: "3-5 nodes, no faults: commands replicated and applied everywhere in order",
-		Servers: [2]int{3, 5}, Clients: 3, Think: think, Duration: 10 * s, Bound: 5 * s,
+		Servers: [2]int{3, 5}, Clients: 3, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "fail-agree", Description: "a follower cut off: agreement continues, it catches up on return",
-		Servers: [2]int{3, 3}, Clients: 2, Think: think, Duration: 13 * s, Bound: 5 * s,
+		Servers: [2]int{3, 3}, Clients: 2, Duration: 13 * s, Bound: 5 * s,
 		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 8 * s} {
@@ -56,19 +60,21 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "fail-no-agree", Description: "a majority cut off: nothing commits, then progress after heal",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 9 * s, Bound: 5 * s,
-		Probes: probes("checkquorum-stepdown"), Expect: scenarios.Expectations{NoCommitInCut: true},
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 9 * s, Bound: 5 * s,
+		Probes: probes("checkquorum-stepdown"),
 		Faults: func(g *scenarios.Gen) {
 			g.Targeted(2*s, scenarios.TargetMinorityLeader, g.Clients(), "majority-cut")
 			g.Add(sim.Fault{At: 6 * s, Kind: sim.FaultHeal})
 		},
+		Params: Params{Think: think, NoCommitInCut: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "rejoin", Description: "a partitioned old leader with uncommitted entries rejoins and gives them up",
-		Servers: [2]int{3, 3}, Clients: 3, Think: [2]int64{1 * ms, 10 * ms}, Duration: 12 * s, Bound: 5 * s,
+		Servers: [2]int{3, 3}, Clients: 3, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("log-truncated", "leader-changed"),
 		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
@@ -76,20 +82,22 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
 			}
 		},
+		Params: Params{Think: [2]int64{1 * ms, 10 * ms}},
 	})
 	register(&scenarios.Scenario{
 		Name: "backup", Description: "a lagging leader+follower with many conflicting entries catch up quickly (fast backup)",
-		Servers: [2]int{5, 5}, Clients: 3, Burst: 20, Think: [2]int64{20 * ms, 50 * ms}, Duration: 12 * s, Bound: 3 * s,
+		Servers: [2]int{5, 5}, Clients: 3, Duration: 12 * s, Bound: 3 * s,
 		Probes: probes("log-truncated", "fast-backup"),
 		Faults: func(g *scenarios.Gen) {
 			g.Targeted(2*s, scenarios.TargetLeaderAndFollower, g.Clients()[:1], "")
 			g.Targeted(5*s, scenarios.TargetLeaderAndFollower, g.Clients()[1:2], "")
 			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
 		},
+		Params: Params{Burst: 20, Think: [2]int64{20 * ms, 50 * ms}},
 	})
 	register(&scenarios.Scenario{
 		Name: "persist", Description: "crashes and restarts of any nodes, all at once too",
-		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 5 * s,
+		Servers: [2]int{3, 5}, Clients: 2, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes("restart-recovered"),
 		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, 10*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
@@ -97,34 +105,39 @@ func registerRaft() {
 			g.Chaos(15*s, 24*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash)
 			g.CrashAll(26*s, 1*s)
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "figure8", Description: "the Figure 8 schedule: leaders crash right after appending",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s,
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "figure8-batch1", Description: "Figure 8 with one entry per AppendEntries: old entries and the new leader's no-op travel apart",
-		Servers: [2]int{5, 5}, Clients: 3, Think: [2]int64{1 * ms, 20 * ms}, Duration: 30 * s, Bound: 10 * s, MaxBatch: 1,
+		Servers: [2]int{5, 5}, Clients: 3, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+		Params: Params{Think: [2]int64{1 * ms, 20 * ms}, MaxBatch: 1},
 	})
 	register(&scenarios.Scenario{
 		Name: "figure8-unreliable", Description: "Figure 8 with loss, duplication and long reordering",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, Net: unreliable,
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 30 * s, Bound: 10 * s, Net: unreliable,
 		Probes: probes("leader-crashed", "crash-in-step"), Faults: figure8Faults,
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "churn", Description: "many crashes, restarts and partitions with concurrent commands",
-		Servers: [2]int{5, 5}, Clients: 3, Think: think, Duration: 30 * s, Bound: 10 * s,
+		Servers: [2]int{5, 5}, Clients: 3, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
 		Faults: func(g *scenarios.Gen) {
 			g.Chaos(0, g.Duration(), [2]int64{200 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync,
 				sim.FaultPartition, sim.FaultHeal, sim.FaultRestart)
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "partition-oneway", Description: "one-way links and bridges; CheckQuorum steps a cut-off leader down",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 20 * s, Bound: 5 * s,
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 20 * s, Bound: 5 * s,
 		Probes: probes("checkquorum-stepdown", "leader-changed"),
 		Faults: func(g *scenarios.Gen) {
 			g.Targeted(2*s, scenarios.TargetLeaderInbound, nil, "")
@@ -136,10 +149,11 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.WithClients(sim.OneWay(g.Servers()[:k], g.Servers()[k:]))})
 			}
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",
-		Servers: [2]int{3, 5}, Clients: 2, Think: think, Duration: 12 * s, Bound: 5 * s, Skew: true,
+		Servers: [2]int{3, 5}, Clients: 2, Duration: 12 * s, Bound: 5 * s, Skew: true,
 		Probes: probes("leader-changed", "leader-deposed"), Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
 		Faults: func(g *scenarios.Gen) {
 			for _, t := range []int64{2 * s, 7 * s} {
@@ -147,11 +161,13 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t + g.Rand().Range(1500*ms, 3*s), Kind: sim.FaultResume, Target: scenarios.TargetPaused})
 			}
 		},
+		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
 		Name: "disk-faults", Description: "torn writes, lost unsynced writes, crashes inside a step, synced-data damage on a minority",
-		Servers: [2]int{5, 5}, Clients: 2, Think: think, Duration: 30 * s, Bound: 10 * s, TornPPM: 800_000,
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 30 * s, Bound: 10 * s, TornPPM: 800_000,
 		Probes: probes("torn-tail-dropped", "crash-in-step", "sync-failed-stopped"), Faults: diskFaults,
+		Params: Params{Think: think},
 	})
 }
 

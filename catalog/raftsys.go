@@ -12,30 +12,32 @@ import (
 
 // RaftSystem is the bundled Raft, driven raw: a minimal replicated-log
 // service whose clients submit commands.
-var RaftSystem scenarios.System = raftSystem{}
+var RaftSystem scenarios.System = raftSystem{bundled{kv: &no}}
+
+var yes, no = true, false
 
 type raftSystem struct{ bundled }
 
 func (raftSystem) Name() string { return "raft" }
 
 func (raftSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
-	o := &h.Options
-	c := newCluster(h)
+	o, p := &h.Options, paramsOf(&h.Options)
+	c := newCluster(h, p)
 	servers := h.Servers()
 	hostCfg := raft.DefaultHostConfig(servers)
 	hostCfg.Testing.Bugs = bugSet(o.Bug)
-	if o.MaxBatch > 0 {
-		hostCfg.MaxBatch = o.MaxBatch
+	if p.MaxBatch > 0 {
+		hostCfg.MaxBatch = p.MaxBatch
 	}
 	for range servers {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewServer(env, hostCfg, o.SnapshotEvery, c.chk)
+			return logservice.NewServer(env, hostCfg, p.SnapshotEvery, c.chk)
 		})
 	}
 	rec := commandRecorder{h}
 	for range o.Clients {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewClient(env, servers, rec, o.Duration, o.Think, o.Burst), nil
+			return logservice.NewClient(env, servers, rec, o.Duration, p.Think, max(p.Burst, 1)), nil
 		})
 	}
 	return c, nil
@@ -52,9 +54,11 @@ func (r commandRecorder) Return(client int, seq uint64) {
 	r.h.Return(client, seq, 0, func() string { return fmt.Sprintf("seq=%d ok", seq) })
 }
 
-// bundled is what both bundled systems say alike: their planted bugs (the
-// detsimbugs build tag compiles them in) and their basic probes.
-type bundled struct{}
+// bundled is what the bundled systems say alike: their planted bugs (the
+// detsimbugs build tag compiles them in), their params and how swarm and
+// shrink treat them. kv says which workload the system takes (nil:
+// either, as the property scenario's).
+type bundled struct{ kv *bool }
 
 func (bundled) Bugs() []scenarios.Bug {
 	var out []scenarios.Bug
@@ -69,7 +73,32 @@ func (bundled) CheckBug(name string) error {
 	return err
 }
 
-func (bundled) BasicProbes() []string { return probes() }
+// CheckParams refuses params no bundled run can have.
+func (b bundled) CheckParams(o *scenarios.Options) error {
+	p, err := decodeParams(o.Params)
+	if err != nil {
+		return err
+	}
+	return p.check(b.kv)
+}
+
+func (bundled) ParamsLine(o *scenarios.Options) string {
+	p := paramsOf(o)
+	return p.line()
+}
+
+// RecordsHistory: the key/value clerks record one; raw Raft clients do not.
+func (bundled) RecordsHistory(o *scenarios.Options) bool { return paramsOf(o).KV != nil }
+
+// Swarm keeps the probes any run fires and, of the bundled expectations,
+// only the snapshot-size bound, which reads the history: the others were
+// promised for the scenario's own weather.
+func (bundled) Swarm(o *scenarios.Options) {
+	o.Probes = probes()
+	p := paramsOf(o)
+	p.NoCommitInCut, p.MinOpsPerHeartbeat = false, 0
+	*o = withParams(*o, p)
+}
 
 // bugSet is the planted bug a run switches on (checked by Validate).
 func bugSet(name string) planted.Set {

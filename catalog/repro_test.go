@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,12 +18,13 @@ import (
 // brokenPromise is a scenario that fails for sure: it promises one leader
 // for the whole run and then isolates the leader.
 var brokenPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-broken-promise", Description: "promises a stable leader, then isolates it",
-	Servers: [2]int{3, 3}, Clients: 1, Think: think, Duration: 4 * s, Bound: 5 * s,
+	Servers: [2]int{3, 3}, Clients: 1, Duration: 4 * s, Bound: 5 * s,
 	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	Faults: func(g *scenarios.Gen) {
 		g.Targeted(1*s, scenarios.TargetLeader, nil, "")
 		g.Add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
 	},
+	Params: Params{Think: think},
 }
 
 func init() {
@@ -174,7 +176,7 @@ func editRepro(t *testing.T, good []byte, edit func(m map[string]any)) (*scenari
 
 func TestNewReproIsSealed(t *testing.T) {
 	r, _ := failingRepro(t, 3)
-	if r.Format != 2 || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != scenarios.ReproIntact {
+	if r.Format != scenarios.ReproFormat || !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(r.Digest) || r.Integrity() != scenarios.ReproIntact {
 		t.Fatalf("format %d digest %q integrity %v", r.Format, r.Digest, r.Integrity())
 	}
 	if r.Digest != r.ContentDigest() {
@@ -208,21 +210,21 @@ func TestReproEditsAreDetected(t *testing.T) {
 	good, _ := r.Marshal()
 	obj := func(m map[string]any, k string) map[string]any { return m[k].(map[string]any) }
 	edits := map[string]func(m map[string]any){
-		"format 1 keeping the digest": func(m map[string]any) { m["format"] = 1 },
-		"seed":                        func(m map[string]any) { m["seed"] = "4" },
-		"loss_ppm":                    func(m map[string]any) { obj(obj(m, "options"), "net")["loss_ppm"] = 1000 },
-		"duration":                    func(m map[string]any) { obj(m, "options")["duration_ns"] = 4500000000 },
-		"swarm":                       func(m map[string]any) { obj(m, "options")["swarm"] = "partitions=all" },
-		"a fault's time":              func(m map[string]any) { obj(m, "options")["faults"].([]any)[0].(map[string]any)["at"] = 1500000000 },
-		"probes":                      func(m map[string]any) { obj(m, "options")["probes"] = []any{} },
-		"trace_hash":                  func(m map[string]any) { m["trace_hash"] = "0123456789abcdef" },
-		"events":                      func(m map[string]any) { m["events"] = 5 },
-		"checkpoints":                 func(m map[string]any) { m["checkpoints"] = []any{} },
-		"failed":                      func(m map[string]any) { m["failed"] = []any{"expectations", "liveness"} },
-		"signature key":               func(m map[string]any) { obj(m, "signature")["key"] = "expectations: x" },
-		"build":                       func(m map[string]any) { obj(m, "build")["binary"] = "another" },
-		"digest removed":              func(m map[string]any) { delete(m, "digest") },
-		"digest garbled":              func(m map[string]any) { m["digest"] = "md5:1234" },
+		"params":         func(m map[string]any) { obj(obj(m, "options"), "params")["burst"] = 3 },
+		"seed":           func(m map[string]any) { m["seed"] = "4" },
+		"loss_ppm":       func(m map[string]any) { obj(obj(m, "options"), "net")["loss_ppm"] = 1000 },
+		"duration":       func(m map[string]any) { obj(m, "options")["duration_ns"] = 4500000000 },
+		"swarm":          func(m map[string]any) { obj(m, "options")["swarm"] = "partitions=all" },
+		"a fault's time": func(m map[string]any) { obj(m, "options")["faults"].([]any)[0].(map[string]any)["at"] = 1500000000 },
+		"probes":         func(m map[string]any) { obj(m, "options")["probes"] = []any{} },
+		"trace_hash":     func(m map[string]any) { m["trace_hash"] = "0123456789abcdef" },
+		"events":         func(m map[string]any) { m["events"] = 5 },
+		"checkpoints":    func(m map[string]any) { m["checkpoints"] = []any{} },
+		"failed":         func(m map[string]any) { m["failed"] = []any{"expectations", "liveness"} },
+		"signature key":  func(m map[string]any) { obj(m, "signature")["key"] = "expectations: x" },
+		"build":          func(m map[string]any) { obj(m, "build")["binary"] = "another" },
+		"digest removed": func(m map[string]any) { delete(m, "digest") },
+		"digest garbled": func(m map[string]any) { m["digest"] = "md5:1234" },
 	}
 	for name, edit := range edits {
 		back, err := editRepro(t, good, edit)
@@ -236,23 +238,47 @@ func TestReproEditsAreDetected(t *testing.T) {
 	}
 }
 
-// A format 1 file has no digest: read, replayed, judged by its checks.
-func TestFormatOneReproIsUndigested(t *testing.T) {
-	r, _ := failingRepro(t, 3)
-	good, _ := r.Marshal()
-	back, err := editRepro(t, good, func(m map[string]any) {
-		m["format"] = 1
-		delete(m, "digest")
-	})
+// A file of an older format is refused, naming the command that converts
+// it.
+func TestOlderFormatsAreRefusedNamingUpgrade(t *testing.T) {
+	for _, path := range []string{"testdata/older/format1-property-late-candidate.json", "testdata/older/format2-commit-old-term-by-counting.json"} {
+		_, err := scenarios.ReadRepro(path)
+		if err == nil || !strings.Contains(err.Error(), "written by an older detsim") || !strings.Contains(err.Error(), "detsim upgrade FILE") {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
+
+// Upgrading keeps the run and the failure it recorded: the schedule, the
+// workload (now the system's params), the signature; the trace hash it
+// re-records is the one the older build recorded, since the run is the same.
+func TestUpgradeKeepsTheRun(t *testing.T) {
+	data, err := os.ReadFile("testdata/older/format1-property-late-candidate.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := scenarios.Replay(back, scenarios.RunConfig{})
-	if back.Integrity() != scenarios.ReproUndigested || res.Comparable || !res.SameBuild || !res.SameFailure {
-		t.Fatalf("integrity %v comparable=%v same-build=%v same=%v", back.Integrity(), res.Comparable, res.SameBuild, res.SameFailure)
+	var old struct {
+		TraceHash string              `json:"trace_hash"`
+		Signature scenarios.Signature `json:"signature"`
 	}
-	if s := scenarios.ReproUndigested.String(); s != "no digest: written by an older detsim" {
-		t.Fatal(s)
+	if err := json.Unmarshal(data, &old); err != nil {
+		t.Fatal(err)
+	}
+	r, err := scenarios.UpgradeRepro(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := paramsOf(&r.Options)
+	if r.Format != scenarios.ReproFormat || r.Options.System != "raft+kv" || p.KV == nil || p.KV.ClerksPerKey != 1 ||
+		r.Signature != old.Signature || r.TraceHash != old.TraceHash || r.Integrity() != scenarios.ReproIntact {
+		t.Fatalf("format %d system %q params %+v signature %+v hash %s (was %s) %v", r.Format, r.Options.System, p, r.Signature, r.TraceHash, old.TraceHash, r.Integrity())
+	}
+	b, _ := r.Marshal()
+	if _, err := scenarios.UpgradeRepro(b); !errors.Is(err, scenarios.ErrUpToDate) {
+		t.Fatalf("upgrading a current file: %v", err)
+	}
+	if back, err := scenarios.ParseRepro(b); err != nil || back.Integrity() != scenarios.ReproIntact {
+		t.Fatalf("the upgraded file reads back: %v", err)
 	}
 }
 
@@ -269,9 +295,11 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"not json":       {[]byte("seed=6\n"), "not a detsim repro file"},
 		"a trace":        {[]byte("1 0.000000000s n0 start incarnation=1 #238712a0\n"), "not a detsim repro file"},
 		"bad json":       {[]byte("{seed=6\n"), "malformed JSON"},
-		"newer":          {edit(`"format": 2`, `"format": 3`), "newer than this detsim reads"},
-		"no format":      {edit(`"format": 2,`, ``), "no format field"},
-		"unknown field":  {edit(`"format": 2,`, `"format": 2, "colour": "red",`), `unknown field "colour"`},
+		"newer":          {edit(`"format": 3`, `"format": 4`), "newer than this detsim reads"},
+		"older":          {edit(`"format": 3`, `"format": 2`), "detsim upgrade FILE"},
+		"no format":      {edit(`"format": 3,`, ``), "no format field"},
+		"unknown field":  {edit(`"format": 3,`, `"format": 3, "colour": "red",`), `unknown field "colour"`},
+		"unknown param":  {edit(`"params": {`, `"params": {"colour": 1, `), `unknown field "colour"`},
 		"unknown nested": {edit(`"servers":`, `"sevrers": 3, "servers":`), `unknown field "sevrers"`},
 		"seed number":    {edit(`"seed": "6"`, `"seed": 6`), "wrong type"},
 		"seed sign":      {edit(`"seed": "6"`, `"seed": "+6"`), "not a string of digits"},
@@ -280,7 +308,7 @@ func TestParseReproRefusesBadInput(t *testing.T) {
 		"trailing":       {append(append([]byte(nil), good...), []byte("{}")...), "data after"},
 		"no signature":   {edit(`"check": "expectations"`, `"check": ""`), "no failure signature"},
 		"bad hash":       {edit(r.TraceHash, "xyz"), "bad trace_hash"},
-		"unknown bug":    {edit(`"format": 2,`, `"format": 2, "bug": "x",`), "bug"},
+		"unknown bug":    {edit(`"format": 3,`, `"format": 3, "bug": "x",`), "bug"},
 		"seed zero pad":  {edit(`"seed": "6"`, `"seed": "06"`), "leading zeros"},
 		"hash not hex":   {edit(r.TraceHash, "0123456789abcdeg"), "bad trace_hash"},
 		"hash upper":     {edit(r.TraceHash, "0123456789ABCDEF"), "bad trace_hash"},
@@ -382,13 +410,17 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 		{"duration over a day", false, func(o *scenarios.Options) { o.Duration = scenarios.MaxDuration + 1 }, "duration_ns"},
 		{"negative bound", false, func(o *scenarios.Options) { o.Bound = -1 }, "bound_ns -1"},
 		{"bound over an hour", false, func(o *scenarios.Options) { o.Bound = scenarios.MaxBound + 1 }, "bound_ns"},
-		{"burst zero", false, func(o *scenarios.Options) { o.Burst = 0 }, "burst 0"},
-		{"burst huge", false, func(o *scenarios.Options) { o.Burst = scenarios.MaxBurst + 1 }, "burst"},
-		{"think reversed", false, func(o *scenarios.Options) { o.Think = [2]int64{5, 4} }, "think_ns"},
-		{"think over a minute", false, func(o *scenarios.Options) { o.Think = [2]int64{0, scenarios.MaxThink + 1} }, "think_ns"},
-		{"negative snapshot_every", false, func(o *scenarios.Options) { o.SnapshotEvery = -1 }, "snapshot_every"},
-		{"negative max_batch", false, func(o *scenarios.Options) { o.MaxBatch = -1 }, "max_batch"},
-		{"max_raft_state below -1", false, func(o *scenarios.Options) { o.MaxRaftState = -2 }, "max_raft_state"},
+		{"burst negative", false, param(func(p *Params) { p.Burst = -1 }), "burst -1"},
+		{"burst huge", false, param(func(p *Params) { p.Burst = MaxBurst + 1 }), "burst"},
+		{"think reversed", false, param(func(p *Params) { p.Think = [2]int64{5, 4} }), "think_ns"},
+		{"think over a minute", false, param(func(p *Params) { p.Think = [2]int64{0, MaxThink + 1} }), "think_ns"},
+		{"negative snapshot_every", false, param(func(p *Params) { p.SnapshotEvery = -1 }), "snapshot_every"},
+		{"negative max_batch", false, param(func(p *Params) { p.MaxBatch = -1 }), "max_batch"},
+		{"max_raft_state below -1", false, param(func(p *Params) { p.MaxRaftState = -2 }), "max_raft_state"},
+		{"a kv workload on the raft system", false, param(func(p *Params) { p.KV = &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1} }), "takes no kv workload"},
+		{"no kv workload on the kv system", true, param(func(p *Params) { p.KV = nil }), "needs a kv workload"},
+		{"an unknown param", false, func(o *scenarios.Options) { o.Params = json.RawMessage(`{"bursty":1}`) }, `unknown field "bursty"`},
+		{"another system", false, func(o *scenarios.Options) { o.System = "kv" }, `system "kv", but scenario`},
 		{"negative latency", false, func(o *scenarios.Options) { o.Net.MinLatency = -1 }, "latencies"},
 		{"latency over a minute", false, func(o *scenarios.Options) { o.Net.MaxLatency = scenarios.MaxNetLatency + 1 }, "latencies"},
 		{"reorder delay over a minute", false, func(o *scenarios.Options) { o.Net.ReorderMax = scenarios.MaxNetLatency + 1 }, "latencies"},
@@ -400,14 +432,14 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 		{"clock drift", false, func(o *scenarios.Options) { o.Clocks = []sim.Clock{{DriftPPM: sim.MaxDriftPPM + 1}} }, "clock 0"},
 		{"clock skew", false, func(o *scenarios.Options) { o.Clocks = []sim.Clock{{SkewNs: -scenarios.MaxClockSkew - 1}} }, "clock 0"},
 		{"negative expectation", false, func(o *scenarios.Options) { o.Expect.NoDisruption = -1 }, "expectations"},
-		{"kv ppm wrapping uint32", true, func(o *scenarios.Options) {
-			w := *o.KV
+		{"kv ppm wrapping uint32", true, param(func(p *Params) {
+			w := *p.KV
 			w.GetPPM, w.PutPPM = 4_294_967_295, 2 // their uint32 sum is 1
-			o.KV = &w
-		}, "get_ppm"},
-		{"kv keys", true, func(o *scenarios.Options) { w := *o.KV; w.KeysPerGroup = scenarios.MaxKeysPerGroup + 1; o.KV = &w }, "keys_per_group"},
-		{"kv clerks per key", true, func(o *scenarios.Options) { w := *o.KV; w.ClerksPerKey = 5; o.KV = &w }, "clerks_per_key"},
-		{"kv negative max_ops", true, func(o *scenarios.Options) { w := *o.KV; w.MaxOps = -1; o.KV = &w }, "max_ops"},
+			p.KV = &w
+		}), "get_ppm"},
+		{"kv keys", true, param(func(p *Params) { w := *p.KV; w.KeysPerGroup = MaxKeysPerGroup + 1; p.KV = &w }), "keys_per_group"},
+		{"kv clerks per key", true, param(func(p *Params) { w := *p.KV; w.ClerksPerKey = 5; p.KV = &w }), "clerks_per_key"},
+		{"kv negative max_ops", true, param(func(p *Params) { w := *p.KV; w.MaxOps = -1; p.KV = &w }), "max_ops"},
 		{"fault before 0", false, fault(heal, func(f *sim.Fault) { f.At = -1 }), "negative time"},
 		{"fault after the run", false, func(o *scenarios.Options) {
 			fault(heal, func(f *sim.Fault) { f.At = o.Duration + o.Bound + 1 })(o)
@@ -465,5 +497,14 @@ func TestGeneratedOptionsStayWithinLimits(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// param edits a run's bundled params.
+func param(fn func(p *Params)) func(o *scenarios.Options) {
+	return func(o *scenarios.Options) {
+		p := paramsOf(o)
+		fn(&p)
+		*o = withParams(*o, p)
 	}
 }

@@ -131,7 +131,7 @@ func TestExpectationsCatchLeaderChangeInCalmRun(t *testing.T) {
 func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {
 	sc, _ := scenarios.Lookup("agree")
 	o := sc.Resolve(1)
-	o.Expect.NoCommitInCut = true
+	param(func(p *Params) { p.NoCommitInCut = true })(&o)
 	// Labelled a majority cut, but it cuts off one follower: the majority
 	// side keeps committing, which the check must see.
 	o.Faults = append(o.Faults, sim.Fault{At: 2e9, Kind: sim.FaultPartition, Target: scenarios.TargetFollower, Label: "majority-cut"},
@@ -160,7 +160,7 @@ func TestSummaryHasContractLines(t *testing.T) {
 	sc, _ := scenarios.Lookup("election")
 	rep := scenarios.Run(sc.Resolve(7), 7, scenarios.RunConfig{})
 	text := rep.Text()
-	for _, prefix := range []string{"scenario=election seed=7\n", "\noptions workload=commands servers=3", "\ntrace-hash=", "\nvirtual=", " speedup=",
+	for _, prefix := range []string{"scenario=election seed=7\n", "\noptions system=raft servers=3", "\ntrace-hash=", "\nvirtual=", " speedup=",
 		"\nops=", " messages=", " dropped=", " duplicated=", " crashes=", " partitions=", "\ncheck election-safety ok",
 		"\ncheck linearizability", "\ncheck no-panic ok", "\nverdict pass\n"} {
 		if prefix == "\ncheck linearizability" {

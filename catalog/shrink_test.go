@@ -11,7 +11,7 @@ import (
 // noisyPromise fails for one reason (the leader is isolated, so a calm run's
 // promise of one leader breaks) under a lot of irrelevant weather.
 var noisyPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-noisy-promise", Description: "a broken promise under many irrelevant faults",
-	Servers: [2]int{5, 5}, Clients: 4, Think: think, Duration: 20 * s, Bound: 5 * s,
+	Servers: [2]int{5, 5}, Clients: 4, Duration: 20 * s, Bound: 5 * s,
 	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	Faults: func(g *scenarios.Gen) {
 		for t := 500 * ms; t < 19*s; t += 400 * ms {
@@ -26,6 +26,7 @@ var noisyPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-noisy-pro
 		g.Targeted(12*s, scenarios.TargetLeader, nil, "")
 		g.Add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
 	},
+	Params: Params{Think: think},
 }
 
 func init() {

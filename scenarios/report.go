@@ -88,31 +88,23 @@ func (o *Options) OptionsLine() string {
 		mix = append(mix, fmt.Sprintf("%s=%d", k, counts[sim.FaultKind(k)]))
 	}
 	n := o.Net
-	workload := "commands"
-	if k := o.KV; k != nil {
-		workload = fmt.Sprintf("kv(clerks-per-key=%d keys-per-group=%d get=%dppm put=%dppm max-ops=%d)",
-			k.ClerksPerKey, k.KeysPerGroup, k.GetPPM, k.PutPPM, k.MaxOps)
+	params := ""
+	if scn, err := Lookup(o.Scenario); err == nil {
+		if pl, ok := scn.System.(ParamsLiner); ok {
+			params = pl.ParamsLine(o)
+		}
 	}
 	extra := ""
-	if o.SnapshotEvery > 0 {
-		extra += fmt.Sprintf(" snapshot-every=%d", o.SnapshotEvery)
-	}
-	if o.MaxRaftState > 0 {
-		extra += fmt.Sprintf(" maxraftstate=%d", o.MaxRaftState)
-	}
-	if o.MaxBatch > 0 {
-		extra += fmt.Sprintf(" max-batch=%d", o.MaxBatch)
-	}
 	if o.Swarm != "" {
 		extra += " swarm=" + o.Swarm
 	}
 	if o.Bug != "" {
 		extra += " bug=" + o.Bug
 	}
-	return fmt.Sprintf("workload=%s servers=%d clients=%d burst=%d think=%v-%v duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d%s faults=%d [%s]",
-		workload, o.Servers, o.Clients, o.Burst, dur(o.Think[0]), dur(o.Think[1]), dur(o.Duration), dur(o.Bound),
+	return fmt.Sprintf("system=%s servers=%d clients=%d duration=%v bound=%v latency=%v-%v loss=%dppm dup=%dppm reorder=%dppm/%v torn=%dppm skewed-clocks=%d%s%s faults=%d [%s]",
+		o.System, o.Servers, o.Clients, dur(o.Duration), dur(o.Bound),
 		dur(n.MinLatency), dur(n.MaxLatency), n.LossPPM, n.DupPPM, n.ReorderPPM,
-		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), extra, len(o.Faults), strings.Join(mix, " "))
+		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), params, extra, len(o.Faults), strings.Join(mix, " "))
 }
 
 // dur renders nanoseconds compactly ("1.5s", "200ms"): exact integer

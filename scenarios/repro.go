@@ -19,9 +19,10 @@ import (
 )
 
 // ReproFormat is the version of the repro file format this build writes and
-// the newest it reads. Format 2 added the digest; format 1 files (none) are
-// still read and replayed, but their trace hash proves nothing.
-const ReproFormat = 2
+// the only one it reads. Format 2 added the digest; format 3 names the
+// system and carries its own parameters apart (Options.System, .Params).
+// Older files are converted by UpgradeRepro (`detsim upgrade FILE`).
+const ReproFormat = 3
 
 // MaxReproEvents bounds a repro's recorded event count: it is the world's
 // default event cap (sim.Config.MaxEvents left 0), which a replay runs
@@ -58,16 +59,13 @@ type Integrity uint8
 const (
 	// ReproIntact: the digest matches; the file is as detsim wrote it.
 	ReproIntact Integrity = iota
-	// ReproEdited: the digest is missing (from a format 2 file) or does not
-	// match: something was changed by hand or by a tool.
+	// ReproEdited: the digest is missing or does not match: something was
+	// changed by hand or by a tool.
 	ReproEdited
-	// ReproUndigested: a format 1 file, written before repro files carried
-	// a digest.
-	ReproUndigested
 )
 
 func (i Integrity) String() string {
-	return [...]string{"intact", "edited", "no digest: written by an older detsim"}[i]
+	return [...]string{"intact", "edited"}[i]
 }
 
 // ContentDigest is the digest of everything in the repro but the digest
@@ -91,10 +89,7 @@ func (r *Repro) ContentDigest() string {
 
 // Integrity says whether the repro is as detsim wrote it.
 func (r *Repro) Integrity() Integrity {
-	switch {
-	case r.Digest == "" && r.Format < 2:
-		return ReproUndigested
-	case r.Digest != "" && r.Digest == r.ContentDigest():
+	if r.Digest != "" && r.Digest == r.ContentDigest() {
 		return ReproIntact
 	}
 	return ReproEdited
@@ -223,6 +218,8 @@ func ParseRepro(data []byte) (*Repro, error) {
 		return nil, fmt.Errorf("repro: format %d is newer than this detsim reads (%d): use a newer detsim", *probe.Format, ReproFormat)
 	case *probe.Format < 1:
 		return nil, fmt.Errorf("repro: bad format %d", *probe.Format)
+	case *probe.Format < ReproFormat:
+		return nil, fmt.Errorf("repro: format %d was written by an older detsim (this one reads %d): convert it with 'detsim upgrade FILE'", *probe.Format, ReproFormat)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

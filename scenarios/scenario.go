@@ -4,6 +4,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -18,117 +19,62 @@ type Scenario struct {
 	Description string
 	// System is the system under test the scenario runs.
 	System   System
-	Servers  [2]int      // cluster size, drawn from [lo, hi]
-	Clients  int         // client nodes submitting commands
-	KV       *KVWorkload // a key/value workload; nil: raw Raft commands
-	Burst    int         // commands per client request (default 1)
-	Think    [2]int64    // pause between a client's commands, ns
-	Duration int64       // the safety phase, under faults, ns
-	Bound    int64       // the liveness bound after the final heal, ns
+	Servers  [2]int // cluster size, drawn from [lo, hi]
+	Clients  int    // client nodes
+	Duration int64  // the safety phase, under faults, ns
+	Bound    int64  // the liveness bound after the final heal, ns
 	Net      sim.NetParams
 	TornPPM  uint32
 	Skew     bool // give servers clock skew and drift
-	// SnapshotEvery: raft scenarios' servers snapshot every this many
-	// entries (0: never).
-	SnapshotEvery int
-	// MaxRaftState: key/value servers snapshot when their durable Raft
-	// state reaches this many bytes (0: never).
-	MaxRaftState int64
-	// MaxBatch: entries per AppendEntries (0: the default, 64).
-	MaxBatch int
-	Probes   []string
-	Expect   Expectations
+	// Params are the system's own parameters (its workload, its
+	// configuration), any value encoding/json can write: Resolve writes
+	// them into Options.Params, where the system reads them back.
+	Params any
+	Probes []string
+	Expect Expectations
 	// Faults fills the schedule for [0, Duration); the final heal is added
 	// by Resolve.
 	Faults func(g *Gen)
 	// Draw, if set, resolves the whole run from the seed itself, and the
-	// fields above but Name and Description go unused: a scenario whose
-	// seed draws its cluster, workload and network too. duration is
+	// fields above but Name, Description and System go unused: a scenario
+	// whose seed draws its cluster, workload and network too. duration is
 	// ResolveFor's; from Resolve it is the Duration field, and 0 lets the
 	// draw choose.
 	Draw func(seed uint64, duration int64) Options
 }
 
-// Expectations are what a scenario promises beyond the generic checks; they
-// are judged by the `expectations` check.
+// Expectations are what a scenario promises of any system that names its
+// leaders (Leadership) beyond the generic checks; they are judged by the
+// `expectations` check, with a system's own (Expecter).
 type Expectations struct {
 	StableLeader    bool  `json:"stable_leader,omitempty"`     // one leader for the whole run
 	NewLeaderWithin int64 `json:"new_leader_within,omitempty"` // after a fault on the leader, a new one within this
 	NoDisruption    int64 `json:"no_disruption,omitempty"`     // for this long after a heal, the term does not rise
-	NoCommitInCut   bool  `json:"no_commit_in_cut,omitempty"`  // nothing commits while a "majority-cut" partition holds
-	// MinorityIdle: while a "minority-idle" partition holds, clerks cut off
+	// MinorityIdle: while a "minority-idle" partition holds, clients cut off
 	// with the minority complete nothing they started after the cut, while
-	// the majority's clerks do complete operations.
+	// the majority's clients do complete operations.
 	MinorityIdle bool `json:"minority_idle,omitempty"`
-	// MinOpsPerHeartbeat: the clerks' operations per heartbeat interval, over
-	// the span of the workload, is at least this.
-	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
-	// SmallSnapshot: no snapshot is larger than the store and dedup table
-	// the history allows (each key's longest put plus all its appends, each
-	// clerk's longest read), plus framing.
-	SmallSnapshot bool `json:"small_snapshot,omitempty"`
-}
-
-// KVWorkload is a key/value workload: clerks in groups of at most
-// ClerksPerKey share KeysPerGroup keys (so Porcupine never faces more than a
-// few clerks on one key), with the given mix; the rest of the mix is Append.
-type KVWorkload struct {
-	ClerksPerKey int    `json:"clerks_per_key"`
-	KeysPerGroup int    `json:"keys_per_group"`
-	GetPPM       uint32 `json:"get_ppm"`
-	PutPPM       uint32 `json:"put_ppm"`
-	MaxOps       int    `json:"max_ops,omitempty"` // per clerk; 0: until the drain
-}
-
-func (k *KVWorkload) validate() error {
-	switch {
-	case k.ClerksPerKey < 1 || k.ClerksPerKey > 4:
-		return fmt.Errorf("kv clerks_per_key %d out of range (1 to 4)", k.ClerksPerKey)
-	case k.KeysPerGroup < 1 || k.KeysPerGroup > MaxKeysPerGroup:
-		return fmt.Errorf("kv keys_per_group %d out of range (1 to %d)", k.KeysPerGroup, MaxKeysPerGroup)
-	case uint64(k.GetPPM)+uint64(k.PutPPM) > sim.CertainPPM: // in 64 bits: two uint32s may wrap
-		return fmt.Errorf("kv get_ppm %d and put_ppm %d are over %d together (a probability of one)", k.GetPPM, k.PutPPM, sim.CertainPPM)
-	case k.MaxOps < 0:
-		return fmt.Errorf("kv max_ops %d is negative", k.MaxOps)
-	}
-	return nil
-}
-
-// KeysFor returns the keys clerk i (from 0) works on.
-func (k *KVWorkload) KeysFor(i int) []string {
-	g := i / k.ClerksPerKey
-	var keys []string
-	for j := 0; j < k.KeysPerGroup; j++ {
-		keys = append(keys, fmt.Sprintf("k%d", g*k.KeysPerGroup+j))
-	}
-	return keys
 }
 
 // Options is a resolved scenario: the whole run as data.
 type Options struct {
 	Scenario string        `json:"scenario"`
+	System   string        `json:"system"`          // the system under test (System.Name)
 	Bug      string        `json:"bug,omitempty"`   // a planted bug switched on for this run
 	Swarm    string        `json:"swarm,omitempty"` // the fault mix a swarm seed chose
 	Servers  int           `json:"servers"`
 	Clients  int           `json:"clients"`
-	KV       *KVWorkload   `json:"kv,omitempty"`
-	Burst    int           `json:"burst"`
-	Think    [2]int64      `json:"think_ns"`
 	Duration int64         `json:"duration_ns"`
 	Bound    int64         `json:"bound_ns"`
 	Net      sim.NetParams `json:"net"`
 	TornPPM  uint32        `json:"torn_ppm,omitempty"`
 	Clocks   []sim.Clock   `json:"clocks,omitempty"`
-	// SnapshotEvery (raft scenarios): snapshot every this many entries, 0 never.
-	SnapshotEvery int `json:"snapshot_every,omitempty"`
-	// MaxRaftState (key/value scenarios): snapshot at this many bytes of
-	// durable Raft state; -1 never.
-	MaxRaftState int64 `json:"max_raft_state,omitempty"`
-	// MaxBatch: entries per AppendEntries; 0 the default.
-	MaxBatch int          `json:"max_batch,omitempty"`
-	Faults   []sim.Fault  `json:"faults"`
-	Probes   []string     `json:"probes"`
-	Expect   Expectations `json:"expect"`
+	// Params are the system's own parameters as JSON, validated by it
+	// (ParamChecker) when read from outside.
+	Params json.RawMessage `json:"params,omitempty"`
+	Faults []sim.Fault     `json:"faults"`
+	Probes []string        `json:"probes"`
+	Expect Expectations    `json:"expect"`
 }
 
 var registry = map[string]*Scenario{}
@@ -173,13 +119,9 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 	}
 	r := sim.NewRand(sim.NameKey(seed, "options"))
 	o := Options{
-		Scenario: s.Name, Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
-		Clients: s.Clients, KV: s.KV, Burst: max(s.Burst, 1), Think: s.Think, Duration: duration, Bound: s.Bound,
-		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect,
-		SnapshotEvery: s.SnapshotEvery, MaxRaftState: s.MaxRaftState, MaxBatch: s.MaxBatch,
-	}
-	if o.KV != nil && o.MaxRaftState == 0 {
-		o.MaxRaftState = -1
+		Scenario: s.Name, System: s.System.Name(), Servers: int(r.Range(int64(s.Servers[0]), int64(s.Servers[1]))),
+		Clients: s.Clients, Duration: duration, Bound: s.Bound,
+		Net: s.Net, TornPPM: s.TornPPM, Probes: s.Probes, Expect: s.Expect, Params: s.params(),
 	}
 	if o.Net.MaxLatency == 0 {
 		o.Net = sim.DefaultNet
@@ -198,6 +140,19 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 	o.Faults = g.faults
 	sim.SortFaults(o.Faults)
 	return o
+}
+
+// params encodes the recipe's parameters; a value JSON cannot write is a
+// programming error in the scenario.
+func (s *Scenario) params() json.RawMessage {
+	if s.Params == nil {
+		return nil
+	}
+	b, err := json.Marshal(s.Params)
+	if err != nil {
+		panic(fmt.Sprintf("scenario %s: its params: %v", s.Name, err))
+	}
+	return b
 }
 
 // Nodes is the number of world nodes: servers, then clients.
@@ -227,17 +182,9 @@ const (
 	// extra delay (min_latency_ns, max_latency_ns, reorder_max_ns): a
 	// virtual minute.
 	MaxNetLatency = 60 * s
-	// MaxThink bounds a client's pause between commands (think_ns): a
-	// virtual minute.
-	MaxThink = 60 * s
 	// MaxClockSkew bounds a server clock's offset either way (skew_ns): a
 	// virtual hour.
 	MaxClockSkew = 3600 * s
-	// MaxBurst bounds the commands per client request (burst).
-	MaxBurst = 1000
-	// MaxKeysPerGroup bounds a key/value workload's keys per group of
-	// clerks (keys_per_group).
-	MaxKeysPerGroup = 1000
 	// MaxServers and MaxClients bound the cluster.
 	MaxServers = 15
 	MaxClients = 64
@@ -254,8 +201,18 @@ func (o *Options) Validate() error {
 	if err != nil {
 		return err
 	}
+	if o.System != scn.System.Name() {
+		return fmt.Errorf("options: system %q, but scenario %s runs system %q", o.System, o.Scenario, scn.System.Name())
+	}
 	if err := CheckBug(scn.System, o.Bug); err != nil {
 		return err
+	}
+	if pc, ok := scn.System.(ParamChecker); ok {
+		if err := pc.CheckParams(o); err != nil {
+			return fmt.Errorf("options: params: %w", err)
+		}
+	} else if len(o.Params) > 0 && string(o.Params) != "null" {
+		return fmt.Errorf("options: params given, but system %s takes none", o.System)
 	}
 	if o.Servers < 1 || o.Servers > MaxServers || o.Clients < 0 || o.Clients > MaxClients {
 		return fmt.Errorf("options: %d servers and %d clients out of range (1 to %d servers, 0 to %d clients)",
@@ -267,25 +224,11 @@ func (o *Options) Validate() error {
 	if o.Bound <= 0 || o.Bound > MaxBound {
 		return fmt.Errorf("options: bound_ns %d out of range (1 to %d, a virtual hour)", o.Bound, int64(MaxBound))
 	}
-	if o.Burst < 1 || o.Burst > MaxBurst {
-		return fmt.Errorf("options: burst %d out of range (1 to %d)", o.Burst, MaxBurst)
-	}
-	if o.Think[0] < 0 || o.Think[1] < o.Think[0] || o.Think[1] > MaxThink {
-		return fmt.Errorf("options: think_ns %v out of range (0 <= low <= high <= %d, a virtual minute)", o.Think, int64(MaxThink))
-	}
-	if o.SnapshotEvery < 0 || o.MaxRaftState < -1 || o.MaxBatch < 0 {
-		return fmt.Errorf("options: negative snapshot_every, max_raft_state or max_batch")
-	}
 	if err := validateNet(o.Net); err != nil {
 		return fmt.Errorf("options: %w", err)
 	}
 	if o.TornPPM > sim.CertainPPM {
 		return fmt.Errorf("options: torn_ppm %d is over %d (a probability of one)", o.TornPPM, sim.CertainPPM)
-	}
-	if o.KV != nil {
-		if err := o.KV.validate(); err != nil {
-			return fmt.Errorf("options: %w", err)
-		}
 	}
 	if len(o.Clocks) > o.Servers {
 		return fmt.Errorf("options: %d clocks for %d servers", len(o.Clocks), o.Servers)
@@ -295,8 +238,8 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("options: clock %d out of range (drift within ±%d ppm, skew within ±%d ns)", i, sim.MaxDriftPPM, int64(MaxClockSkew))
 		}
 	}
-	if e := o.Expect; e.NewLeaderWithin < 0 || e.NewLeaderWithin > MaxDuration || e.NoDisruption < 0 || e.NoDisruption > MaxDuration || e.MinOpsPerHeartbeat < 0 {
-		return fmt.Errorf("options: expectations out of range (times 0 to %d ns, counts not negative)", int64(MaxDuration))
+	if e := o.Expect; e.NewLeaderWithin < 0 || e.NewLeaderWithin > MaxDuration || e.NoDisruption < 0 || e.NoDisruption > MaxDuration {
+		return fmt.Errorf("options: expectations out of range (times 0 to %d ns)", int64(MaxDuration))
 	}
 	end := o.Duration + o.Bound // the drain's deadline: the run's last instant
 	for i, f := range o.Faults {

@@ -141,7 +141,7 @@ func (sh *shrinker) try(o Options, what string) bool {
 func (sh *shrinker) pass() bool {
 	kept := false
 	for _, step := range []func() bool{sh.shortenRun, sh.dropFaults, sh.dropClients, sh.dropServers,
-		sh.fewerOps, sh.fewerKeys, sh.shortenFaults} {
+		sh.systemSteps, sh.shortenFaults} {
 		if step() {
 			kept = true
 		}

@@ -159,51 +159,28 @@ func removeNode(o Options, n int) Options {
 	return o
 }
 
-// fewerOps caps or halves each clerk's operations (key/value scenarios), or
-// slows the command clients down (raft scenarios).
-func (sh *shrinker) fewerOps() bool {
-	kept := false
-	for k := 0; k < 8; k++ {
-		o := sh.opts
-		if o.KV != nil {
-			kvw := *o.KV
-			perClerk := max(sh.best.Ops/max(o.Clients, 1), 1)
-			if kvw.MaxOps == 0 || kvw.MaxOps > perClerk {
-				kvw.MaxOps = perClerk
-			}
-			kvw.MaxOps /= 2
-			if kvw.MaxOps < 1 {
-				break
-			}
-			o.KV = &kvw
-		} else {
-			if o.Burst > 1 {
-				o.Burst = 1
-			} else {
-				o.Think = [2]int64{max(o.Think[0]*2, 10*ms), max(o.Think[1]*2, 20*ms)}
-				if o.Think[0] > o.Duration {
-					break
-				}
-			}
-		}
-		if !sh.try(o, "fewer operations") {
-			break
-		}
-		kept = true
-	}
-	return kept
-}
-
-// fewerKeys gives each group of clerks one key.
-func (sh *shrinker) fewerKeys() bool {
-	o := sh.opts
-	if o.KV == nil || o.KV.KeysPerGroup == 1 {
+// systemSteps runs the system's own reductions, each until its candidate
+// no longer fails the same way (at most 8 times).
+func (sh *shrinker) systemSteps() bool {
+	scn, err := Lookup(sh.opts.Scenario)
+	if err != nil {
 		return false
 	}
-	kvw := *o.KV
-	kvw.KeysPerGroup = 1
-	o.KV = &kvw
-	return sh.try(o, "one key per group of clerks")
+	s, ok := scn.System.(Shrinker)
+	if !ok {
+		return false
+	}
+	kept := false
+	for _, step := range s.ShrinkSteps() {
+		for k := 0; k < 8; k++ {
+			o, what, ok := step(sh.opts, sh.best.Ops)
+			if !ok || !sh.try(o, what) {
+				break
+			}
+			kept = true
+		}
+	}
+	return kept
 }
 
 // shortenFaults makes partitions smaller (half of their cut links) and

@@ -12,9 +12,9 @@ import (
 // seed may add a chaos of its own over the whole run, and the network's
 // loss, duplication and reordering are scaled. Recovery faults (heal,
 // restart, resume) always stay, so the drain still heals everything.
-// Because the mix differs from the scenario's, its coverage probes shrink to
-// the basic ones and its expectations are dropped (but the history's bound
-// on snapshot size).
+// Because the mix differs from the scenario's, its coverage probes and
+// expectations are dropped, and the system (Swarmer) puts back what holds in
+// any weather.
 
 var swarmClasses = []struct {
 	name  string
@@ -71,14 +71,14 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	sim.SortFaults(o.Faults)
 	o.Swarm = strings.Join(desc, ",")
 	o.Probes = nil
-	if b, ok := scn.System.(BasicProber); ok {
-		o.Probes = b.BasicProbes()
-	}
 	// The scenario's promises (one leader, a new leader within 5 s of a
 	// fault, no disruption after a heal, a minority that stays idle) hold for
 	// its own weather, not for a mix that may also pause or crash the
-	// majority: only the snapshot-size bound, which reads the history, stays.
-	o.Expect = Expectations{SmallSnapshot: o.Expect.SmallSnapshot}
+	// majority; the system keeps what holds in any.
+	o.Expect = Expectations{}
+	if sw, ok := scn.System.(Swarmer); ok {
+		sw.Swarm(&o)
+	}
 	return o
 }
 

@@ -112,10 +112,56 @@ type LivenessReporter interface {
 	State() string
 }
 
-// BasicProber is a System that names the probes any run of it fires when
-// its workload ran at all (for Raft: a leader elected, a command applied).
-// A swarm seed chooses its own weather, so of its scenario's probes it
-// keeps only these.
-type BasicProber interface {
-	BasicProbes() []string
+// ParamChecker is a System with parameters of its own (Options.Params):
+// CheckParams refuses, in one line, any a run cannot have. A repro file is
+// checked with it before anything runs. A system without it takes no
+// params.
+type ParamChecker interface {
+	CheckParams(o *Options) error
+}
+
+// ParamsLiner is a System that renders its parameters for the summary's
+// options line (" workload=… think=5ms-50ms").
+type ParamsLiner interface {
+	ParamsLine(o *Options) string
+}
+
+// Swarmer is a System told when a swarm seed has chosen its own weather
+// (see ResolveSwarm): the scenario's coverage probes and expectations were
+// promised for the scenario's weather, so the engine drops them, and the
+// system puts back what still holds (the probes any run fires, its own
+// expectations that hold in any weather).
+type Swarmer interface {
+	Swarm(o *Options)
+}
+
+// Shrinker is a System with reductions of its own for shrink: each step
+// returns the next smaller candidate of o (ops is how many operations the
+// failing run completed), or false when it has none. Shrink tries a step
+// until its candidate no longer fails the same way, after the engine's
+// own steps on the schedule, the run's length, the clients and servers.
+type Shrinker interface {
+	ShrinkSteps() []ShrinkFunc
+}
+
+// ShrinkFunc is one system reduction: the candidate and a few words that
+// say what it changed ("fewer operations").
+type ShrinkFunc func(o Options, ops int) (smaller Options, what string, ok bool)
+
+// HistoryRecorder is a System that says, before a run, whether its clients
+// record a history for the linearizability check (its Instance is then a
+// Historian): the command line refuses --history and --html up front for
+// a run that will have none.
+type HistoryRecorder interface {
+	RecordsHistory(o *Options) bool
+}
+
+// RecordsHistory reports whether a run of o records a client history.
+func RecordsHistory(o *Options) bool {
+	scn, err := Lookup(o.Scenario)
+	if err != nil {
+		return false
+	}
+	hr, ok := scn.System.(HistoryRecorder)
+	return ok && hr.RecordsHistory(o)
 }

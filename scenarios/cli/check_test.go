@@ -97,7 +97,7 @@ func TestRunHistoryFeedsCheck(t *testing.T) {
 	if _, err := os.Stat(html); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runCLI("run", "--scenario=election", "--seed=1", "--history="+hist); code != exitUsage || !strings.Contains(errOut, "no key/value clients") {
+	if code, _, errOut := runCLI("run", "--scenario=election", "--seed=1", "--history="+hist); code != exitUsage || !strings.Contains(errOut, "this one records none") {
 		t.Fatalf("history of a raft scenario: exit %d %q", code, errOut)
 	}
 }

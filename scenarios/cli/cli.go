@@ -43,6 +43,7 @@ commands:
   replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched;
                                 takes run's --trace, --history, --html, --json
   shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
+  upgrade FILE...               convert repro files of an older format (in place, or --out=FILE)
   diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
   help [COMMAND]                this text, or a command's flags (also: detsim COMMAND -h)
@@ -101,13 +102,14 @@ func programName(argv0, goRun string) string {
 
 // commands maps each command to what runs it.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, error){
-	"list":   cmdList,
-	"run":    cmdRun,
-	"check":  cmdCheck,
-	"fuzz":   cmdFuzz,
-	"shrink": cmdShrink,
-	"replay": cmdReplay,
-	"diff":   func(a []string, o, _ io.Writer) (int, error) { return cmdDiff(a, o) },
+	"list":    cmdList,
+	"run":     cmdRun,
+	"check":   cmdCheck,
+	"fuzz":    cmdFuzz,
+	"shrink":  cmdShrink,
+	"replay":  cmdReplay,
+	"upgrade": cmdUpgrade,
+	"diff":    func(a []string, o, _ io.Writer) (int, error) { return cmdDiff(a, o) },
 }
 
 // run executes one command line and returns the exit status.

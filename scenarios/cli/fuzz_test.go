@@ -13,9 +13,10 @@ import (
 
 func init() {
 	sc := &scenarios.Scenario{System: catalog.RaftSystem, Name: "test-cli-isolated-leader", Description: "promises a stable leader, then isolates it",
-		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
+		Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),
+		Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
 	}
 	if err := scenarios.Register(sc); err != nil {
 		panic(err)

@@ -46,7 +46,7 @@ func (f *outputFlags) open(cmd string, kv bool, stdout, stderr io.Writer, inputs
 		return nil, usagef("%s: --html needs a file name", cmd)
 	}
 	if !kv && (*f.history != "" || *f.html != "") {
-		return nil, usagef("%s: --history and --html need a key/value scenario; this one has no key/value clients", cmd)
+		return nil, usagef("%s: --history and --html need a scenario whose clients record a history; this one records none", cmd)
 	}
 	if err := distinctFiles(inputs, *f.trace, *f.history, *f.html); err != nil {
 		return nil, usagef("%s: %v", cmd, err)

@@ -26,7 +26,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, usageError{err.Error()}
 	}
-	outs, err := outFlags.open("replay", r.Options.KV != nil, stdout, stderr, rest[0])
+	outs, err := outFlags.open("replay", scenarios.RecordsHistory(&r.Options), stdout, stderr, rest[0])
 	if err != nil {
 		return 0, err
 	}
@@ -71,8 +71,6 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 		return exitNondeterminism, "mismatch"
 	case res.Integrity == scenarios.ReproEdited:
 		fmt.Fprintln(w, "trace-hash not-comparable (edited): the file is not as detsim wrote it (its digest is missing or does not match), judged by the checks alone")
-	case res.Integrity == scenarios.ReproUndigested:
-		fmt.Fprintf(w, "trace-hash not-comparable (no digest: written by an older detsim): format %d, judged by the checks alone\n", r.Format)
 	case !res.SameBuild:
 		fmt.Fprintf(w, "trace-hash not-comparable: made by another build (%s %s), judged by the checks alone\n",
 			r.Build.Version, orUnknown(r.Build.Revision))

@@ -19,9 +19,10 @@ const editScenario = "test-cli-edit-isolated-leader"
 
 func init() {
 	sc := &scenarios.Scenario{System: catalog.RaftSystem, Name: editScenario, Description: "promises a stable leader, then isolates it (repro edit tests)",
-		Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
+		Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),
+		Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
 	}
 	if err := scenarios.Register(sc); err != nil {
 		panic(err)
@@ -155,24 +156,33 @@ func TestReplayOfAnEditedReproIsNeverNondeterminism(t *testing.T) {
 	}
 }
 
-// A format-1 file (written before repro files carried a digest) still
-// replays, judged by its checks.
-func TestReplayOfAFormatOneReproIsJudgedByItsChecks(t *testing.T) {
-	b, _ := genuineRepro(t)
-	old := editJSON(t, b, func(m map[string]any) {
-		m["format"] = 1
-		delete(m, "digest")
-		m["trace_hash"] = "0123456789abcdef" // an older build's hash
-	})
-	for name, path := range map[string]string{
-		"this build's, made format 1": writeRepro(t, old),
-		"committed regression":        "../../catalog/testdata/regressions/property-leader-completeness-late-candidate.json",
-	} {
-		code, out, errOut := runCLI("replay", path)
-		if errOut != "" || code == exitNondeterminism || code != verdictExit(t, out) ||
-			!strings.Contains(out, "\ntrace-hash not-comparable (no digest: written by an older detsim)") {
-			t.Errorf("%s: exit %d stderr %q\n%s", name, code, errOut, out)
-		}
+// A file of an older format is refused (exit 2, naming upgrade); upgrade
+// converts it in place, and it then replays with its hash matching.
+func TestUpgradeThenReplay(t *testing.T) {
+	data, err := os.ReadFile("../../catalog/testdata/older/format1-property-late-candidate.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI("replay", path); code != exitUsage || !strings.Contains(errOut, "convert it with 'detsim upgrade FILE'") {
+		t.Fatalf("replay of an older file: exit %d %q", code, errOut)
+	}
+	if code, out, errOut := runCLI("upgrade", path); code != exitPass || !strings.Contains(out, "format 3, trace-hash=f60d10f17de116ac, wrote "+path) {
+		t.Fatalf("upgrade: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := runCLI("upgrade", path); code != exitPass || !strings.Contains(out, "already format 3") {
+		t.Fatalf("upgrade again: exit %d %q", code, out)
+	}
+	// A fixed bug's regression: it passes now, and the run is the one recorded.
+	code, out, errOut := runCLI("replay", path)
+	if code != exitPass || !strings.Contains(out, "\ntrace-hash match") {
+		t.Fatalf("replay after upgrade: exit %d %q\n%s", code, errOut, out)
+	}
+	if code, _, errOut := runCLI("upgrade", "--out=x.json", path, path); code != exitUsage || !strings.Contains(errOut, "exactly one") {
+		t.Fatalf("--out with two files: exit %d %q", code, errOut)
 	}
 }
 

@@ -42,7 +42,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		opts = sc.ResolveSwarm(seed)
 	}
 	opts.Bug = *bug
-	outs, err := outFlags.open("run", opts.KV != nil, stdout, stderr)
+	outs, err := outFlags.open("run", scenarios.RecordsHistory(&opts), stdout, stderr)
 	if err != nil {
 		return 0, err
 	}

@@ -14,9 +14,10 @@ import (
 
 // isolatedLeader fails for sure: it promises one leader and isolates it.
 var isolatedLeader = &scenarios.Scenario{System: catalog.RaftSystem, Name: "test-fuzz-isolated-leader", Description: "promises a stable leader, then isolates it",
-	Servers: [2]int{3, 3}, Clients: 1, Think: [2]int64{5e6, 50e6}, Duration: 3e9, Bound: 5e9,
+	Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 	Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 	Faults: nil,
+	Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
 }
 
 func init() {
