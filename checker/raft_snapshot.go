@@ -3,7 +3,6 @@ package checker
 import (
 	"fmt"
 
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -14,16 +13,15 @@ import (
 // forward apply-order allows, never back.
 
 // SnapshotSaved: a node made a snapshot durable, taken or installed.
-func (c *Raft) SnapshotSaved(node int, s *raft.Snapshot) {
-	digest := sim.Digest(s.Data)
-	if seen, ok := c.snaps[s.Index]; ok && seen != digest {
+func (c *Raft) SnapshotSaved(node int, s Snapshot) {
+	if seen, ok := c.snaps[s.Index]; ok && seen != s.Digest {
 		c.v.add(StateMachineSafety, "n%d saved a snapshot at %d at %s whose data differs from another node's snapshot there",
 			node, s.Index, sim.AppendTime(nil, c.now()))
 	} else if !ok {
-		c.snaps[s.Index] = digest
+		c.snaps[s.Index] = s.Digest
 	}
 	c.rebase(node, s.Index, s.Term)
-	c.size.snapshot(len(s.Data))
+	c.size.snapshot(s.Size)
 	c.dropForgotten()
 }
 
@@ -52,7 +50,7 @@ func (c *Raft) rebase(node int, index, term uint64) {
 }
 
 // SnapshotRestored: a node's service state was replaced by a snapshot.
-func (c *Raft) SnapshotRestored(node int, s *raft.Snapshot, state uint64) {
+func (c *Raft) SnapshotRestored(node int, s Snapshot, state uint64) {
 	n := &c.nodes[node]
 	if s.Index < n.lastApplied {
 		c.v.add(ApplyOrder, "n%d restored a snapshot at %d after applying %d at %s: state rolled back",

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/detsim/detsim/checker"
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -27,9 +26,9 @@ func TestLivenessDumpSaysWhy(t *testing.T) {
 	if res := r.w.Start(); res.Failed() || r.w.Status(2) != sim.StatusStopped {
 		t.Fatalf("start: %+v, n2 %v", res, r.w.Status(2))
 	}
-	r.chk.StateChanged(0, 5, raft.Leader, 0)
-	r.chk.StateChanged(1, 6, raft.Follower, raft.None)
-	r.chk.StateChanged(2, 7, raft.Candidate, raft.None)
+	r.chk.StateChanged(0, 5, checker.Leader, 0)
+	r.chk.StateChanged(1, 6, checker.Follower, checker.NoNode)
+	r.chk.StateChanged(2, 7, checker.Candidate, checker.NoNode)
 	got := r.livenessResult(false, sim.Result{})
 	want := "not live 5.000000000s after the final heal at 10.000000000s: no leader: none in the highest term 7; only stopped servers reached it; n0 still calls itself leader of term 5;" +
 		" n0:up/t5/leader/commit=0/applied=0 n1:up/t6/follower/commit=0/applied=0 n2:stopped/t7/candidate/commit=0/applied=0 (storage corrupt: log.2: frame at 3666: truncated)"
@@ -39,8 +38,8 @@ func TestLivenessDumpSaysWhy(t *testing.T) {
 
 	// n1 reaches term 7 too: the highest term is no longer the stopped
 	// server's alone; nobody leads at all.
-	r.chk.StateChanged(1, 7, raft.Follower, raft.None)
-	r.chk.StateChanged(0, 5, raft.Follower, raft.None)
+	r.chk.StateChanged(1, 7, checker.Follower, checker.NoNode)
+	r.chk.StateChanged(0, 5, checker.Follower, checker.NoNode)
 	if got := r.noLeader(); got != "no leader: none in the highest term 7" {
 		t.Fatalf("no leader: %s", got)
 	}

@@ -3,7 +3,7 @@ package scenarios
 import (
 	"fmt"
 
-	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -12,8 +12,8 @@ import (
 // It reports false when no node plays the role; the fault is then skipped.
 func (r *runner) resolveTarget(f *sim.Fault) bool {
 	lead := r.chk.Leader()
-	if lead != raft.None && r.w.Status(lead) != sim.StatusUp {
-		lead = raft.None
+	if lead != checker.NoNode && r.w.Status(lead) != sim.StatusUp {
+		lead = checker.NoNode
 	}
 	switch f.Target {
 	case TargetPaused:
@@ -27,7 +27,7 @@ func (r *runner) resolveTarget(f *sim.Fault) bool {
 	case TargetFollower:
 		f.Node = r.follower(lead)
 	case TargetLeader, TargetLeaderAndFollower, TargetMinorityLeader, TargetLeaderInbound:
-		if lead == raft.None {
+		if lead == checker.NoNode {
 			return false
 		}
 		f.Node = lead

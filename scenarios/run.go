@@ -12,6 +12,7 @@ import (
 	"github.com/detsim/detsim/kv"
 	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/raft/logservice"
+	"github.com/detsim/detsim/raft/raftcheck"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -92,7 +93,7 @@ func (r *runner) factories() []sim.Factory {
 	var fs []sim.Factory
 	for range servers {
 		fs = append(fs, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewServer(env, hostCfg, r.opts.SnapshotEvery, r.chk)
+			return logservice.NewServer(env, hostCfg, r.opts.SnapshotEvery, raftcheck.Observe(r.chk))
 		})
 	}
 	for range r.opts.Clients {
@@ -116,7 +117,7 @@ func (r *runner) kvFactories(servers []int) []sim.Factory {
 	}
 	var fs []sim.Factory
 	for range servers {
-		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, r.chk) })
+		fs = append(fs, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, raftcheck.Observe(r.chk)) })
 	}
 	w := r.opts.KV
 	for i := range r.opts.Clients {
@@ -152,7 +153,7 @@ func (r *runner) live() bool {
 		return false
 	}
 	lead := r.chk.Leader()
-	if lead == raft.None || r.w.Status(lead) != sim.StatusUp || !r.chk.CommittedInTerm(lead) {
+	if lead == checker.NoNode || r.w.Status(lead) != sim.StatusUp || !r.chk.CommittedInTerm(lead) {
 		return false
 	}
 	_, _, commit, _ := r.chk.Node(lead)
@@ -230,7 +231,7 @@ func (r *runner) livenessResult(live bool, res sim.Result) checker.Result {
 	// particulars follow after a ';'.
 	why := "servers behind the leader's commit index"
 	switch lead := r.chk.Leader(); {
-	case lead == raft.None:
+	case lead == checker.NoNode:
 		why = r.noLeader()
 	case len(r.pending) > 0:
 		why = "clients still waiting"
@@ -281,7 +282,7 @@ func (r *runner) noLeader() string {
 		case t == top:
 			reached = reached || r.w.Status(n) != sim.StatusStopped
 		}
-		if role == raft.Leader && (stale < 0 || t > staleTerm) {
+		if role == checker.Leader && (stale < 0 || t > staleTerm) {
 			stale, staleTerm = n, t
 		}
 	}
