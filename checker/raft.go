@@ -21,7 +21,7 @@ type Raft struct {
 	applied window[entryID]      // the entry first applied at each index
 	states  window[uint64]       // the service's state digest after each index
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
-	hb      map[[2]int][]int64   // (leader, follower) → recent heartbeat times
+	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
 	probes  map[string]int
 
 	maxLeaderTerm uint64
@@ -54,7 +54,7 @@ type nodeView struct {
 func NewRaft(n int, now func() int64) *Raft {
 	return &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
-		chains: map[[2]uint64]uint64{}, hb: map[[2]int][]int64{}, probes: map[string]int{},
+		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{},
 	}
 }
 

@@ -6,19 +6,30 @@ import "github.com/detsim/detsim/sim"
 // heartbeats a second. The checker keeps the last 11 send times of each
 // (leader, follower) pair and fails when 11 fall within one second.
 
+// beats is a ring of the latest heartbeat send times from one leader to
+// one follower: a fixed array, so watching costs no allocation per send.
+type beats struct {
+	at   [11]int64
+	n    int // how many of at are set
+	next int // where the next goes: once full, the oldest
+}
+
 // HeartbeatSent reports that node sent a heartbeat to follower.
 func (c *Raft) HeartbeatSent(node, follower int) {
 	key := [2]int{node, follower}
 	now := c.now()
-	times := append(c.hb[key], now)
-	if len(times) > 11 {
-		times = times[1:]
+	b := c.hb[key]
+	if b == nil {
+		b = new(beats)
+		c.hb[key] = b
 	}
-	if len(times) == 11 && now-times[0] < 1e9 {
+	b.at[b.next] = now
+	b.next = (b.next + 1) % len(b.at)
+	b.n = min(b.n+1, len(b.at))
+	if oldest := b.at[b.next]; b.n == len(b.at) && now-oldest < 1e9 {
 		c.v.add(HeartbeatRate, "n%d sent n%d 11 heartbeats within %s ending at %s", node, follower,
-			sim.AppendTime(nil, now-times[0]), sim.AppendTime(nil, now))
+			sim.AppendTime(nil, now-oldest), sim.AppendTime(nil, now))
 	}
-	c.hb[key] = times
 }
 
 // HeartbeatResult is the heartbeat-rate verdict.

@@ -162,7 +162,15 @@ func TestHeartbeatRateCatchesStorm(t *testing.T) {
 		c.HeartbeatSent(0, 1)
 	}
 	r := c.HeartbeatResult()
-	if r.Status != Fail || !strings.Contains(r.Detail, "11 heartbeats") {
+	if r.Status != Fail || r.Detail != "n0 sent n1 11 heartbeats within 0.900000000s ending at 0.900000000s" {
+		t.Fatal(r)
+	}
+	// Every send of a storm after the 11th is one more.
+	for i := 11; i < 50; i++ {
+		*now = int64(i) * 90_000_000
+		c.HeartbeatSent(0, 1)
+	}
+	if r := c.HeartbeatResult(); !strings.HasSuffix(r.Detail, "(+39 more)") {
 		t.Fatal(r)
 	}
 }
@@ -239,4 +247,53 @@ func TestLeaderCompletenessAllowsLateLeaderOfOlderTerm(t *testing.T) {
 	}
 	c.StateChanged(2, 3, Leader, 2) // term 3 must hold it
 	wantFail(t, c, LeaderCompleteness, "n2 became leader of term 3")
+}
+
+// A batch that starts past the end of a log is one violation, however many
+// entries it carries: the rest of it is not judged against a log it skipped.
+func TestLogMatchingJudgesAGapOncePerBatch(t *testing.T) {
+	c, _ := newTestChecker(1)
+	persist(c, 0, HardState{Term: 1}, entries(1, 3, "a", "b", "c"))
+	if r := result(c, LogMatching); r.Detail != "n0 persisted index 3 after a log ending at 0 (snapshot at 0)" {
+		t.Fatal(r)
+	}
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a")) // the next batch is judged again
+	if c.nodes[0].lastIndex() != 1 {
+		t.Fatalf("log ends at %d, want 1", c.nodes[0].lastIndex())
+	}
+}
+
+// restart-recovered fires once per restart that read anything back: a
+// snapshot, or log entries.
+func TestRestartRecoveredProbe(t *testing.T) {
+	c, _ := newTestChecker(1)
+	es := entries(1, 1, "a", "b")
+	restart(c, 0, HardState{}, nil, nil)
+	if n := c.Fired("restart-recovered"); n != 0 {
+		t.Fatalf("fired %d times for an empty disk", n)
+	}
+	persist(c, 0, HardState{Term: 1}, es)
+	restart(c, 0, HardState{Term: 1}, nil, es)
+	if n := c.Fired("restart-recovered"); n != 1 {
+		t.Fatalf("fired %d times for one restart with a log", n)
+	}
+	c.SnapshotSaved(0, snapAt(2, 1, "s"))
+	s := snapAt(2, 1, "s")
+	restart(c, 0, HardState{Term: 1}, &s, nil)
+	if n := c.Fired("restart-recovered"); n != 2 {
+		t.Fatalf("fired %d times after a restart from a snapshot", n)
+	}
+}
+
+func TestCommandAppliedCountsCommandsOnly(t *testing.T) {
+	c, _ := newTestChecker(1)
+	es := entries(1, 1, "noop", "a")
+	es[0].Command = false
+	persist(c, 0, HardState{Term: 1}, es)
+	c.CommitAdvanced(0, 2)
+	c.Applied(0, es[0])
+	c.Applied(0, es[1])
+	if n := c.Fired("command-applied"); n != 1 {
+		t.Fatalf("command-applied fired %d times, want 1", n)
+	}
 }
