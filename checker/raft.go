@@ -107,8 +107,9 @@ func (c *Raft) appendEntry(node int, e Entry) {
 	}
 }
 
-// StateChanged records a node's term, role and known leader, and checks
-// Election Safety: at most one leader per term.
+// StateChanged is reported whenever a node's term, role or known leader
+// (NoNode: none) changes. It checks Election Safety: at most one leader per
+// term.
 func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	n := &c.nodes[node]
 	n.term, n.role, n.lead = term, role, lead
@@ -160,8 +161,8 @@ func sameEntry(a, b entryID, termOnly bool) bool {
 	return a == b
 }
 
-// CommitAdvanced records entries as committed; a committed index must never
-// hold a different entry on another node.
+// CommitAdvanced is reported whenever a node's commit index moves forward.
+// A committed index must never hold a different entry on another node.
 func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	n := &c.nodes[node]
 	if commit > n.lastIndex() {
@@ -193,8 +194,9 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	n.commit = max(n.commit, commit)
 }
 
-// Applied checks that a node applies its committed entries in order, each
-// the entry every other node applied at that index.
+// Applied is reported for each entry a node hands to its service, as it
+// does. Entries must be applied in order once committed, each the entry
+// every other node applied at that index.
 func (c *Raft) Applied(node int, e Entry) {
 	n := &c.nodes[node]
 	if e.Index != n.lastApplied+1 {
@@ -216,7 +218,7 @@ func (c *Raft) Applied(node int, e Entry) {
 	}
 }
 
-// Probe counts a coverage event.
+// Probe is reported when a coverage event fires; it counts it.
 func (c *Raft) Probe(node int, name string) { c.probes[name]++ }
 
 // Probes returns every probe that fired and how often.

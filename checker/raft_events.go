@@ -84,9 +84,11 @@ const (
 	batchRejected                // this batch started where no log can continue: ignore the rest
 )
 
-// Recovered resets a node's volatile view: it will apply again from its
-// snapshot (whose restore the host reports next), or from the start. snap
-// is the newest durable snapshot, nil if none; the log after it follows.
+// Recovered is reported when a node starts, before anything else of that
+// incarnation: the hard state and newest snapshot (nil if none) it read
+// back; one Append per log entry after the snapshot follows. It resets the
+// node's volatile view: it will apply again from its snapshot (whose
+// restore is reported next), or from the start.
 func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
 	n := &c.nodes[node]
 	n.log, n.chain = n.log[:0], n.chain[:0]
@@ -100,14 +102,17 @@ func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
 	}
 }
 
-// Persisted records a node's durable hard state; the entries synced with it
-// follow, one Append each.
+// Persisted is reported after a node synced a batch and before it sends
+// anything that depends on it: the hard state now durable; one Append per
+// entry the batch wrote follows.
 func (c *Raft) Persisted(node int, hs HardState) {
 	n := &c.nodes[node]
 	n.hs, n.batch = hs, batchStart
 }
 
-// Append records one entry of the batch that Persisted or Recovered opened.
+// Append is reported for each entry of the batch Persisted or Recovered
+// opened, in index order; after Persisted, the first replaces the node's log
+// from its index on.
 func (c *Raft) Append(node int, e Entry) {
 	n := &c.nodes[node]
 	switch n.batch {

@@ -14,7 +14,7 @@ type beats struct {
 	next int // where the next goes: once full, the oldest
 }
 
-// HeartbeatSent reports that node sent a heartbeat to follower.
+// HeartbeatSent is reported as node, leading, sends follower a heartbeat.
 func (c *Raft) HeartbeatSent(node, follower int) {
 	key := [2]int{node, follower}
 	now := c.now()

@@ -8,7 +8,7 @@ import "github.com/detsim/detsim/sim"
 // again), and an acknowledged entry too (leader-completeness: the leader
 // counts it as replicated). The host reports both as the message leaves.
 
-// VoteGranted reports that node sent its vote in term to candidate.
+// VoteGranted is reported as node sends candidate its vote in term.
 func (c *Raft) VoteGranted(node, candidate int, term uint64) {
 	n := &c.nodes[node]
 	if n.hs.Term != term || n.hs.Vote != candidate {
@@ -17,8 +17,8 @@ func (c *Raft) VoteGranted(node, candidate int, term uint64) {
 	}
 }
 
-// AppendAcked reports that node told its leader its log matches through
-// index.
+// AppendAcked is reported as node sends its leader an acknowledgement that
+// its log matches through index.
 func (c *Raft) AppendAcked(node int, index uint64) {
 	n := &c.nodes[node]
 	if index > n.lastIndex() {
