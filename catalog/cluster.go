@@ -45,7 +45,7 @@ func (c *cluster) Factories() []sim.Factory { return c.factories }
 // server has applied everything the leader committed.
 func (c *cluster) Live() bool {
 	lead := c.chk.Leader()
-	if lead == raft.None || c.nodes.Status(lead) != sim.StatusUp || !c.chk.CommittedInTerm(lead) {
+	if lead == checker.NoNode || c.nodes.Status(lead) != sim.StatusUp || !c.chk.CommittedInTerm(lead) {
 		return false
 	}
 	_, _, commit, _ := c.chk.Node(lead)
@@ -64,7 +64,7 @@ func (c *cluster) Live() bool {
 // keeps); the particulars follow after a ';'.
 func (c *cluster) Why(pending int) string {
 	switch lead := c.chk.Leader(); {
-	case lead == raft.None:
+	case lead == checker.NoNode:
 		return c.noLeader()
 	case pending > 0:
 		return "clients still waiting"
@@ -104,7 +104,7 @@ func (c *cluster) noLeader() string {
 		case t == top:
 			reached = reached || c.nodes.Status(n) != sim.StatusStopped
 		}
-		if role == raft.Leader && (stale < 0 || t > staleTerm) {
+		if role == checker.Leader && (stale < 0 || t > staleTerm) {
 			stale, staleTerm = n, t
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/kv"
+	"github.com/detsim/detsim/raft/raftcheck"
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
@@ -35,7 +36,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 		c.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
 	}
 	for range servers {
-		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, c.chk) })
+		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewServer(env, cfg, raftcheck.Observe(c.chk)) })
 	}
 	w := p.KV
 	for i := range o.Clients {

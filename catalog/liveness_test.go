@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/detsim/detsim/checker"
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
@@ -27,9 +26,9 @@ func TestLivenessDumpSaysWhy(t *testing.T) {
 	if res := w.Start(); res.Failed() || w.Status(2) != sim.StatusStopped {
 		t.Fatalf("start: %+v, n2 %v", res, w.Status(2))
 	}
-	c.chk.StateChanged(0, 5, raft.Leader, 0)
-	c.chk.StateChanged(1, 6, raft.Follower, raft.None)
-	c.chk.StateChanged(2, 7, raft.Candidate, raft.None)
+	c.chk.StateChanged(0, 5, checker.Leader, 0)
+	c.chk.StateChanged(1, 6, checker.Follower, checker.NoNode)
+	c.chk.StateChanged(2, 7, checker.Candidate, checker.NoNode)
 	got := checker.LivenessResult(checker.LivenessReport{FinalHeal: 10e9, Bound: 5e9, Why: c.Why(0), State: c.State()})
 	want := "not live 5.000000000s after the final heal at 10.000000000s: no leader: none in the highest term 7; only stopped servers reached it; n0 still calls itself leader of term 5;" +
 		" n0:up/t5/leader/commit=0/applied=0 n1:up/t6/follower/commit=0/applied=0 n2:stopped/t7/candidate/commit=0/applied=0 (storage corrupt: log.2: frame at 3666: truncated)"
@@ -39,8 +38,8 @@ func TestLivenessDumpSaysWhy(t *testing.T) {
 
 	// n1 reaches term 7 too: the highest term is no longer the stopped
 	// server's alone; nobody leads at all.
-	c.chk.StateChanged(1, 7, raft.Follower, raft.None)
-	c.chk.StateChanged(0, 5, raft.Follower, raft.None)
+	c.chk.StateChanged(1, 7, checker.Follower, checker.NoNode)
+	c.chk.StateChanged(0, 5, checker.Follower, checker.NoNode)
 	if got := c.noLeader(); got != "no leader: none in the highest term 7" {
 		t.Fatalf("no leader: %s", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/detsim/detsim/planted"
 	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/raft/logservice"
+	"github.com/detsim/detsim/raft/raftcheck"
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
@@ -31,7 +32,7 @@ func (raftSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	}
 	for range servers {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewServer(env, hostCfg, p.SnapshotEvery, c.chk)
+			return logservice.NewServer(env, hostCfg, p.SnapshotEvery, raftcheck.Observe(c.chk))
 		})
 	}
 	rec := commandRecorder{h}

@@ -5,12 +5,11 @@ import (
 	"maps"
 	"sort"
 
-	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/sim"
 )
 
 // Raft checks Raft's safety properties online (Figure 3 of the paper) from
-// what each node reports through raft.Observer.
+// the events each node reports (raft_events.go), never reaching into one.
 type Raft struct {
 	now     func() int64
 	v       violations
@@ -22,7 +21,7 @@ type Raft struct {
 	applied window[entryID]      // the entry first applied at each index
 	states  window[uint64]       // the service's state digest after each index
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
-	hb      map[[2]int][]int64   // (leader, follower) → recent heartbeat times
+	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
 	probes  map[string]int
 
 	maxLeaderTerm uint64
@@ -37,14 +36,15 @@ type entryID struct {
 
 // nodeView is what the checker knows of one node, from its reports alone.
 type nodeView struct {
-	base        uint64         // its snapshot's index (0: none)
-	baseID      entryID        // its snapshot's term (the digest is unknown)
-	baseChain   uint64         // the chain hash through base
-	log         []entryID      // persisted log after base: index i at log[i-base-1]
-	chain       []uint64       // chain hash through each index
-	hs          raft.HardState // durable, as last persisted
+	base        uint64    // its snapshot's index (0: none)
+	baseID      entryID   // its snapshot's term (the digest is unknown)
+	baseChain   uint64    // the chain hash through base
+	log         []entryID // persisted log after base: index i at log[i-base-1]
+	chain       []uint64  // chain hash through each index
+	batch       batch     // where the next Append goes
+	hs          HardState // durable, as last persisted
 	term        uint64
-	role        raft.Role
+	role        Role
 	lead        int
 	commit      uint64
 	lastApplied uint64
@@ -54,36 +54,7 @@ type nodeView struct {
 func NewRaft(n int, now func() int64) *Raft {
 	return &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
-		chains: map[[2]uint64]uint64{}, hb: map[[2]int][]int64{}, probes: map[string]int{},
-	}
-}
-
-func digestEntry(e *raft.Entry) entryID {
-	return entryID{term: e.Term, digest: sim.Key(sim.Digest(e.Data), uint64(e.Type), e.Term)}
-}
-
-// Recovered resets a node's volatile view: it will apply again from its
-// snapshot (whose restore the host reports next), or from the start.
-func (c *Raft) Recovered(node int, rec *raft.Recovered) {
-	n := &c.nodes[node]
-	n.log, n.chain = n.log[:0], n.chain[:0]
-	n.commit, n.lastApplied = 0, 0
-	if s := rec.Snapshot; s != nil {
-		c.rebase(node, s.Index, s.Term)
-		n.commit = s.Index
-	}
-	c.appendLog(node, n.base+1, rec.Entries)
-	n.term, n.role, n.lead = rec.HardState.Term, raft.Follower, raft.None
-	n.hs = rec.HardState
-	if len(rec.Entries) > 0 || rec.Snapshot != nil {
-		c.Probe(node, "restart-recovered")
-	}
-}
-
-func (c *Raft) Persisted(node int, hs raft.HardState, entries []raft.Entry) {
-	c.nodes[node].hs = hs
-	if len(entries) > 0 {
-		c.appendLog(node, entries[0].Index, entries)
+		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{},
 	}
 }
 
@@ -101,40 +72,48 @@ func (n *nodeView) entry(i uint64) (entryID, bool) {
 
 func (n *nodeView) lastIndex() uint64 { return n.base + uint64(len(n.log)) }
 
-// appendLog records a node's persisted log and checks Log Matching: two logs
-// with an entry of the same index and term agree on everything through it,
-// which holds iff the chain hashes through that entry agree.
-func (c *Raft) appendLog(node int, first uint64, entries []raft.Entry) {
+// truncate starts a persisted batch at index first: the node's log keeps
+// what precedes it. A log may not skip an index, nor be rewritten inside its
+// snapshot; false if first does either.
+func (c *Raft) truncate(node int, first uint64) bool {
 	n := &c.nodes[node]
 	if first > n.lastIndex()+1 || first <= n.base {
 		c.v.add(LogMatching, "n%d persisted index %d after a log ending at %d (snapshot at %d)", node, first, n.lastIndex(), n.base)
-		return
+		return false
 	}
 	n.log, n.chain = n.log[:first-n.base-1], n.chain[:first-n.base-1]
-	for i := range entries {
-		e := &entries[i]
-		id := digestEntry(e)
-		c.size.entry(len(e.Data))
-		prev := n.baseChain
-		if len(n.chain) > 0 {
-			prev = n.chain[len(n.chain)-1]
-		}
-		chain := sim.Key(prev, id.term, id.digest)
-		n.log, n.chain = append(n.log, id), append(n.chain, chain)
-		key := [2]uint64{e.Index, e.Term}
-		if seen, ok := c.chains[key]; !ok {
-			c.chains[key] = chain
-		} else if seen != chain {
-			c.v.add(LogMatching, "n%d at %s: entry %d of term %d ends a log that differs from another node's with the same entry",
-				node, sim.AppendTime(nil, c.now()), e.Index, e.Term)
-		}
+	return true
+}
+
+// appendEntry extends a node's persisted log and checks Log Matching: two
+// logs with an entry of the same index and term agree on everything through
+// it, which holds iff the chain hashes through that entry agree.
+func (c *Raft) appendEntry(node int, e Entry) {
+	n := &c.nodes[node]
+	id := entryID{term: e.Term, digest: e.Digest}
+	c.size.entry(e.Size)
+	prev := n.baseChain
+	if len(n.chain) > 0 {
+		prev = n.chain[len(n.chain)-1]
+	}
+	chain := sim.Key(prev, id.term, id.digest)
+	n.log, n.chain = append(n.log, id), append(n.chain, chain)
+	key := [2]uint64{e.Index, e.Term}
+	if seen, ok := c.chains[key]; !ok {
+		c.chains[key] = chain
+	} else if seen != chain {
+		c.v.add(LogMatching, "n%d at %s: entry %d of term %d ends a log that differs from another node's with the same entry",
+			node, sim.AppendTime(nil, c.now()), e.Index, e.Term)
 	}
 }
 
-func (c *Raft) StateChanged(node int, term uint64, role raft.Role, lead int) {
+// StateChanged is reported whenever a node's term, role or known leader
+// (NoNode: none) changes. It checks Election Safety: at most one leader per
+// term.
+func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	n := &c.nodes[node]
 	n.term, n.role, n.lead = term, role, lead
-	if role != raft.Leader {
+	if role != Leader {
 		return
 	}
 	if other, ok := c.leaders[term]; ok && other != node {
@@ -182,15 +161,15 @@ func sameEntry(a, b entryID, termOnly bool) bool {
 	return a == b
 }
 
-// CommitAdvanced records entries as committed; a committed index must never
-// hold a different entry on another node.
+// CommitAdvanced is reported whenever a node's commit index moves forward.
+// A committed index must never hold a different entry on another node.
 func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	n := &c.nodes[node]
 	if commit > n.lastIndex() {
 		c.v.add(StateMachineSafety, "n%d committed %d beyond its log ending at %d", node, commit, n.lastIndex())
 		commit = n.lastIndex()
 	}
-	if e, ok := n.entry(commit); ok && n.role == raft.Leader && commit > n.commit && e.term != n.term {
+	if e, ok := n.entry(commit); ok && n.role == Leader && commit > n.commit && e.term != n.term {
 		c.v.add(StateMachineSafety, "n%d, leader of term %d, committed through %d at %s, an entry of term %d: an older term's entry committed by counting replicas (Figure 8, §5.4.2)",
 			node, n.term, commit, sim.AppendTime(nil, c.now()), e.term)
 	}
@@ -215,7 +194,10 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	n.commit = max(n.commit, commit)
 }
 
-func (c *Raft) Applied(node int, e *raft.Entry) {
+// Applied is reported for each entry a node hands to its service, as it
+// does. Entries must be applied in order once committed, each the entry
+// every other node applied at that index.
+func (c *Raft) Applied(node int, e Entry) {
 	n := &c.nodes[node]
 	if e.Index != n.lastApplied+1 {
 		c.v.add(ApplyOrder, "n%d applied %d after %d at %s", node, e.Index, n.lastApplied, sim.AppendTime(nil, c.now()))
@@ -224,10 +206,10 @@ func (c *Raft) Applied(node int, e *raft.Entry) {
 		c.v.add(ApplyOrder, "n%d applied %d before committing it (commit %d)", node, e.Index, n.commit)
 	}
 	n.lastApplied = e.Index
-	if e.Type == raft.EntryNormal {
+	if e.Command {
 		c.probes["command-applied"]++
 	}
-	id := digestEntry(e)
+	id := entryID{term: e.Term, digest: e.Digest}
 	if want, known := c.applied.get(e.Index); !known {
 		c.applied.set(e.Index, id)
 	} else if want != id {
@@ -236,35 +218,7 @@ func (c *Raft) Applied(node int, e *raft.Entry) {
 	}
 }
 
-// Sent checks that what a message promises is durable (a granted vote, an
-// acknowledged entry: a crash right after sending must not take it back),
-// and watches heartbeats: at most 10 from a leader to a follower a second.
-func (c *Raft) Sent(node int, m *raft.Message) {
-	n := &c.nodes[node]
-	switch {
-	case m.Type == raft.MsgVoteResp && !m.Reject && (n.hs.Term != m.Term || n.hs.Vote != m.To):
-		c.v.add(ElectionSafety, "n%d granted its vote in term %d to n%d at %s before it was durable (disk: term %d vote %d): after a restart it could vote again",
-			node, m.Term, m.To, sim.AppendTime(nil, c.now()), n.hs.Term, n.hs.Vote)
-	case m.Type == raft.MsgAppResp && !m.Reject && m.Index > n.lastIndex():
-		c.v.add(LeaderCompleteness, "n%d acknowledged entries through %d at %s with only %d durable: a crash would lose what its leader counts as replicated",
-			node, m.Index, sim.AppendTime(nil, c.now()), n.lastIndex())
-	}
-	if m.Type != raft.MsgHeartbeat {
-		return
-	}
-	key := [2]int{node, m.To}
-	now := c.now()
-	times := append(c.hb[key], now)
-	if len(times) > 11 {
-		times = times[1:]
-	}
-	if len(times) == 11 && now-times[0] < 1e9 {
-		c.v.add(HeartbeatRate, "n%d sent n%d 11 heartbeats within %s ending at %s", node, m.To,
-			sim.AppendTime(nil, now-times[0]), sim.AppendTime(nil, now))
-	}
-	c.hb[key] = times
-}
-
+// Probe is reported when a coverage event fires; it counts it.
 func (c *Raft) Probe(node int, name string) { c.probes[name]++ }
 
 // Probes returns every probe that fired and how often.
@@ -283,14 +237,14 @@ func (c *Raft) Status() string {
 }
 
 // Leader returns a node that believes it leads in the highest term any node
-// knows, or None.
+// knows, or NoNode.
 func (c *Raft) Leader() int {
-	best, lead := uint64(0), raft.None
+	best, lead := uint64(0), NoNode
 	for i, n := range c.nodes {
 		if n.term > best {
-			best, lead = n.term, raft.None
+			best, lead = n.term, NoNode
 		}
-		if n.role == raft.Leader && n.term == best {
+		if n.role == Leader && n.term == best {
 			lead = i
 		}
 	}
@@ -299,7 +253,7 @@ func (c *Raft) Leader() int {
 
 // Down records that a node crashed: it leads nothing until it reports again.
 func (c *Raft) Down(node int) {
-	c.nodes[node].role, c.nodes[node].lead = raft.Follower, raft.None
+	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
 }
 
 // CommittedInTerm reports whether a node has committed an entry of its
@@ -344,7 +298,7 @@ func (c *Raft) QuorumPersisted(reach []int) uint64 {
 func (c *Raft) CommittedCount() int { return int(c.commits.last()) }
 
 // Node returns a node's term, role, commit and applied index as reported.
-func (c *Raft) Node(i int) (term uint64, role raft.Role, commit, applied uint64) {
+func (c *Raft) Node(i int) (term uint64, role Role, commit, applied uint64) {
 	n := &c.nodes[i]
 	return n.term, n.role, n.commit, n.lastApplied
 }
@@ -357,8 +311,3 @@ func (c *Raft) Results() []Result {
 	}
 	return rs
 }
-
-// HeartbeatResult is the heartbeat-rate verdict.
-func (c *Raft) HeartbeatResult() Result { return c.v.result(HeartbeatRate) }
-
-var _ raft.Observer = (*Raft)(nil)

@@ -1,11 +1,6 @@
 package checker
 
-import (
-	"fmt"
-
-	"github.com/detsim/detsim/raft"
-	"github.com/detsim/detsim/sim"
-)
+import "github.com/detsim/detsim/sim"
 
 // Snapshots, as the checker sees them. A snapshot moves a node's log view to
 // start after it; an installed one must be of a committed entry, and the
@@ -13,17 +8,17 @@ import (
 // the log to the same index (state-machine-safety); a restore is the one jump
 // forward apply-order allows, never back.
 
-// SnapshotSaved: a node made a snapshot durable, taken or installed.
-func (c *Raft) SnapshotSaved(node int, s *raft.Snapshot) {
-	digest := sim.Digest(s.Data)
-	if seen, ok := c.snaps[s.Index]; ok && seen != digest {
+// SnapshotSaved is reported when a node made a snapshot durable, taken or
+// installed; a Persisted with the log after it follows.
+func (c *Raft) SnapshotSaved(node int, s Snapshot) {
+	if seen, ok := c.snaps[s.Index]; ok && seen != s.Digest {
 		c.v.add(StateMachineSafety, "n%d saved a snapshot at %d at %s whose data differs from another node's snapshot there",
 			node, s.Index, sim.AppendTime(nil, c.now()))
 	} else if !ok {
-		c.snaps[s.Index] = digest
+		c.snaps[s.Index] = s.Digest
 	}
 	c.rebase(node, s.Index, s.Term)
-	c.size.snapshot(len(s.Data))
+	c.size.snapshot(s.Size)
 	c.dropForgotten()
 }
 
@@ -51,8 +46,10 @@ func (c *Raft) rebase(node int, index, term uint64) {
 	n.base, n.baseID = index, entryID{term: term}
 }
 
-// SnapshotRestored: a node's service state was replaced by a snapshot.
-func (c *Raft) SnapshotRestored(node int, s *raft.Snapshot, state uint64) {
+// SnapshotRestored is reported when a node's service state was replaced by
+// a snapshot (at start, or installed), with the service's state digest after
+// it (0: it keeps none).
+func (c *Raft) SnapshotRestored(node int, s Snapshot, state uint64) {
 	n := &c.nodes[node]
 	if s.Index < n.lastApplied {
 		c.v.add(ApplyOrder, "n%d restored a snapshot at %d after applying %d at %s: state rolled back",
@@ -63,7 +60,8 @@ func (c *Raft) SnapshotRestored(node int, s *raft.Snapshot, state uint64) {
 	c.checkState(node, s.Index, state, "restored a snapshot")
 }
 
-// AppliedState: a node's service state digest after applying index.
+// AppliedState is reported after Applied when the service keeps a state
+// digest: the digest after applying index.
 func (c *Raft) AppliedState(node int, index, state uint64) {
 	c.checkState(node, index, state, "applied")
 }
@@ -108,61 +106,3 @@ func (c *Raft) dropForgotten() {
 		}
 	}
 }
-
-// StateSize records a node's durable Raft state after a persist.
-func (c *Raft) StateSize(node int, bytes int64) { c.size.observe(node, bytes, c.now()) }
-
-// SetStateLimit turns the raft-state-size check on: the durable Raft state
-// must stay below 8 × maxRaftState bytes, or, for a tiny maxRaftState, below
-// twice the hard state plus one batch of batch entries of the largest size
-// seen.
-func (c *Raft) SetStateLimit(maxRaftState int64, batch int) {
-	c.size.max, c.size.batch = maxRaftState, int64(batch)
-}
-
-// StateSizeResult is the raft-state-size verdict; ok is false when no limit
-// was set (the check does not apply).
-func (c *Raft) StateSizeResult() (Result, bool) { return c.size.result() }
-
-// stateSize watches the durable Raft state's size.
-type stateSize struct {
-	max, batch  int64 // maxraftstate (0: unchecked) and entries per batch
-	largestSeen int64
-	largestEnt  int64 // the largest entry persisted, encoded
-	largestSnap int
-	first       string // the first size over the limit
-}
-
-// stateFloor is the hard state's durable record (two 96-byte copies) and
-// some framing: what a log holding nothing still costs.
-const stateFloor = 256
-
-func (s *stateSize) limit() int64 {
-	return max(8*s.max, 2*(stateFloor+s.batch*s.largestEnt))
-}
-
-func (s *stateSize) entry(bytes int) { s.largestEnt = max(s.largestEnt, int64(bytes)+16) }
-
-func (s *stateSize) snapshot(bytes int) { s.largestSnap = max(s.largestSnap, bytes) }
-
-func (s *stateSize) observe(node int, bytes int64, now int64) {
-	s.largestSeen = max(s.largestSeen, bytes)
-	if s.max > 0 && bytes >= s.limit() && s.first == "" {
-		s.first = fmt.Sprintf("n%d holds %d bytes of raft state at %s, limit %d (maxraftstate %d)",
-			node, bytes, sim.AppendTime(nil, now), s.limit(), s.max)
-	}
-}
-
-func (s *stateSize) result() (Result, bool) {
-	if s.max <= 0 {
-		return Result{}, false
-	}
-	if s.first != "" {
-		return Result{Name: RaftStateSize, Status: Fail, Detail: s.first}, true
-	}
-	return Result{Name: RaftStateSize, Status: OK, Detail: fmt.Sprintf("largest %d bytes (limit %d), largest snapshot %d bytes",
-		s.largestSeen, s.limit(), s.largestSnap)}, true
-}
-
-// LargestSnapshot is the size of the largest snapshot any node saved.
-func (c *Raft) LargestSnapshot() int { return c.size.largestSnap }

@@ -4,22 +4,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // snapAt builds a snapshot of a committed log through index.
-func snapAt(index, term uint64, data string) *raft.Snapshot {
-	return &raft.Snapshot{Index: index, Term: term, Data: []byte(data)}
+func snapAt(index, term uint64, data string) Snapshot {
+	return Snapshot{Index: index, Term: term, Digest: sim.Digest([]byte(data)), Size: len(data)}
 }
 
 // applyAll persists, commits and applies entries on a node, reporting a
 // state digest after each (the digest is the index times a node-independent
 // factor, unless the test says otherwise).
-func applyAll(c *Raft, node int, es []raft.Entry) {
-	c.Persisted(node, raft.HardState{Term: es[0].Term}, es)
+func applyAll(c *Raft, node int, es []Entry) {
+	persist(c, node, HardState{Term: es[0].Term}, es)
 	c.CommitAdvanced(node, es[len(es)-1].Index)
 	for i := range es {
-		c.Applied(node, &es[i])
+		c.Applied(node, es[i])
 		c.AppliedState(node, es[i].Index, 1000+es[i].Index)
 	}
 }
@@ -29,15 +29,15 @@ func TestSnapshotTakenMovesLogViewAndAllowsRestoreJump(t *testing.T) {
 	es := entries(1, 1, "a", "b", "c", "d")
 	applyAll(c, 0, es)
 	c.SnapshotSaved(0, snapAt(3, 1, "s3"))
-	c.Persisted(0, raft.HardState{Term: 1}, es[3:])
+	persist(c, 0, HardState{Term: 1}, es[3:])
 	// n1 installs the snapshot and applies the rest.
 	c.SnapshotSaved(1, snapAt(3, 1, "s3"))
-	c.Persisted(1, raft.HardState{Term: 1}, es[3:])
+	persist(c, 1, HardState{Term: 1}, es[3:])
 	c.CommitAdvanced(1, 4)
 	c.SnapshotRestored(1, snapAt(3, 1, "s3"), 1003)
-	c.Applied(1, &es[3])
+	c.Applied(1, es[3])
 	c.AppliedState(1, 4, 1004)
-	c.StateChanged(1, 2, raft.Leader, 1) // holds everything committed: complete
+	c.StateChanged(1, 2, Leader, 1) // holds everything committed: complete
 	for _, r := range c.Results() {
 		if r.Status != OK {
 			t.Fatal(r)
@@ -64,11 +64,11 @@ func TestStateMachineSafetyCatchesAppliedStateThatDiffers(t *testing.T) {
 	c, _ := newTestChecker(2)
 	es := entries(1, 1, "a", "b")
 	applyAll(c, 0, es)
-	c.Persisted(1, raft.HardState{Term: 1}, es)
+	persist(c, 1, HardState{Term: 1}, es)
 	c.CommitAdvanced(1, 2)
-	c.Applied(1, &es[0])
+	c.Applied(1, es[0])
 	c.AppliedState(1, 1, 1001)
-	c.Applied(1, &es[1])
+	c.Applied(1, es[1])
 	c.AppliedState(1, 2, 9) // e.g. an append executed twice
 	wantFail(t, c, StateMachineSafety, "n1 applied through 2")
 }
@@ -86,7 +86,7 @@ func TestStateMachineSafetyCatchesSnapshotsThatDifferAtOneIndex(t *testing.T) {
 func TestStateMachineSafetyCatchesSnapshotOfWrongTerm(t *testing.T) {
 	c, _ := newTestChecker(2)
 	applyAll(c, 0, entries(1, 1, "a", "b"))
-	c.Persisted(1, raft.HardState{Term: 2}, entries(2, 1, "x", "y"))
+	persist(c, 1, HardState{Term: 2}, entries(2, 1, "x", "y"))
 	c.SnapshotSaved(1, snapAt(2, 2, "s")) // a snapshot of entries never committed
 	wantFail(t, c, StateMachineSafety, "entry 2 of term 1 was committed there")
 }
@@ -111,15 +111,16 @@ func TestRestartFromSnapshotAppliesOnlyAfterIt(t *testing.T) {
 	es := entries(1, 1, "a", "b", "c")
 	applyAll(c, 0, es)
 	c.SnapshotSaved(0, snapAt(2, 1, "s2"))
-	c.Persisted(0, raft.HardState{Term: 1}, es[2:])
-	c.Recovered(0, &raft.Recovered{HardState: raft.HardState{Term: 1}, Snapshot: snapAt(2, 1, "s2"), Entries: es[2:]})
+	persist(c, 0, HardState{Term: 1}, es[2:])
+	s2 := snapAt(2, 1, "s2")
+	restart(c, 0, HardState{Term: 1}, &s2, es[2:])
 	c.SnapshotRestored(0, snapAt(2, 1, "s2"), 1002)
 	c.CommitAdvanced(0, 3)
-	c.Applied(0, &es[2])
+	c.Applied(0, es[2])
 	if r := result(c, ApplyOrder); r.Status != OK {
 		t.Fatal(r)
 	}
-	c.Applied(0, &es[0]) // an entry below the snapshot after it
+	c.Applied(0, es[0]) // an entry below the snapshot after it
 	wantFail(t, c, ApplyOrder, "applied 1 after 3")
 }
 
@@ -130,13 +131,13 @@ func TestCheckerForgetsWhatEveryNodeCompacted(t *testing.T) {
 	for i := uint64(1); i <= n; i++ {
 		e := entries(1, i, "x")
 		for node := 0; node < 2; node++ {
-			c.Persisted(node, raft.HardState{Term: 1}, e)
+			persist(c, node, HardState{Term: 1}, e)
 			c.CommitAdvanced(node, i)
-			c.Applied(node, &e[0])
+			c.Applied(node, e[0])
 			c.AppliedState(node, i, 1000+i)
 			if i%100 == 0 {
 				c.SnapshotSaved(node, snapAt(i, 1, "s"+string(rune('0'+i%7))))
-				c.Persisted(node, raft.HardState{Term: 1}, nil)
+				persist(c, node, HardState{Term: 1}, nil)
 			}
 		}
 	}
@@ -156,7 +157,7 @@ func TestCheckerForgetsWhatEveryNodeCompacted(t *testing.T) {
 func TestRaftStateSizeCatchesGrowth(t *testing.T) {
 	c, _ := newTestChecker(1)
 	c.SetStateLimit(1000, 64)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "x"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "x"))
 	c.StateSize(0, 7000)
 	if r, ok := c.StateSizeResult(); !ok || r.Status != OK {
 		t.Fatal(r)
@@ -171,7 +172,7 @@ func TestRaftStateSizeCatchesGrowth(t *testing.T) {
 func TestRaftStateSizeFloorForTinyLimit(t *testing.T) {
 	c, _ := newTestChecker(1)
 	c.SetStateLimit(1, 4)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, strings.Repeat("v", 84)))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, strings.Repeat("v", 84)))
 	// Floor: twice (256 + 4 entries of 100 bytes) = 1312.
 	c.StateSize(0, 1311)
 	if r, _ := c.StateSizeResult(); r.Status != OK {
@@ -197,9 +198,9 @@ func TestRaftStateSizeAbsentWithoutLimit(t *testing.T) {
 func TestInstallOverConflictingLogIsAllowed(t *testing.T) {
 	c, _ := newTestChecker(2)
 	applyAll(c, 0, entries(2, 1, "a", "b"))
-	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "x", "y", "z")) // never committed
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "x", "y", "z")) // never committed
 	c.SnapshotSaved(1, snapAt(2, 2, "s"))
-	c.Persisted(1, raft.HardState{Term: 2}, nil)
+	persist(c, 1, HardState{Term: 2}, nil)
 	c.CommitAdvanced(1, 2)
 	c.SnapshotRestored(1, snapAt(2, 2, "s"), 1002)
 	for _, r := range c.Results() {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Each test feeds the checker a real violation, as a buggy node would report
@@ -15,12 +15,32 @@ func newTestChecker(n int) (*Raft, *int64) {
 	return NewRaft(n, func() int64 { return *now }), now
 }
 
-func entries(term uint64, first uint64, data ...string) []raft.Entry {
-	var es []raft.Entry
+// entries builds command entries from first on; an entry's digest covers
+// its data and term, as an adapter's would.
+func entries(term uint64, first uint64, data ...string) []Entry {
+	var es []Entry
 	for i, d := range data {
-		es = append(es, raft.Entry{Term: term, Index: first + uint64(i), Data: []byte(d)})
+		es = append(es, Entry{Term: term, Index: first + uint64(i), Digest: sim.Key(sim.Digest([]byte(d)), term),
+			Size: len(d), Command: true})
 	}
 	return es
+}
+
+// persist reports a synced batch: the hard state, then each entry.
+func persist(c *Raft, node int, hs HardState, es []Entry) {
+	c.Persisted(node, hs)
+	for _, e := range es {
+		c.Append(node, e)
+	}
+}
+
+// restart reports a node's recovery: its hard state and snapshot, then the
+// log after it.
+func restart(c *Raft, node int, hs HardState, snap *Snapshot, es []Entry) {
+	c.Recovered(node, hs, snap)
+	for _, e := range es {
+		c.Append(node, e)
+	}
 }
 
 func result(c *Raft, name string) Result {
@@ -47,15 +67,15 @@ func wantFail(t *testing.T, c *Raft, name, detail string) {
 
 func TestElectionSafetyCatchesTwoLeadersInOneTerm(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, raft.Leader, 0)
-	c.StateChanged(1, 2, raft.Leader, 1)
+	c.StateChanged(0, 2, Leader, 0)
+	c.StateChanged(1, 2, Leader, 1)
 	wantFail(t, c, ElectionSafety, "two leaders in term 2")
 }
 
 func TestElectionSafetyAllowsLeadersOfDifferentTerms(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 1, raft.Leader, 0)
-	c.StateChanged(1, 2, raft.Leader, 1)
+	c.StateChanged(0, 1, Leader, 0)
+	c.StateChanged(1, 2, Leader, 1)
 	if r := result(c, ElectionSafety); r.Status != OK {
 		t.Fatal(r)
 	}
@@ -63,34 +83,34 @@ func TestElectionSafetyAllowsLeadersOfDifferentTerms(t *testing.T) {
 
 func TestLogMatchingCatchesDivergentPrefix(t *testing.T) {
 	c, _ := newTestChecker(2)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a", "b"))
 	// Same index and term at 2, but a different entry at 1: the prefix differs.
-	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "x", "b"))
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "x", "b"))
 	wantFail(t, c, LogMatching, "entry 1 of term 1 ends a log that differs")
 }
 
 func TestLogMatchingCatchesGapInPersistedLog(t *testing.T) {
 	c, _ := newTestChecker(1)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 3, "a"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 3, "a"))
 	wantFail(t, c, LogMatching, "persisted index 3 after a log ending at 0")
 }
 
 func TestLeaderCompletenessCatchesLeaderMissingCommittedEntry(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a", "b"))
 	c.CommitAdvanced(0, 2)
-	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "a"))
-	c.StateChanged(1, 2, raft.Leader, 1) // a vote granted without the up-to-date check
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a"))
+	c.StateChanged(1, 2, Leader, 1) // a vote granted without the up-to-date check
 	wantFail(t, c, LeaderCompleteness, "without committed entry 2")
 }
 
 func TestStateMachineSafetyCatchesDifferentAppliedEntries(t *testing.T) {
 	c, _ := newTestChecker(2)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
-	c.Persisted(1, raft.HardState{Term: 2}, entries(2, 1, "b"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a"))
+	persist(c, 1, HardState{Term: 2}, entries(2, 1, "b"))
 	c.CommitAdvanced(0, 1)
-	c.Applied(0, &entries(1, 1, "a")[0])
-	c.Applied(1, &entries(2, 1, "b")[0])
+	c.Applied(0, entries(1, 1, "a")[0])
+	c.Applied(1, entries(2, 1, "b")[0])
 	r := result(c, StateMachineSafety)
 	if r.Status != Fail || !strings.Contains(r.Detail, "another node applied entry 1") {
 		t.Fatal(r)
@@ -99,37 +119,37 @@ func TestStateMachineSafetyCatchesDifferentAppliedEntries(t *testing.T) {
 
 func TestStateMachineSafetyCatchesOverwrittenCommit(t *testing.T) {
 	c, _ := newTestChecker(2)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a"))
 	c.CommitAdvanced(0, 1)
-	c.Persisted(1, raft.HardState{Term: 2}, entries(2, 1, "b"))
+	persist(c, 1, HardState{Term: 2}, entries(2, 1, "b"))
 	c.CommitAdvanced(1, 1) // the Figure 8 bug: a committed entry replaced
 	wantFail(t, c, StateMachineSafety, "was committed there before")
 }
 
 func TestApplyOrderCatchesSkippedIndex(t *testing.T) {
 	c, _ := newTestChecker(1)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a", "b"))
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a", "b"))
 	c.CommitAdvanced(0, 2)
-	c.Applied(0, &entries(1, 2, "b")[0])
+	c.Applied(0, entries(1, 2, "b")[0])
 	wantFail(t, c, ApplyOrder, "applied 2 after 0")
 }
 
 func TestApplyOrderCatchesApplyBeforeCommit(t *testing.T) {
 	c, _ := newTestChecker(1)
-	c.Persisted(0, raft.HardState{Term: 1}, entries(1, 1, "a"))
-	c.Applied(0, &entries(1, 1, "a")[0])
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a"))
+	c.Applied(0, entries(1, 1, "a")[0])
 	wantFail(t, c, ApplyOrder, "before committing it")
 }
 
 func TestApplyOrderRestartsWithIncarnation(t *testing.T) {
 	c, _ := newTestChecker(1)
 	es := entries(1, 1, "a")
-	c.Persisted(0, raft.HardState{Term: 1}, es)
+	persist(c, 0, HardState{Term: 1}, es)
 	c.CommitAdvanced(0, 1)
-	c.Applied(0, &es[0])
-	c.Recovered(0, &raft.Recovered{HardState: raft.HardState{Term: 1}, Entries: es})
+	c.Applied(0, es[0])
+	restart(c, 0, HardState{Term: 1}, nil, es)
 	c.CommitAdvanced(0, 1)
-	c.Applied(0, &es[0]) // applying again from the start after a restart is right
+	c.Applied(0, es[0]) // applying again from the start after a restart is right
 	if r := result(c, ApplyOrder); r.Status != OK {
 		t.Fatal(r)
 	}
@@ -139,10 +159,18 @@ func TestHeartbeatRateCatchesStorm(t *testing.T) {
 	c, now := newTestChecker(2)
 	for i := 0; i < 11; i++ {
 		*now = int64(i) * 90_000_000 // every 90 ms: 11 within 0.9 s
-		c.Sent(0, &raft.Message{Type: raft.MsgHeartbeat, To: 1})
+		c.HeartbeatSent(0, 1)
 	}
 	r := c.HeartbeatResult()
-	if r.Status != Fail || !strings.Contains(r.Detail, "11 heartbeats") {
+	if r.Status != Fail || r.Detail != "n0 sent n1 11 heartbeats within 0.900000000s ending at 0.900000000s" {
+		t.Fatal(r)
+	}
+	// Every send of a storm after the 11th is one more.
+	for i := 11; i < 50; i++ {
+		*now = int64(i) * 90_000_000
+		c.HeartbeatSent(0, 1)
+	}
+	if r := c.HeartbeatResult(); !strings.HasSuffix(r.Detail, "(+39 more)") {
 		t.Fatal(r)
 	}
 }
@@ -151,7 +179,7 @@ func TestHeartbeatRateAllowsTenPerSecond(t *testing.T) {
 	c, now := newTestChecker(2)
 	for i := 0; i < 50; i++ {
 		*now = int64(i) * 100_000_000
-		c.Sent(0, &raft.Message{Type: raft.MsgHeartbeat, To: 1})
+		c.HeartbeatSent(0, 1)
 	}
 	if r := c.HeartbeatResult(); r.Status != OK {
 		t.Fatal(r)
@@ -160,9 +188,9 @@ func TestHeartbeatRateAllowsTenPerSecond(t *testing.T) {
 
 func TestViolationsKeepFirstAndCount(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, raft.Leader, 0)
-	c.StateChanged(1, 2, raft.Leader, 1)
-	c.StateChanged(2, 2, raft.Leader, 2)
+	c.StateChanged(0, 2, Leader, 0)
+	c.StateChanged(1, 2, Leader, 1)
+	c.StateChanged(2, 2, Leader, 2)
 	r := result(c, ElectionSafety)
 	if !strings.Contains(r.Detail, "n0 and n1") || !strings.Contains(r.Detail, "(+1 more)") {
 		t.Fatal(r.Detail)
@@ -180,24 +208,23 @@ func TestVerdictOrder(t *testing.T) {
 
 func TestElectionSafetyCatchesVoteGrantedBeforeDurable(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.Persisted(0, raft.HardState{Term: 3, Vote: raft.None}, nil) // the vote never reached the disk
-	c.Sent(0, &raft.Message{Type: raft.MsgVoteResp, To: 1, Term: 3})
+	persist(c, 0, HardState{Term: 3, Vote: NoNode}, nil) // the vote never reached the disk
+	c.VoteGranted(0, 1, 3)
 	wantFail(t, c, ElectionSafety, "before it was durable")
 }
 
 func TestLeaderCompletenessCatchesAckBeforeDurable(t *testing.T) {
 	c, _ := newTestChecker(2)
-	c.Persisted(1, raft.HardState{Term: 1}, entries(1, 1, "a"))
-	c.Sent(1, &raft.Message{Type: raft.MsgAppResp, To: 0, Term: 1, Index: 2}) // entry 2 not yet synced
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a"))
+	c.AppendAcked(1, 2) // entry 2 not yet synced
 	wantFail(t, c, LeaderCompleteness, "acknowledged entries through 2")
 }
 
 func TestDurablePromisesPass(t *testing.T) {
 	c, _ := newTestChecker(2)
-	c.Persisted(1, raft.HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))
-	c.Sent(1, &raft.Message{Type: raft.MsgVoteResp, To: 0, Term: 2})
-	c.Sent(1, &raft.Message{Type: raft.MsgAppResp, To: 0, Term: 2, Index: 2})
-	c.Sent(1, &raft.Message{Type: raft.MsgVoteResp, To: 0, Term: 2, Reject: true})
+	persist(c, 1, HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))
+	c.VoteGranted(1, 0, 2)
+	c.AppendAcked(1, 2)
 	for _, r := range c.Results() {
 		if r.Status != OK {
 			t.Fatal(r)
@@ -211,13 +238,62 @@ func TestDurablePromisesPass(t *testing.T) {
 // property test (3 servers, n1 paused at 395 ms).
 func TestLeaderCompletenessAllowsLateLeaderOfOlderTerm(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, raft.Leader, 0)
-	c.Persisted(0, raft.HardState{Term: 2}, entries(2, 1, "a"))
+	c.StateChanged(0, 2, Leader, 0)
+	persist(c, 0, HardState{Term: 2}, entries(2, 1, "a"))
 	c.CommitAdvanced(0, 1)
-	c.StateChanged(1, 1, raft.Leader, 1) // term 1 < 2: entry 1 was committed after it
+	c.StateChanged(1, 1, Leader, 1) // term 1 < 2: entry 1 was committed after it
 	if r := result(c, LeaderCompleteness); r.Status != OK {
 		t.Fatal(r)
 	}
-	c.StateChanged(2, 3, raft.Leader, 2) // term 3 must hold it
+	c.StateChanged(2, 3, Leader, 2) // term 3 must hold it
 	wantFail(t, c, LeaderCompleteness, "n2 became leader of term 3")
+}
+
+// A batch that starts past the end of a log is one violation, however many
+// entries it carries: the rest of it is not judged against a log it skipped.
+func TestLogMatchingJudgesAGapOncePerBatch(t *testing.T) {
+	c, _ := newTestChecker(1)
+	persist(c, 0, HardState{Term: 1}, entries(1, 3, "a", "b", "c"))
+	if r := result(c, LogMatching); r.Detail != "n0 persisted index 3 after a log ending at 0 (snapshot at 0)" {
+		t.Fatal(r)
+	}
+	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a")) // the next batch is judged again
+	if c.nodes[0].lastIndex() != 1 {
+		t.Fatalf("log ends at %d, want 1", c.nodes[0].lastIndex())
+	}
+}
+
+// restart-recovered fires once per restart that read anything back: a
+// snapshot, or log entries.
+func TestRestartRecoveredProbe(t *testing.T) {
+	c, _ := newTestChecker(1)
+	es := entries(1, 1, "a", "b")
+	restart(c, 0, HardState{}, nil, nil)
+	if n := c.Fired("restart-recovered"); n != 0 {
+		t.Fatalf("fired %d times for an empty disk", n)
+	}
+	persist(c, 0, HardState{Term: 1}, es)
+	restart(c, 0, HardState{Term: 1}, nil, es)
+	if n := c.Fired("restart-recovered"); n != 1 {
+		t.Fatalf("fired %d times for one restart with a log", n)
+	}
+	c.SnapshotSaved(0, snapAt(2, 1, "s"))
+	s := snapAt(2, 1, "s")
+	restart(c, 0, HardState{Term: 1}, &s, nil)
+	if n := c.Fired("restart-recovered"); n != 2 {
+		t.Fatalf("fired %d times after a restart from a snapshot", n)
+	}
+}
+
+func TestCommandAppliedCountsCommandsOnly(t *testing.T) {
+	c, _ := newTestChecker(1)
+	es := entries(1, 1, "noop", "a")
+	es[0].Command = false
+	persist(c, 0, HardState{Term: 1}, es)
+	c.CommitAdvanced(0, 2)
+	c.Applied(0, es[0])
+	c.Applied(0, es[1])
+	if n := c.Fired("command-applied"); n != 1 {
+		t.Fatalf("command-applied fired %d times, want 1", n)
+	}
 }

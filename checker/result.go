@@ -1,6 +1,7 @@
 // Package checker watches a run and judges it: Raft's safety invariants online
-// (through raft.Observer, never reaching into a node), liveness, heartbeat
-// rate, coverage probes, and the run's own progress and panics.
+// (from neutral events an adapter on the system's side reports, never
+// reaching into a node), liveness, heartbeat rate, coverage probes, and the
+// run's own progress and panics. It imports no system under test.
 package checker
 
 import (

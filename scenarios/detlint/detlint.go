@@ -8,8 +8,8 @@
 // map, whose order Go randomizes (iterate sorted keys instead).
 //
 // detsim's own tests run it over the code that runs inside a simulation
-// (sim without sim/realenv, raft, raft/logservice, kv); a user runs it over
-// their system the same way, from a test:
+// (sim without sim/realenv, raft, raft/logservice, raft/raftcheck, kv); a
+// user runs it over their system the same way, from a test:
 //
 //	findings, err := detlint.CheckDir("../mysystem")
 //

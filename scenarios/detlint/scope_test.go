@@ -12,7 +12,7 @@ import (
 // their packages with code that may read the clock outside a run (the
 // linearizability budget, wall time in reports), so they are not linted
 // whole.
-var Scope = []string{"../../sim", "../../raft", "../../raft/logservice", "../../kv", "../../catalog"}
+var Scope = []string{"../../sim", "../../raft", "../../raft/logservice", "../../raft/raftcheck", "../../kv", "../../catalog"}
 
 func TestSimulatedCodeFollowsTheDeterminismRules(t *testing.T) {
 	for _, dir := range Scope {
