@@ -19,17 +19,14 @@ import (
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/internal/rapidenv"
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/scenarios/simtest"
 	"github.com/detsim/detsim/sim"
 )
 
-type rapidDrawer struct{ t *rapid.T }
-
-func (d rapidDrawer) draw(lo, hi int, label string) int {
-	return rapid.IntRange(lo, hi).Draw(d.t, label)
-}
-
 // DrawOptions draws a whole run from rapid (see drawOptions).
-func DrawOptions(t *rapid.T, kv bool) scenarios.Options { return drawOptions(rapidDrawer{t}, kv) }
+func DrawOptions(t *rapid.T, kv bool) scenarios.Options {
+	return drawOptions(simtest.RapidDrawer(t), kv)
+}
 
 // PropertyOptions is DrawOptions as a generator, for Draw and Example.
 func PropertyOptions(kv bool) *rapid.Generator[scenarios.Options] {
@@ -51,14 +48,14 @@ const propertyLinBudget = 2 * time.Second
 func TestPropertyRaftSafety(t *testing.T) {
 	rapidenv.Use(t, flag.CommandLine) // before t.Parallel: it may set flags
 	t.Parallel()
-	sink := newReproSink(t)
+	sink := newRunner(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, false) })
 }
 
 func TestPropertyKVLinearizable(t *testing.T) {
 	rapidenv.Use(t, flag.CommandLine)
 	t.Parallel()
-	sink := newReproSink(t)
+	sink := newRunner(t)
 	rapid.Check(t, func(rt *rapid.T) { checkDrawnRun(rt, sink, true) })
 }
 
@@ -86,148 +83,15 @@ func FuzzProperty(f *testing.F) {
 		if len(data) < fuzzInputLen {
 			data = append(data, make([]byte, fuzzInputLen-len(data))...)
 		}
-		sink := newReproSink(t)
+		sink := newRunner(t)
 		rapid.MakeFuzz(func(rt *rapid.T) {
-			checkRun(rt, sink, drawRun(rapidDrawer{rt}, 0)) // the property scenario's draw
+			sink.Check(rt, drawRun(simtest.RapidDrawer(rt), 0)) // the property scenario's draw
 		})(t, data)
 	})
 }
 
 // checkDrawnRun draws a run and checks it.
-func checkDrawnRun(t *rapid.T, sink *reproSink, kv bool) { checkRun(t, sink, DrawOptions(t, kv)) }
-
-// checkRun draws the run's seed, runs opts, and on a failed check writes
-// the repro and fails with its path and signature. The message must be
-// the same each time rapid replays a draw (rapid checks), so it holds
-// nothing of the wall clock.
-func checkRun(t *rapid.T, sink *reproSink, opts scenarios.Options) {
-	seed := rapid.Uint64().Draw(t, "seed")
-	rep := scenarios.Run(opts, seed, scenarios.RunConfig{LinBudget: propertyLinBudget})
-	sig, failed := scenarios.SignatureOf(rep)
-	if !failed {
-		if rep.Verdict == checker.Unknown {
-			t.Logf("inconclusive (not a failure): %s", firstUnknown(rep))
-		}
-		return
-	}
-	where, err := sink.write(rep)
-	if err != nil {
-		where = "not written: " + err.Error()
-	}
-	failCheck(t, sig.Check, "%s failed: %s\nsignature: %s\nrepro: %s\n  replay: detsim replay %[4]s\n  shrink: detsim shrink %[4]s\nseed=%d options %s\nschedule:\n%s",
-		sig.Check, sig.Violation, sig.Key, where, seed, opts.OptionsLine(), schedule(opts.Faults))
-}
-
-// failCheck fails with a call site of its own for each check: rapid keeps a
-// shrunk draw only if it fails where the original did, so shrinking never
-// trades, say, a linearizability failure for a liveness one.
-func failCheck(t *rapid.T, check, format string, args ...any) {
-	switch check {
-	case checker.ElectionSafety:
-		t.Fatalf(format, args...)
-	case checker.LogMatching:
-		t.Fatalf(format, args...)
-	case checker.LeaderCompleteness:
-		t.Fatalf(format, args...)
-	case checker.StateMachineSafety:
-		t.Fatalf(format, args...)
-	case checker.ApplyOrder:
-		t.Fatalf(format, args...)
-	case checker.Linearizability:
-		t.Fatalf(format, args...)
-	case checker.Liveness:
-		t.Fatalf(format, args...)
-	case checker.RaftStateSize:
-		t.Fatalf(format, args...)
-	case checker.HeartbeatRate:
-		t.Fatalf(format, args...)
-	case checker.Coverage:
-		t.Fatalf(format, args...)
-	case checker.Progress:
-		t.Fatalf(format, args...)
-	case checker.NoPanic:
-		t.Fatalf(format, args...)
-	default: // the Raft checker's promises, expectations
-		t.Fatalf(format, args...)
-	}
-}
-
-func firstUnknown(rep *scenarios.Report) string {
-	for _, r := range rep.Results {
-		if r.Status == checker.Unknown {
-			return r.String()
-		}
-	}
-	return ""
-}
-
-func schedule(faults []sim.Fault) string {
-	var b strings.Builder
-	for _, f := range faults {
-		fmt.Fprintf(&b, "  %s %s\n", dur(f.At), f)
-	}
-	return b.String()
-}
-
-// reproSink writes the repro files of one test's failing draws into
-// $DETSIM_PROPERTY_DIR/<test> (by default detsim-property/<test> in the
-// system's temporary directory). While rapid shrinks, every failing
-// candidate writes one; when the test ends only the last is kept, which is
-// the minimal draw (rapid replays it last to report it).
-type reproSink struct {
-	dir     string
-	written []string
-}
-
-// propertyDir is where property failures are written.
-func propertyDir() string {
-	if d := os.Getenv("DETSIM_PROPERTY_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(os.TempDir(), "detsim-property")
-}
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-func newReproSink(t *testing.T) *reproSink {
-	test, _, _ := strings.Cut(t.Name(), "/")
-	s := &reproSink{dir: filepath.Join(propertyDir(), unsafeName.ReplaceAllString(test, "_"))}
-	t.Cleanup(s.keepLast)
-	return s
-}
-
-func (s *reproSink) write(rep *scenarios.Report) (string, error) {
-	r, err := scenarios.NewRepro(rep)
-	if err != nil {
-		return "", err
-	}
-	data, err := r.Marshal()
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(s.dir, scenarios.ReproName(r))
-	if err := scenarios.WriteFileAtomic(path, data); err != nil {
-		return "", err
-	}
-	s.written = append(s.written, path)
-	return path, nil
-}
-
-func (s *reproSink) keepLast() {
-	if len(s.written) == 0 {
-		return
-	}
-	last := s.written[len(s.written)-1]
-	for _, p := range s.written {
-		if p != last {
-			os.Remove(p)
-		}
-	}
-	s.written = []string{last}
-}
+func checkDrawnRun(t *rapid.T, sink *simtest.Runner, kv bool) { sink.Check(t, DrawOptions(t, kv)) }
 
 // TestPropertyShrinksToOneFault shows that the generator and rapid shrink:
 // with a planted property that fails whenever the schedule has a crash (no
@@ -333,23 +197,23 @@ func TestPropertyReproReplays(t *testing.T) {
 	rapidenv.Use(t, flag.CommandLine)
 	setFlag(t, "rapid.failfile", "")
 	setFlag(t, "rapid.nofailfile", "true")
-	t.Setenv("DETSIM_PROPERTY_DIR", t.TempDir())
+	t.Setenv(simtest.FailuresDirEnv, t.TempDir())
 	for _, kv := range []bool{false, true} {
 		t.Run(fmt.Sprintf("kv=%v", kv), func(t *testing.T) {
 			rec := &recordingTB{name: t.Name()}
-			sink := newReproSink(t)
+			sink := newRunner(t)
 			rapid.Check(rec, func(rt *rapid.T) {
 				o := DrawOptions(rt, kv)
 				o.Probes = append(o.Probes, "never-fires") // a planted failure
-				checkRun(rt, sink, o)
+				sink.Check(rt, o)
 			})
-			sink.keepLast()
+			sink.KeepLast()
 			m := regexp.MustCompile(`coverage failed: never fired: \[never-fires\]\nsignature: coverage: .*\nrepro: (\S+)\n`).FindStringSubmatch(rec.errors)
 			if m == nil {
 				t.Fatalf("rapid's failure names no repro:\n%s", rec.errors)
 			}
-			if len(sink.written) != 1 || sink.written[0] != m[1] {
-				t.Fatalf("kept %v, want only %s, the minimal draw's", sink.written, m[1])
+			if len(sink.Written()) != 1 || sink.Written()[0] != m[1] {
+				t.Fatalf("kept %v, want only %s, the minimal draw's", sink.Written(), m[1])
 			}
 			if entries, _ := os.ReadDir(filepath.Dir(m[1])); len(entries) != 1 {
 				t.Fatalf("%d files in %s, want 1", len(entries), filepath.Dir(m[1]))
@@ -455,7 +319,7 @@ func TestPropertyScenarioBySeed(t *testing.T) {
 // numbers folded ("slot 3 kind" is "slot # kind"), the range asked (and
 // whether it was always the same) and every value drawn.
 type recordDrawer struct {
-	d    drawer
+	d    scenarios.Drawer
 	seen map[string]*drawnValues
 }
 
@@ -467,8 +331,8 @@ type drawnValues struct {
 
 var labelNumbers = regexp.MustCompile(`[0-9]+`)
 
-func (r recordDrawer) draw(lo, hi int, label string) int {
-	v := r.d.draw(lo, hi, label)
+func (r recordDrawer) Draw(lo, hi int, label string) int {
+	v := r.d.Draw(lo, hi, label)
 	key := labelNumbers.ReplaceAllString(label, "#")
 	dv := r.seen[key]
 	if dv == nil {
@@ -515,7 +379,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 		if again := propertyScenario.Resolve(seed); !reflect.DeepEqual(o, again) {
 			t.Fatalf("seed %d drew twice:\n%s\n%s", seed, o.OptionsLine(), again.OptionsLine())
 		}
-		rec.d = newSeedDrawer(seed)
+		rec.d = scenarios.NewSeedDrawer(seed, "property")
 		if rd := drawRun(rec, 0); !reflect.DeepEqual(o, rd) {
 			t.Fatalf("seed %d: the scenario is not drawRun's draw:\n%s\n%s", seed, o.OptionsLine(), rd.OptionsLine())
 		}
@@ -572,7 +436,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 			}
 		}
 	}
-	if len(rec.seen["slot # kind"].values) != slotKinds || len(rec.seen["slot # shape (isolate, halves, one-way, bridge, ring, three)"].values) != shapes {
+	if len(rec.seen["slot # kind"].values) != 10 || len(rec.seen["slot # shape (isolate, halves, one-way, bridge, ring, three)"].values) != 6 { // scenarios.DrawSchedule's slot kinds and shapes
 		t.Errorf("slot kinds or partition shapes not all drawn: %v", labels)
 	}
 }
@@ -638,4 +502,11 @@ func TestPropertyReadsRapidEnvAtRunTime(t *testing.T) {
 	if !strings.Contains(rec.errors, "-rapid.seed="+wantSeed+"\n") {
 		t.Errorf("rapid's failure does not name seed %s:\n%s", wantSeed, rec.errors)
 	}
+}
+
+// newRunner is the property tests' simtest.Runner, with their budget.
+func newRunner(t *testing.T) *simtest.Runner {
+	r := simtest.NewRunner(t)
+	r.LinBudget = propertyLinBudget
+	return r
 }

@@ -70,16 +70,24 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	desc = append(desc, "net×"+sc.name)
 	sim.SortFaults(o.Faults)
 	o.Swarm = strings.Join(desc, ",")
-	o.Probes = nil
-	// The scenario's promises (one leader, a new leader within 5 s of a
-	// fault, no disruption after a heal, a minority that stays idle) hold for
-	// its own weather, not for a mix that may also pause or crash the
-	// majority; the system keeps what holds in any.
-	o.Expect = Expectations{}
-	if sw, ok := scn.System.(Swarmer); ok {
-		sw.Swarm(&o)
-	}
+	ForOtherWeather(&o)
 	return o
+}
+
+// ForOtherWeather adjusts options whose fault schedule is no longer their
+// scenario's (a swarm seed's mix, a schedule a property test drew): the
+// scenario's promises (one leader, a new leader within 5 s of a fault, no
+// disruption after a heal, a minority that stays idle) and its coverage
+// probes hold for its own weather, not for one that may also pause or
+// crash the majority. They are dropped, and the system (Swarmer) puts back
+// what holds in any weather.
+func ForOtherWeather(o *Options) {
+	o.Probes, o.Expect = nil, Expectations{}
+	if scn, err := Lookup(o.Scenario); err == nil {
+		if sw, ok := scn.System.(Swarmer); ok {
+			sw.Swarm(o)
+		}
+	}
 }
 
 func ppm(p uint32) string {
