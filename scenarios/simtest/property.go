@@ -21,7 +21,9 @@ func RapidDrawer(t *rapid.T) scenarios.Drawer { return rapidDrawer{t} }
 
 type rapidDrawer struct{ t *rapid.T }
 
-func (d rapidDrawer) Draw(lo, hi int, label string) int { return rapid.IntRange(lo, hi).Draw(d.t, label) }
+func (d rapidDrawer) Draw(lo, hi int, label string) int {
+	return rapid.IntRange(lo, hi).Draw(d.t, label)
+}
 
 // PropertyConfig shapes Property's draws.
 type PropertyConfig struct {

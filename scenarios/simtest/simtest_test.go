@@ -38,7 +38,9 @@ type errorsOf struct {
 	got []string
 }
 
-func (e *errorsOf) Errorf(format string, args ...any) { e.got = append(e.got, fmt.Sprintf(format, args...)) }
+func (e *errorsOf) Errorf(format string, args ...any) {
+	e.got = append(e.got, fmt.Sprintf(format, args...))
+}
 
 func TestSeedsOfAScenarioThatHolds(t *testing.T) {
 	t.Setenv(FailuresDirEnv, t.TempDir())
