@@ -9,7 +9,7 @@ import (
 // BenchmarkScenario runs one seed of each scenario per iteration and reports
 // events per wall second and the virtual/wall speed-up.
 //
-//	go test ./scenarios -run=^$ -bench=scenarios.Scenario -benchtime=20x
+//	go test ./catalog -run=^$ -bench=Scenario -benchtime=20x
 func BenchmarkScenario(b *testing.B) {
 	for _, sc := range catalog() {
 		b.Run(sc.Name, func(b *testing.B) {

@@ -15,7 +15,7 @@ import (
 // battery scenario a campaign runs from seed 1 to the first failure, the
 // wall time that takes on one core, and how far shrink cuts that failure:
 //
-//	go test -tags detsimbugs ./scenarios -run=NONE -bench=PlantedBugs -benchtime=1x
+//	go test -tags detsimbugs ./catalog -run=NONE -bench=PlantedBugs -benchtime=1x
 func BenchmarkPlantedBugs(b *testing.B) {
 	for _, bug := range planted.All() {
 		b.Run(bug.Name(), func(b *testing.B) {

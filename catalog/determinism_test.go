@@ -66,7 +66,7 @@ func TestDeterminism(t *testing.T) {
 		f := strings.Fields(line)
 		want, ok := pinned[f[0]+" "+f[1]]
 		if !ok {
-			t.Errorf("%s seed %s: no pinned hash (run go test ./scenarios -run=TestDeterminism -update)", f[0], f[1])
+			t.Errorf("%s seed %s: no pinned hash (run go test ./catalog -run=TestDeterminism -update)", f[0], f[1])
 		} else if want != f[2] {
 			t.Errorf("%s seed %s: hash %s, pinned %s: behaviour changed; if intended, rerun with -update", f[0], f[1], f[2], want)
 		}
@@ -124,7 +124,7 @@ func compareLines(t *testing.T, what string, want, got []string) {
 func readGolden(t *testing.T, path string) map[string]string {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./scenarios -run=TestDeterminism -update)", err)
+		t.Fatalf("%v (run go test ./catalog -run=TestDeterminism -update)", err)
 	}
 	m := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {

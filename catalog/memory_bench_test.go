@@ -25,11 +25,11 @@ var simHeapProfile = flag.String("simheapprofile", "",
 // checkpoints also grow with the run, by design: about 0.3 KB per fault. The
 // nosnap case turns snapshots off (maxraftstate -1) for contrast.
 //
-//	go test ./scenarios -run=NONE -bench=MemoryFlat -benchtime=1x -count=3
+//	go test ./catalog -run=NONE -bench=MemoryFlat -benchtime=1x -count=3
 //
 // What the heap holds at that point, by allocation site:
 //
-//	go test ./scenarios -run=NONE -bench=MemoryFlat -benchtime=1x -simheapprofile=/tmp/simheap
+//	go test ./catalog -run=NONE -bench=MemoryFlat -benchtime=1x -simheapprofile=/tmp/simheap
 //	go tool pprof -sample_index=inuse_space -top /tmp/simheap-100min.pprof
 func BenchmarkMemoryFlat(b *testing.B) {
 	if *simHeapProfile != "" {

@@ -62,11 +62,11 @@ func TestPropertyKVLinearizable(t *testing.T) {
 // fuzzInputLen covers every draw of a run (at most a few hundred).
 const fuzzInputLen = 8 * 1024
 
-// FuzzProperty is the soak entry point: go test ./scenarios
+// FuzzProperty is the soak entry point: go test ./catalog
 // -run='^$' -fuzz=FuzzProperty -fuzztime=1h. The fuzzer's bytes feed
 // rapid's draws; without -fuzz only the seed inputs below run.
 func FuzzProperty(f *testing.F) {
-	// scenarios.All zeros: every draw its simplest, a calm 3-node raft run. Then
+	// All zeros: every draw its simplest, a calm 3-node raft run. Then
 	// two inputs whose draws are of every kind.
 	f.Add(make([]byte, 8*64))
 	for seed := uint64(1); seed <= 2; seed++ {

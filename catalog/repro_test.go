@@ -377,7 +377,7 @@ func catalog() []*scenarios.Scenario {
 	return out
 }
 
-// scenarios.Options no run can have are refused, each with its own one-line reason.
+// Options no run can have are refused, each with its own one-line reason.
 func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 	base := brokenPromise.Resolve(3)
 	kvsc, err := scenarios.Lookup("kv-basic")
