@@ -46,8 +46,10 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 		Probes: r.firedProbes(),
 	}
 	rep.Results = append(rep.Results, r.inst.Results()...)
-	if hist, ok := r.inst.(Historian); ok {
+	if hist, ok := r.inst.(KVHistorian); ok {
 		rep.Results = append(rep.Results, r.linearizability(rep, hist, cfg))
+	} else if mh, ok := r.inst.(ModelHistorian); ok {
+		rep.Results = append(rep.Results, r.modelLinearizability(rep, mh, cfg))
 	}
 	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.result(),
 		checker.CoverageResult(r.opts.Probes, rep.Probes), checker.ProgressResult(res, r.w.Now()), checker.NoPanicResult(res))
@@ -55,8 +57,21 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 	return rep
 }
 
+// modelLinearizability checks a history of the system's own model.
+func (r *runner) modelLinearizability(rep *Report, mh ModelHistorian, cfg RunConfig) checker.Result {
+	model, h, kept := mh.ModelHistory()
+	if !kept {
+		return checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
+			Detail: "not checked: the history was not kept (RunConfig.NoHistory)"}
+	}
+	start := time.Now()
+	res := checker.CheckModel(model, h, cfg.LinBudget)
+	rep.CheckWall = time.Since(start)
+	return res
+}
+
 // linearizability checks the history the system's clients recorded.
-func (r *runner) linearizability(rep *Report, hist Historian, cfg RunConfig) checker.Result {
+func (r *runner) linearizability(rep *Report, hist KVHistorian, cfg RunConfig) checker.Result {
 	h, kept := hist.History()
 	if !kept {
 		return checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
@@ -123,7 +138,7 @@ func (rep *Report) Text() string {
 	for _, res := range rep.Results {
 		fmt.Fprintln(&b, res.String())
 	}
-	if rep.Lin != nil {
+	if rep.Lin != nil || rep.CheckWall > 0 {
 		fmt.Fprintf(&b, "check-wall=%.3fs\n", rep.CheckWall.Seconds())
 	}
 	fmt.Fprintf(&b, "verdict %s\n", rep.VerdictWord())

@@ -63,7 +63,7 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	}
 	r.inst = inst
 	r.lead, _ = inst.(Leadership)
-	_, r.keepLog = inst.(Historian)
+	_, r.keepLog = inst.(KVHistorian)
 	r.keepLog = r.keepLog && !cfg.NoHistory
 	describe := func([]byte) string { return "message" }
 	if d, ok := inst.(Describer); ok {

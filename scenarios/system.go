@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"github.com/anishathalye/porcupine"
+
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/sim"
 )
@@ -10,10 +12,11 @@ import (
 // bundled Raft and key/value systems implement it exactly as a user's own
 // system does; nothing gives them a door a user lacks.
 //
-// The engine grows by optional interfaces an Instance may implement
-// (Leadership, FaultWatcher, Historian, Prober, Describer, Expecter,
-// LivenessReporter): a system written against this one keeps compiling
-// when a new one appears.
+// The engine grows by optional interfaces: a System may be a BugChecker,
+// ParamChecker, ParamsLiner, Swarmer, Shrinker, HistoryRecorder or
+// LegacyUpgrader; an Instance a Leadership, FaultWatcher, KVHistorian or
+// ModelHistorian, Prober, Describer, Expecter or LivenessReporter. A system
+// written against this set keeps compiling when a new one appears.
 type System interface {
 	// Name names the system in the catalogue, in repro files and in --system.
 	Name() string
@@ -79,11 +82,19 @@ type FaultWatcher interface {
 	Stopped(at int64, node int, err error)
 }
 
-// Historian is an Instance whose clients record a key/value history for
+// KVHistorian is an Instance whose clients record a key/value history for
 // the linearizability check (the KV model); with Harness.NoHistory it keeps
 // none and reports false.
-type Historian interface {
+type KVHistorian interface {
 	History() ([]checker.HistoryOp, bool)
+}
+
+// ModelHistorian is an Instance whose clients record a history for any
+// Porcupine model (their own operations, their own state): the engine
+// checks it for linearizability with the run's budget (checker.CheckModel).
+// With Harness.NoHistory it keeps none and reports false.
+type ModelHistorian interface {
+	ModelHistory() (model porcupine.Model, history []porcupine.Operation, kept bool)
 }
 
 // Prober is an Instance whose checks count coverage probes of their own;
@@ -150,7 +161,7 @@ type ShrinkFunc func(o Options, ops int) (smaller Options, what string, ok bool)
 
 // HistoryRecorder is a System that says, before a run, whether its clients
 // record a history for the linearizability check (its Instance is then a
-// Historian): the command line refuses --history and --html up front for
+// KVHistorian): the command line refuses --history and --html up front for
 // a run that will have none.
 type HistoryRecorder interface {
 	RecordsHistory(o *Options) bool
