@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
 )
 
 // cmdCheck checks a key/value history recorded elsewhere for linearizability.
@@ -16,8 +18,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	htmlPath := fs.String("html", "", "write the visualization to this file")
 	budget := fs.Duration("budget", 10*time.Second, "Porcupine's wall-clock budget")
+	system := fs.String("system", "", "the system whose history it is, when the binary holds several (its runs must record the key/value history)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
+		return 0, err
+	}
+	if err := checkHistorySystem(*system); err != nil {
 		return 0, err
 	}
 	if len(rest) != 1 {
@@ -62,4 +68,24 @@ func cmdCheck(args []string, stdout, stderr io.Writer) (int, error) {
 		lost = errors.Join(rep.WriteHTML(html.w, nil), html.close())
 	}
 	return lostOutput(stderr, "check", lost, exitFor(rep.Status)), nil
+}
+
+// checkHistorySystem refuses a --system the binary does not hold, or one
+// whose runs record no key/value history (the format check reads).
+func checkHistorySystem(name string) error {
+	if name == "" {
+		return nil
+	}
+	var names []string
+	for _, sys := range scenarios.Systems() {
+		names = append(names, sys.Name())
+		if sys.Name() != name {
+			continue
+		}
+		if _, ok := sys.(scenarios.HistoryRecorder); !ok {
+			return usagef("check: system %s records no key/value history, the only format check reads", name)
+		}
+		return nil
+	}
+	return usagef("check: unknown system %q (this binary has: %s)", name, strings.Join(names, ", "))
 }

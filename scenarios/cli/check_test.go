@@ -116,3 +116,16 @@ func TestCheckRefusesWhatJSONForgives(t *testing.T) {
 		}
 	}
 }
+
+// check --system names the system whose history it is, and refuses one the
+// binary does not hold.
+func TestCheckSystemFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.json")
+	os.WriteFile(path, []byte(`[{"client": 1, "op": "put", "key": "k", "value": "v", "call": 1, "return": 10}]`), 0o644)
+	if code, out, errOut := runCLI("check", "--system=kv", path); code != exitPass || !strings.Contains(out, "check linearizability ok") {
+		t.Fatalf("--system=kv: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI("check", "--system=paxos", path); code != exitUsage || !strings.Contains(errOut, `unknown system "paxos"`) {
+		t.Fatalf("--system=paxos: exit %d %q", code, errOut)
+	}
+}
