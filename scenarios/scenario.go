@@ -1,6 +1,10 @@
-// Package scenarios holds detsim's named, seeded scenarios: a cluster, a
-// workload, a fault schedule written out in full before the run, the checks
-// and the coverage probes each must hit. Run executes one and judges it.
+// Package scenarios is detsim's engine for any system under test: what a
+// system is to detsim (System, its run's Instance, the Harness the engine
+// offers it), the scenario recipe and its fault generator (Gen), resolved
+// options (pure data: the whole run), the generic runner and its Report,
+// repro files, replay, shrinking and swarm. It imports no system: the
+// bundled Raft and key/value systems register through it like any other
+// (package catalog).
 package scenarios
 
 import (
