@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -62,21 +61,16 @@ const (
 // paramsOf reads a run's params. Options made by Resolve or checked by
 // CheckParams always decode; anything else is a programming error.
 func paramsOf(o *scenarios.Options) Params {
-	p, err := decodeParams(o.Params)
+	p, err := decodeParams(o)
 	if err != nil {
 		panic(fmt.Sprintf("catalog: %v", err))
 	}
 	return p
 }
 
-func decodeParams(raw json.RawMessage) (Params, error) {
+func decodeParams(o *scenarios.Options) (Params, error) {
 	var p Params
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&p); err != nil {
-		return p, fmt.Errorf("params: %v", err)
-	}
-	return p, nil
+	return p, o.DecodeParams(&p)
 }
 
 // withParams returns o with p as its params.

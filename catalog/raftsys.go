@@ -76,7 +76,7 @@ func (bundled) CheckBug(name string) error {
 
 // CheckParams refuses params no bundled run can have.
 func (b bundled) CheckParams(o *scenarios.Options) error {
-	p, err := decodeParams(o.Params)
+	p, err := decodeParams(o)
 	if err != nil {
 		return err
 	}

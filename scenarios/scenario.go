@@ -8,7 +8,9 @@
 package scenarios
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -272,6 +274,24 @@ func validateNet(n sim.NetParams) error {
 		if p.ppm > sim.CertainPPM {
 			return fmt.Errorf("net %s %d is over %d (a probability of one)", p.name, p.ppm, sim.CertainPPM)
 		}
+	}
+	return nil
+}
+
+// DecodeParams reads the options' params into v (a pointer to the
+// system's params type) strictly: an unknown field, a wrong type or data
+// after the object is an error; no params leave v as it is.
+func (o *Options) DecodeParams(v any) error {
+	if len(o.Params) == 0 {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(o.Params))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("params: %s", jsonProblem(err))
+	}
+	if d.More() {
+		return errors.New("params: data after the object")
 	}
 	return nil
 }
