@@ -155,10 +155,3 @@ func (e *expectWatch) result() checker.Result {
 	}
 	return checker.Result{Name: checker.Expectations, Status: checker.Fail, Detail: d}
 }
-
-// ClientOps is the workload's span and throughput as the harness saw it:
-// the first call, the last return, and how many returned.
-func (h *Harness) ClientOps() (firstCall, lastReturn int64, returns int) {
-	e := &h.r.exp
-	return e.firstCall, e.lastReturn, e.returns
-}

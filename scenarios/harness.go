@@ -57,3 +57,10 @@ func (h *Harness) Return(client int, seq, key uint64, text func() string) {
 	r.ops++
 	r.w.Record(client, sim.TraceReturn, seq, key, text)
 }
+
+// ClientOps is the workload's span and throughput as the harness saw it:
+// the first call, the last return, and how many returned.
+func (h *Harness) ClientOps() (firstCall, lastReturn int64, returns int) {
+	e := &h.r.exp
+	return e.firstCall, e.lastReturn, e.returns
+}

@@ -3,8 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"sort"
-
-	"github.com/detsim/detsim/sim"
 )
 
 // Register adds a scenario to the catalog at run time (a program embedding
@@ -21,15 +19,6 @@ func Register(s *Scenario) error {
 	}
 	registry[s.Name] = s
 	return nil
-}
-
-// IsolateLeaderAt is a fault schedule for scenarios built outside this
-// package: the leader cut off at one time and healed at another.
-func IsolateLeaderAt(cut, heal int64) func(g *Gen) {
-	return func(g *Gen) {
-		g.Targeted(cut, TargetLeader, nil, "")
-		g.Add(sim.Fault{At: heal, Kind: sim.FaultHeal})
-	}
 }
 
 // Systems lists every system the registered scenarios run, sorted by name,

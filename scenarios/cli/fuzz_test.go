@@ -9,13 +9,14 @@ import (
 
 	"github.com/detsim/detsim/catalog"
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
 )
 
 func init() {
 	sc := &scenarios.Scenario{System: catalog.RaftSystem, Name: "test-cli-isolated-leader", Description: "promises a stable leader, then isolates it",
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
-		Faults: scenarios.IsolateLeaderAt(1e9, 2e9),
+		Faults: isolateLeader,
 		Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
 	}
 	if err := scenarios.Register(sc); err != nil {
@@ -178,4 +179,10 @@ func TestShrinkBadInput(t *testing.T) {
 			t.Errorf("%q: exit %d stdout %q stderr %q", args, code, out, errOut)
 		}
 	}
+}
+
+// isolateLeader cuts the leader off at 1 s and heals at 2 s.
+func isolateLeader(g *scenarios.Gen) {
+	g.Targeted(1e9, scenarios.TargetLeader, nil, "")
+	g.Add(sim.Fault{At: 2e9, Kind: sim.FaultHeal})
 }

@@ -22,7 +22,7 @@ var isolatedLeader = &scenarios.Scenario{System: catalog.RaftSystem, Name: "test
 
 func init() {
 	sc := *isolatedLeader
-	sc.Faults = scenarios.IsolateLeaderAt(1e9, 2e9)
+	sc.Faults = isolateLeader
 	*isolatedLeader = sc
 	if err := scenarios.Register(isolatedLeader); err != nil {
 		panic(err)
@@ -201,4 +201,10 @@ func TestFailingNondeterministicSeedIsBothFindings(t *testing.T) {
 	if len(res.Nondet) != 1 || res.Failures != 1 || len(res.Groups) != 1 || res.Exit() != 4 {
 		t.Fatalf("nondet=%d failures=%d groups=%d exit=%d", len(res.Nondet), res.Failures, len(res.Groups), res.Exit())
 	}
+}
+
+// isolateLeader cuts the leader off at 1 s and heals at 2 s.
+func isolateLeader(g *scenarios.Gen) {
+	g.Targeted(1e9, scenarios.TargetLeader, nil, "")
+	g.Add(sim.Fault{At: 2e9, Kind: sim.FaultHeal})
 }
