@@ -17,8 +17,8 @@ type Harness struct {
 	r         *runner
 }
 
-// Now is the world's virtual time in ns (not a node's skewed clock).
-func (h *Harness) Now() int64 { return h.r.w.Now() }
+// Now is the world's virtual time (not a node's skewed clock).
+func (h *Harness) Now() sim.Time { return h.r.w.Now() }
 
 // Status is a node's state: up, down, paused or stopped.
 func (h *Harness) Status(node int) sim.Status { return h.r.w.Status(node) }
@@ -46,7 +46,7 @@ func (h *Harness) Call(client int, seq, key uint64, text func() string) {
 }
 
 // CallTime is when client's pending call started (0 if none is pending).
-func (h *Harness) CallTime(client int) int64 { return h.r.pending[client].at }
+func (h *Harness) CallTime(client int) sim.Time { return h.r.pending[client].at }
 
 // Return records that client's operation seq returned: into the trace, and
 // no longer pending.

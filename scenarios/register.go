@@ -25,7 +25,7 @@ func Register(s *Scenario) error {
 
 // IsolateLeaderAt is a fault schedule for scenarios built outside this
 // package: the leader cut off at one time and healed at another.
-func IsolateLeaderAt(cut, heal int64) func(g *Gen) {
+func IsolateLeaderAt(cut, heal sim.Time) func(g *Gen) {
 	return func(g *Gen) {
 		g.Targeted(cut, TargetLeader, nil, "")
 		g.Add(sim.Fault{At: heal, Kind: sim.FaultHeal})

@@ -1,6 +1,9 @@
 package sim
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestDurationString(t *testing.T) {
 	for _, c := range []struct {
@@ -51,5 +54,36 @@ func TestTimeArithmetic(t *testing.T) {
 	}
 	if d := start.Sub(later); d != -250*Millisecond {
 		t.Fatalf("Sub backwards: got %v", d)
+	}
+}
+
+// TestTimeJSON: the typed fields encode as the integers of nanoseconds they
+// always were, under the same names, and read back the same.
+func TestTimeJSON(t *testing.T) {
+	f := Fault{At: Time(1500 * Millisecond), Kind: FaultCrash, Node: 2}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"at":1500000000,"kind":"crash","node":2}`; string(b) != want {
+		t.Errorf("Marshal(fault) = %s, want %s", b, want)
+	}
+	var back Fault
+	if err := json.Unmarshal(b, &back); err != nil || back.At != f.At {
+		t.Errorf("Unmarshal(%s) = %+v, %v", b, back, err)
+	}
+	n, err := json.Marshal(NetParams{MinLatency: Millisecond, MaxLatency: 5 * Millisecond, ReorderMax: 200 * Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"min_latency_ns":1000000,"max_latency_ns":5000000,"reorder_max_ns":200000000}`; string(n) != want {
+		t.Errorf("Marshal(net) = %s, want %s", n, want)
+	}
+	c, err := json.Marshal(Clock{SkewNs: -2 * Second, DriftPPM: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"skew_ns":-2000000000,"drift_ppm":7}`; string(c) != want {
+		t.Errorf("Marshal(clock) = %s, want %s", c, want)
 	}
 }
