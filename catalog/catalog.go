@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
 )
 
 var once sync.Once
@@ -26,9 +27,12 @@ func Register() {
 }
 
 const (
-	ms = int64(1_000_000)
-	s  = 1000 * ms
+	ms = sim.Millisecond
+	s  = sim.Second
 )
+
+// at is the instant d into the run: the scenarios place their faults by it.
+func at(d sim.Duration) sim.Time { return sim.Time(d) }
 
 // Probes every bundled scenario must hit: a leader elected and a command
 // applied, so a scenario whose workload never ran fails.

@@ -130,14 +130,14 @@ func (c *cluster) Probes() map[string]int {
 }
 
 // Fault: a crashed server leads nothing until it reports again.
-func (c *cluster) Fault(at int64, f sim.Fault) {
+func (c *cluster) Fault(at sim.Time, f sim.Fault) {
 	if f.Kind == sim.FaultCrash {
 		c.chk.Down(f.Node)
 	}
 	c.cut.fault(c, at, f)
 }
 
-func (c *cluster) Stopped(at int64, node int, err error) {
+func (c *cluster) Stopped(at sim.Time, node int, err error) {
 	c.chk.Down(node)
 	if errors.Is(err, raft.ErrCorrupt) {
 		c.h.Probe("node-stopped-corrupt")
@@ -171,9 +171,9 @@ func (c *cluster) Violations() []string {
 // of the workload, is at least n.
 func (c *cluster) throughput(n int) []string {
 	hb := raft.DefaultHostConfig(nil)
-	interval := int64(hb.HeartbeatTicks) * hb.TickInterval
+	interval := int64(hb.HeartbeatTicks) * int64(hb.TickInterval) // ns
 	first, last, returns := c.h.ClientOps()
-	span := max(last-first, 1)
+	span := int64(max(last.Sub(first), 1)) // ns
 	// Integers only: returns·interval ≥ n·span (both far below 2^63).
 	if returns == 0 || int64(returns)*interval < int64(n)*span {
 		return []string{fmt.Sprintf("%d operations in %s: %d.%02d per heartbeat interval of %s, want at least %d",

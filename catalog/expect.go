@@ -14,12 +14,12 @@ import (
 // else may.
 type cutWatch struct {
 	violations []string
-	cutAt      int64
+	cutAt      sim.Time
 	cutLimit   int // the most entries that may commit during the cut
 	inCut      bool
 }
 
-func (w *cutWatch) fault(c *cluster, at int64, f sim.Fault) {
+func (w *cutWatch) fault(c *cluster, at sim.Time, f sim.Fault) {
 	if w.inCut && (f.Kind == sim.FaultHeal || f.Kind == sim.FaultPartition) {
 		w.inCut = false
 		if n := c.chk.CommittedCount(); n > w.cutLimit {

@@ -10,7 +10,7 @@ import (
 var (
 	mixed      = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 2, GetPPM: 340_000, PutPPM: 330_000}
 	appendsHot = &KVWorkload{ClerksPerKey: 4, KeysPerGroup: 1, GetPPM: 200_000, PutPPM: 100_000}
-	kvThink    = [2]int64{0, 20 * ms}
+	kvThink    = [2]sim.Duration{0, 20 * ms}
 )
 
 func registerKV() {
@@ -38,8 +38,8 @@ func registerKV() {
 		Servers: [2]int{5, 5}, Clients: 6, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("deposed-leader-answered"), Expect: scenarios.Expectations{MinorityIdle: true},
 		Faults: func(g *scenarios.Gen) {
-			g.Targeted(3*s, scenarios.TargetLeaderAndFollower, g.Clients()[:2], "minority-idle")
-			g.Add(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
+			g.Targeted(at(3*s), scenarios.TargetLeaderAndFollower, g.Clients()[:2], "minority-idle")
+			g.Add(sim.Fault{At: at(8 * s), Kind: sim.FaultHeal})
 		},
 		Params: Params{KV: mixed, Think: kvThink},
 	})
@@ -48,7 +48,7 @@ func registerKV() {
 		Servers: [2]int{5, 5}, Clients: 10, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("lagging-follower-reprobed"),
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{500 * ms, 3 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		},
 		Params: Params{KV: mixed, Think: kvThink},
 	})
@@ -57,10 +57,10 @@ func registerKV() {
 		Servers: [2]int{5, 5}, Clients: 5, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("restart-recovered"),
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, 12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.CrashAll(14*s, 2*s)
-			g.Chaos(17*s, 26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.CrashAll(27*s, 1*s)
+			g.Chaos(0, at(12*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.CrashAll(at(14*s), 2*s)
+			g.Chaos(at(17*s), at(26*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.CrashAll(at(27*s), 1*s)
 		},
 		Params: Params{KV: mixed, Think: kvThink},
 	})
@@ -70,13 +70,13 @@ func registerKV() {
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("restart-recovered", "leader-changed"),
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// The chaos may never hit a leader (seed 66 did not): crash
 			// whoever leads at 30 s, and bring everyone back at 32 s.
-			g.Add(sim.Fault{At: 30 * s, Kind: sim.FaultCrash, Target: scenarios.TargetLeader})
+			g.Add(sim.Fault{At: at(30 * s), Kind: sim.FaultCrash, Target: scenarios.TargetLeader})
 			for _, n := range g.Servers() {
-				g.At(32*s, sim.FaultRestart, n)
+				g.At(at(32*s), sim.FaultRestart, n)
 			}
 		},
 		Params: Params{KV: mixed, Think: kvThink},
@@ -85,6 +85,6 @@ func registerKV() {
 		Name: "kv-speed", Description: "1000 operations by one clerk, no faults: at least 3 operations per heartbeat interval",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
-		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]int64{0, 0}, MinOpsPerHeartbeat: 3},
+		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]sim.Duration{0, 0}, MinOpsPerHeartbeat: 3},
 	})
 }

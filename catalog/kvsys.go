@@ -41,7 +41,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	w := p.KV
 	for i := range o.Clients {
 		wl := kv.Workload{Keys: w.KeysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: p.Think,
-			StopAt: o.Duration, MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: bugSet(o.Bug)}}
+			StopAt: o.SafetyEnd(), MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: bugSet(o.Bug)}}
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, inst.rec, wl), nil })
 	}
 	c.extra = inst.snapshotSize
@@ -84,7 +84,7 @@ func (k *kvRecorder) Call(node int, op *kv.Op) {
 	k.open[node] = -1
 	if !k.noHistory {
 		k.open[node] = len(k.history)
-		k.history = append(k.history, checker.HistoryOp{Client: node, Op: op.Kind.String(), Key: op.Key, Value: op.Value, Call: k.h.Now()})
+		k.history = append(k.history, checker.HistoryOp{Client: node, Op: op.Kind.String(), Key: op.Key, Value: op.Value, Call: int64(k.h.Now())})
 	}
 	k.h.Call(node, op.Seq, sim.Key(uint64(op.Kind), sim.Digest([]byte(op.Key)), sim.Digest([]byte(op.Value))),
 		func() string { return fmt.Sprintf("%s(%q, %q) seq=%d", op.Kind, op.Key, op.Value, op.Seq) })
@@ -98,7 +98,7 @@ func (k *kvRecorder) Return(node int, op *kv.Op, value string) {
 	delete(k.open, node)
 	if i >= 0 {
 		h := &k.history[i]
-		now := k.h.Now()
+		now := int64(k.h.Now()) // the history keeps plain nanoseconds
 		h.Return = &now
 		if op.Kind == kv.Get {
 			h.Output = value

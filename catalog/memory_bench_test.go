@@ -42,7 +42,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 	const minute = 60 * s
 	for _, c := range []struct {
 		name         string
-		duration     int64
+		duration     sim.Duration
 		maxRaftState int64 // 0: the scenario's own
 	}{
 		{"10min", 10 * minute, 0},
@@ -144,15 +144,15 @@ func TestResolveFor(t *testing.T) {
 	var first, third []sim.Fault
 	for _, f := range long.Faults {
 		switch {
-		case f.At < 30*s:
+		case f.At < at(30*s):
 			first = append(first, f)
-		case f.At >= 60*s && f.At < 90*s:
+		case f.At >= at(60*s) && f.At < at(90*s):
 			third = append(third, f)
 		}
 	}
 	var want []sim.Fault
 	for _, f := range base.Faults {
-		if f.At < 30*s {
+		if f.At < at(30*s) {
 			want = append(want, f)
 		}
 	}

@@ -3,7 +3,6 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
@@ -13,9 +12,9 @@ import (
 // workload, the servers' configuration, and the Raft and key/value
 // expectations that only these systems can judge.
 type Params struct {
-	KV    *KVWorkload `json:"kv,omitempty"`    // a key/value workload; nil: raw Raft commands
-	Burst int         `json:"burst,omitempty"` // commands per client request (raft; default 1)
-	Think [2]int64    `json:"think_ns"`        // pause between a client's operations, ns
+	KV    *KVWorkload     `json:"kv,omitempty"`    // a key/value workload; nil: raw Raft commands
+	Burst int             `json:"burst,omitempty"` // commands per client request (raft; default 1)
+	Think [2]sim.Duration `json:"think_ns"`        // pause between a client's operations
 	// SnapshotEvery (raft): snapshot every this many entries, 0 never.
 	SnapshotEvery int `json:"snapshot_every,omitempty"`
 	// MaxRaftState (kv): snapshot at this many bytes of durable Raft
@@ -94,7 +93,7 @@ func (p *Params) check(kv *bool) error {
 	case p.Burst < 0 || p.Burst > MaxBurst:
 		return fmt.Errorf("burst %d out of range (0 to %d)", p.Burst, MaxBurst)
 	case p.Think[0] < 0 || p.Think[1] < p.Think[0] || p.Think[1] > MaxThink:
-		return fmt.Errorf("think_ns %v out of range (0 <= low <= high <= %d, a virtual minute)", p.Think, int64(MaxThink))
+		return fmt.Errorf("think_ns %d out of range (0 <= low <= high <= %d, a virtual minute)", p.Think, int64(MaxThink))
 	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MinOpsPerHeartbeat < 0:
 		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch or min_ops_per_heartbeat")
 	}
@@ -148,6 +147,7 @@ func (p *Params) line() string {
 	return out
 }
 
-// dur renders nanoseconds compactly ("1.5s", "200ms"): exact integer
-// arithmetic, the same on every machine.
-func dur(ns int64) string { return time.Duration(ns).String() }
+// dur renders nanoseconds (a span, or an instant as the span since the run
+// began) compactly ("1.5s", "200ms"): exact integer arithmetic, the same on
+// every machine.
+func dur[T ~int64](ns T) string { return sim.Duration(ns).String() }

@@ -34,7 +34,7 @@ const (
 // drawRun draws a whole run, the kind of workload too: what the property
 // scenario draws from its seed and FuzzProperty from rapid. duration fixes
 // the safety phase (0: drawn), as Scenario.ResolveFor asks.
-func drawRun(d scenarios.Drawer, duration int64) scenarios.Options {
+func drawRun(d scenarios.Drawer, duration sim.Duration) scenarios.Options {
 	kv := d.Draw(0, 1, "workload (0 raft, 1 key/value)") == 1
 	return drawOptionsFor(d, kv, duration)
 }
@@ -54,15 +54,15 @@ func drawRun(d scenarios.Drawer, duration int64) scenarios.Options {
 // check fires; there are no expectations.
 func drawOptions(d scenarios.Drawer, kv bool) scenarios.Options { return drawOptionsFor(d, kv, 0) }
 
-// drawOptionsFor is drawOptions with a safety phase of duration ns, or a
+// drawOptionsFor is drawOptions with a safety phase of duration, or a
 // drawn one if duration is 0.
-func drawOptionsFor(d scenarios.Drawer, kv bool, duration int64) scenarios.Options {
+func drawOptionsFor(d scenarios.Drawer, kv bool, duration sim.Duration) scenarios.Options {
 	o := scenarios.Options{
 		Scenario: PropertyScenario,
 		System:   drawnSystem{}.Name(),
 		Servers:  []int{3, 5, 7}[d.Draw(0, 2, "servers (3, 5, 7)")],
-		Duration: int64(d.Draw(int(propMinDuration/ms), int(propMaxDuration/ms), "duration ms")) * ms,
-		Bound:    int64(d.Draw(int(propMinBound/ms), int(propMaxBound/ms), "bound ms")) * ms,
+		Duration: sim.Duration(d.Draw(int(propMinDuration/ms), int(propMaxDuration/ms), "duration ms")) * ms,
+		Bound:    sim.Duration(d.Draw(int(propMinBound/ms), int(propMaxBound/ms), "bound ms")) * ms,
 		Net:      sim.DefaultNet,
 		Probes:   probes(),
 	}
@@ -80,7 +80,7 @@ func drawOptionsFor(d scenarios.Drawer, kv bool, duration int64) scenarios.Optio
 		w.PutPPM = uint32(d.Draw(0, 10-get, "puts (tenths)")) * 100_000
 		p.KV = w
 		o.Clients = d.Draw(1, propMaxKVClerks, "clerks")
-		p.Think = [2]int64{0, int64(d.Draw(0, 20, "think ms")) * ms}
+		p.Think = [2]sim.Duration{0, sim.Duration(d.Draw(0, 20, "think ms")) * ms}
 		p.MaxRaftState = -1
 		if k := d.Draw(0, 4, "maxraftstate (KB, 0 never)"); k > 0 {
 			p.MaxRaftState = int64(k) * 1000
@@ -88,8 +88,8 @@ func drawOptionsFor(d scenarios.Drawer, kv bool, duration int64) scenarios.Optio
 	} else {
 		o.Clients = d.Draw(1, propMaxRaftClient, "clients")
 		p.Burst = d.Draw(1, 5, "burst")
-		lo := int64(d.Draw(0, 20, "think min ms")) * ms
-		p.Think = [2]int64{lo, lo + int64(d.Draw(0, 50, "think spread ms"))*ms}
+		lo := sim.Duration(d.Draw(0, 20, "think min ms")) * ms
+		p.Think = [2]sim.Duration{lo, lo + sim.Duration(d.Draw(0, 50, "think spread ms"))*ms}
 		p.SnapshotEvery = []int{0, 5, 10, 50}[d.Draw(0, 3, "snapshot every (0, 5, 10, 50)")]
 		p.MaxBatch = d.Draw(0, 4, "max batch (0 default)")
 	}
@@ -97,13 +97,13 @@ func drawOptionsFor(d scenarios.Drawer, kv bool, duration int64) scenarios.Optio
 	o.Net.DupPPM = uint32(d.Draw(0, 10, "dup %")) * 10_000
 	o.Net.ReorderPPM = uint32(d.Draw(0, 15, "reorder %")) * 10_000
 	if o.Net.ReorderPPM > 0 {
-		o.Net.ReorderMax = int64(d.Draw(1, 20, "reorder max (100 ms)")) * 100 * ms
+		o.Net.ReorderMax = sim.Duration(d.Draw(1, 20, "reorder max (100 ms)")) * 100 * ms
 	}
 	o.TornPPM = uint32(d.Draw(0, 10, "torn (tenths)")) * 100_000
 	if d.Draw(0, 1, "clock skew") == 1 {
 		for i := 0; i < o.Servers; i++ {
 			o.Clocks = append(o.Clocks, sim.Clock{
-				SkewNs:   int64(d.Draw(-2000, 2000, fmt.Sprintf("n%d skew ms", i))) * ms,
+				SkewNs:   sim.Duration(d.Draw(-2000, 2000, fmt.Sprintf("n%d skew ms", i))) * ms,
 				DriftPPM: int32(d.Draw(-5000, 5000, fmt.Sprintf("n%d drift ppm", i))),
 			})
 		}
@@ -125,7 +125,7 @@ func drawOptionsFor(d scenarios.Drawer, kv bool, duration int64) scenarios.Optio
 var propertyScenario = &scenarios.Scenario{
 	Name:        PropertyScenario,
 	Description: "a whole run drawn by the property tests' generator (rapid in go test -run=Property; here the seed): raft or key/value, 3/5/7 servers, network weather, skew, up to 8 fault slots",
-	Draw: func(seed uint64, duration int64) scenarios.Options {
+	Draw: func(seed uint64, duration sim.Duration) scenarios.Options {
 		return drawRun(scenarios.NewSeedDrawer(seed, "property"), duration)
 	},
 	System: drawnSystem{},

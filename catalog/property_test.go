@@ -115,7 +115,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 		var before []string
 		crash := false
 		for _, f := range o.Faults {
-			if f.At < o.Duration {
+			if f.At < at(o.Duration) {
 				before = append(before, f.String())
 				crash = crash || f.Kind == sim.FaultCrash
 			}
@@ -133,7 +133,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 	}
 	var before []sim.Fault
 	for _, f := range last.Faults {
-		if f.At < last.Duration {
+		if f.At < at(last.Duration) {
 			before = append(before, f)
 		}
 	}
@@ -261,10 +261,10 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 			if i > 0 && f.At < o.Faults[i-1].At {
 				rt.Fatalf("schedule out of order at %d", i)
 			}
-			if f.At > o.Duration {
+			if f.At > at(o.Duration) {
 				rt.Fatalf("fault %s after the final heal", f)
 			}
-			if f.At < o.Duration {
+			if f.At < at(o.Duration) {
 				continue
 			}
 			switch f.Kind {
@@ -298,7 +298,7 @@ func TestPropertyScenarioBySeed(t *testing.T) {
 		}
 		n := 0
 		for _, f := range o.Faults {
-			if f.At < o.Duration {
+			if f.At < at(o.Duration) {
 				n++
 			}
 		}
@@ -400,7 +400,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 			noSkew++
 		}
 		for _, f := range o.Faults {
-			if f.At < o.Duration {
+			if f.At < at(o.Duration) {
 				kinds[slotKindOf(f)]++
 			}
 		}

@@ -38,7 +38,7 @@ func (raftSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	rec := commandRecorder{h}
 	for range o.Clients {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
-			return logservice.NewClient(env, servers, rec, o.Duration, p.Think, max(p.Burst, 1)), nil
+			return logservice.NewClient(env, servers, rec, o.SafetyEnd(), p.Think, max(p.Burst, 1)), nil
 		})
 	}
 	return c, nil

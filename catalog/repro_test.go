@@ -21,8 +21,8 @@ var brokenPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-broken-p
 	Servers: [2]int{3, 3}, Clients: 1, Duration: 4 * s, Bound: 5 * s,
 	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	Faults: func(g *scenarios.Gen) {
-		g.Targeted(1*s, scenarios.TargetLeader, nil, "")
-		g.Add(sim.Fault{At: 3 * s, Kind: sim.FaultHeal})
+		g.Targeted(at(1*s), scenarios.TargetLeader, nil, "")
+		g.Add(sim.Fault{At: at(3 * s), Kind: sim.FaultHeal})
 	},
 	Params: Params{Think: think},
 }
@@ -412,8 +412,8 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 		{"bound over an hour", false, func(o *scenarios.Options) { o.Bound = scenarios.MaxBound + 1 }, "bound_ns"},
 		{"burst negative", false, param(func(p *Params) { p.Burst = -1 }), "burst -1"},
 		{"burst huge", false, param(func(p *Params) { p.Burst = MaxBurst + 1 }), "burst"},
-		{"think reversed", false, param(func(p *Params) { p.Think = [2]int64{5, 4} }), "think_ns"},
-		{"think over a minute", false, param(func(p *Params) { p.Think = [2]int64{0, MaxThink + 1} }), "think_ns"},
+		{"think reversed", false, param(func(p *Params) { p.Think = [2]sim.Duration{5, 4} }), "think_ns"},
+		{"think over a minute", false, param(func(p *Params) { p.Think = [2]sim.Duration{0, MaxThink + 1} }), "think_ns"},
 		{"negative snapshot_every", false, param(func(p *Params) { p.SnapshotEvery = -1 }), "snapshot_every"},
 		{"negative max_batch", false, param(func(p *Params) { p.MaxBatch = -1 }), "max_batch"},
 		{"max_raft_state below -1", false, param(func(p *Params) { p.MaxRaftState = -2 }), "max_raft_state"},
@@ -442,7 +442,7 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 		{"kv negative max_ops", true, param(func(p *Params) { w := *p.KV; w.MaxOps = -1; p.KV = &w }), "max_ops"},
 		{"fault before 0", false, fault(heal, func(f *sim.Fault) { f.At = -1 }), "negative time"},
 		{"fault after the run", false, func(o *scenarios.Options) {
-			fault(heal, func(f *sim.Fault) { f.At = o.Duration + o.Bound + 1 })(o)
+			fault(heal, func(f *sim.Fault) { f.At = o.SafetyEnd().Add(o.Bound + 1) })(o)
 		}, "after the run's end"},
 		{"unknown kind", false, fault(heal, func(f *sim.Fault) { f.Kind = "meteor" }), `unknown fault kind "meteor"`},
 		{"unknown target", false, fault(partition, func(f *sim.Fault) { f.Target = "leaderr" }), `unknown target "leaderr"`},
@@ -481,7 +481,7 @@ func TestOptionsValidateRefusesImpossibleValues(t *testing.T) {
 	o := base
 	o.Duration, o.Bound, o.Net.MaxLatency, o.Net.LossPPM, o.TornPPM = scenarios.MaxDuration, scenarios.MaxBound, scenarios.MaxNetLatency, sim.CertainPPM, sim.CertainPPM
 	o.Faults = slices.Clone(o.Faults)
-	o.Faults[heal].At = o.Duration + o.Bound
+	o.Faults[heal].At = o.SafetyEnd().Add(o.Bound)
 	if err := o.Validate(); err != nil {
 		t.Fatalf("at the limits: %v", err)
 	}

@@ -51,7 +51,7 @@ func TestEveryScenarioInjectsFaults(t *testing.T) {
 		o := sc.Resolve(1)
 		n := 0
 		for _, f := range o.Faults {
-			if f.At < o.Duration {
+			if f.At < at(o.Duration) {
 				n++
 			}
 		}
@@ -105,7 +105,7 @@ func TestLivenessCatchesClusterThatCannotElect(t *testing.T) {
 	for i := 0; i < o.Nodes(); i++ {
 		groups = append(groups, []int{i})
 	}
-	o.Faults = append(kept, sim.Fault{At: o.Duration - 2e9, Kind: sim.FaultPartition, Links: sim.Split(groups...)})
+	o.Faults = append(kept, sim.Fault{At: o.SafetyEnd().Add(-2 * s), Kind: sim.FaultPartition, Links: sim.Split(groups...)})
 	sim.SortFaults(o.Faults)
 	rep := scenarios.Run(o, 1, scenarios.RunConfig{})
 	mustFail(t, rep, checker.Liveness, "no leader")
@@ -188,7 +188,7 @@ func TestLivenessCatchesHungClerk(t *testing.T) {
 			kept = append(kept, f)
 		}
 	}
-	o.Faults = append(kept, sim.Fault{At: o.Duration - 3e9, Kind: sim.FaultPartition, Links: sim.Isolate(clerk, o.AllNodes())})
+	o.Faults = append(kept, sim.Fault{At: o.SafetyEnd().Add(-3 * s), Kind: sim.FaultPartition, Links: sim.Isolate(clerk, o.AllNodes())})
 	sim.SortFaults(o.Faults)
 	rep := scenarios.Run(o, 1, scenarios.RunConfig{})
 	mustFail(t, rep, checker.Liveness, fmt.Sprintf("n%d call", clerk))

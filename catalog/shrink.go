@@ -1,6 +1,9 @@
 package catalog
 
-import "github.com/detsim/detsim/scenarios"
+import (
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+)
 
 // ShrinkSteps are the bundled workloads' reductions: fewer operations, then
 // fewer keys.
@@ -26,7 +29,7 @@ func fewerOps(o scenarios.Options, ops int) (scenarios.Options, string, bool) {
 	} else if p.Burst > 1 {
 		p.Burst = 1
 	} else {
-		p.Think = [2]int64{max(p.Think[0]*2, 10*ms), max(p.Think[1]*2, 20*ms)}
+		p.Think = [2]sim.Duration{max(p.Think[0]*2, 10*ms), max(p.Think[1]*2, 20*ms)}
 		if p.Think[0] > o.Duration {
 			return o, "", false
 		}

@@ -14,17 +14,17 @@ var noisyPromise = &scenarios.Scenario{System: RaftSystem, Name: "test-noisy-pro
 	Servers: [2]int{5, 5}, Clients: 4, Duration: 20 * s, Bound: 5 * s,
 	Probes: probes(), Expect: scenarios.Expectations{StableLeader: true},
 	Faults: func(g *scenarios.Gen) {
-		for t := 500 * ms; t < 19*s; t += 400 * ms {
-			if t > 11*s && t < 16*s {
+		for t := at(500 * ms); t < at(19*s); t = t.Add(400 * ms) {
+			if t > at(11*s) && t < at(16*s) {
 				continue // a heal would end the isolation below
 			}
 			n := g.Server()
 			g.At(t, sim.FaultRestart, n) // harmless: the node is running
-			g.Add(sim.Fault{At: t + 100*ms, Kind: sim.FaultPartition, Links: [][2]int{{g.Clients()[0], n}}})
-			g.Add(sim.Fault{At: t + 200*ms, Kind: sim.FaultHeal})
+			g.Add(sim.Fault{At: t.Add(100 * ms), Kind: sim.FaultPartition, Links: [][2]int{{g.Clients()[0], n}}})
+			g.Add(sim.Fault{At: t.Add(200 * ms), Kind: sim.FaultHeal})
 		}
-		g.Targeted(12*s, scenarios.TargetLeader, nil, "")
-		g.Add(sim.Fault{At: 15 * s, Kind: sim.FaultHeal})
+		g.Targeted(at(12*s), scenarios.TargetLeader, nil, "")
+		g.Add(sim.Fault{At: at(15 * s), Kind: sim.FaultHeal})
 	},
 	Params: Params{Think: think},
 }

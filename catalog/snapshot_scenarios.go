@@ -12,10 +12,10 @@ const snapEvery = 10
 
 // cutFollowers isolates a follower for a few seconds, several times, while
 // clients keep the log growing.
-func cutFollowers(g *scenarios.Gen, times ...int64) {
+func cutFollowers(g *scenarios.Gen, times ...sim.Time) {
 	for _, t := range times {
 		g.Targeted(t, scenarios.TargetFollower, nil, "")
-		g.Add(sim.Fault{At: t + 3*s, Kind: sim.FaultHeal})
+		g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
 	}
 }
 
@@ -23,20 +23,20 @@ func registerSnapshots1() {
 	register(&scenarios.Scenario{
 		Name: "snapshot-basic", Description: "commands with a snapshot every 10 entries, no faults",
 		Servers: [2]int{3, 5}, Clients: 4, Duration: 10 * s, Bound: 5 * s, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true},
-		Params: Params{Think: [2]int64{1 * ms, 20 * ms}, SnapshotEvery: snapEvery},
+		Params: Params{Think: [2]sim.Duration{1 * ms, 20 * ms}, SnapshotEvery: snapEvery},
 	})
 	register(&scenarios.Scenario{
 		Name: "snapshot-install", Description: "a follower cut off while the log is compacted past it catches up by InstallSnapshot",
 		Servers: [2]int{3, 5}, Clients: 3, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *scenarios.Gen) { cutFollowers(g, 2*s, 8*s) },
+		Faults: func(g *scenarios.Gen) { cutFollowers(g, at(2*s), at(8*s)) },
 		Params: Params{Think: think, SnapshotEvery: snapEvery},
 	})
 	register(&scenarios.Scenario{
 		Name: "snapshot-install-unreliable", Description: "InstallSnapshot with loss, duplication and reordering",
 		Servers: [2]int{3, 5}, Clients: 3, Duration: 20 * s, Bound: 10 * s,
 		Net: unreliable, Probes: probes("snapshot-sent", "snapshot-installed"),
-		Faults: func(g *scenarios.Gen) { cutFollowers(g, 2*s, 8*s, 14*s) },
+		Faults: func(g *scenarios.Gen) { cutFollowers(g, at(2*s), at(8*s), at(14*s)) },
 		Params: Params{Think: think, SnapshotEvery: snapEvery},
 	})
 	register(&scenarios.Scenario{
@@ -44,9 +44,9 @@ func registerSnapshots1() {
 		Servers: [2]int{5, 5}, Clients: 3, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
 		Faults: func(g *scenarios.Gen) {
-			cutFollowers(g, 2*s, 12*s, 22*s)
-			g.Chaos(5*s, 11*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-			g.Chaos(15*s, 21*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			cutFollowers(g, at(2*s), at(12*s), at(22*s))
+			g.Chaos(at(5*s), at(11*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+			g.Chaos(at(15*s), at(21*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
 		},
 		Params: Params{Think: think, SnapshotEvery: snapEvery},
 	})
@@ -55,8 +55,8 @@ func registerSnapshots1() {
 		Servers: [2]int{3, 5}, Clients: 3, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes("restart-from-snapshot"),
 		Faults: func(g *scenarios.Gen) {
-			for t := 3 * s; t < 28*s; t += 5 * s {
-				g.CrashAll(t, g.Rand().Range(200*ms, 2*s))
+			for t := at(3 * s); t < at(28*s); t = t.Add(5 * s) {
+				g.CrashAll(t, g.Rand().Duration(200*ms, 2*s))
 			}
 		},
 		Params: Params{Think: think, SnapshotEvery: snapEvery},
@@ -71,7 +71,7 @@ func registerSnapshots2() {
 	register(&scenarios.Scenario{
 		Name: "kv-snapshot-size", Description: "maxraftstate=1000, many operations: Raft state and snapshot sizes stay bounded",
 		Servers: [2]int{3, 3}, Clients: 4, Duration: 20 * s, Bound: 5 * s, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true},
-		Params: Params{KV: putHeavy, Think: [2]int64{0, 5 * ms}, MaxRaftState: 1000, SmallSnapshot: true},
+		Params: Params{KV: putHeavy, Think: [2]sim.Duration{0, 5 * ms}, MaxRaftState: 1000, SmallSnapshot: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-snapshot-recover", Description: "servers restart from snapshots under load, all at once too",
@@ -80,11 +80,11 @@ func registerSnapshots2() {
 		// A 30 s pattern, repeated for every whole 30 s of the duration (a
 		// longer run, as the memory benchmark makes, keeps the same weather).
 		Faults: func(g *scenarios.Gen) {
-			for base := int64(0); base+30*s <= g.Duration(); base += 30 * s {
-				g.Chaos(base, base+12*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-				g.CrashAll(base+14*s, 2*s)
-				g.Chaos(base+17*s, base+26*s, [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
-				g.CrashAll(base+27*s, 1*s)
+			for base := sim.Time(0); base.Add(30*s) <= g.SafetyEnd(); base = base.Add(30 * s) {
+				g.Chaos(base, base.Add(12*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+				g.CrashAll(base.Add(14*s), 2*s)
+				g.Chaos(base.Add(17*s), base.Add(26*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+				g.CrashAll(base.Add(27*s), 1*s)
 			}
 		},
 		Params: Params{KV: mixed, Think: kvThink, MaxRaftState: 1000},
@@ -95,12 +95,12 @@ func registerSnapshots2() {
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 50_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot", "dedup-from-restored-table"),
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 			// Everyone down at once, twice: requests in flight are retried
 			// against servers that restored their dedup tables.
-			g.CrashAll(15*s, 1*s)
-			g.CrashAll(30*s, 1*s)
+			g.CrashAll(at(15*s), 1*s)
+			g.CrashAll(at(30*s), 1*s)
 		},
 		Params: Params{KV: mixed, Think: kvThink, MaxRaftState: 1000},
 	})
@@ -110,7 +110,7 @@ func registerSnapshots2() {
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 50_000, DupPPM: 20_000, ReorderPPM: 50_000, ReorderMax: 1 * s},
 		Probes: probes("snapshot-installed", "restart-from-snapshot"),
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal,
 				sim.FaultCrash, sim.FaultCrashSync, sim.FaultRestart)
 		},
 		Params: Params{KV: mixed, Think: kvThink, MaxRaftState: 1},

@@ -14,7 +14,7 @@ import (
 func TestUnknownTargetFailsTheRunNeverStrikesTheLeader(t *testing.T) {
 	sc, _ := scenarios.Lookup("election")
 	o := sc.Resolve(1)
-	o.Faults = append(o.Faults, sim.Fault{At: 1 * s, Kind: sim.FaultCrash, Target: "leaderr"})
+	o.Faults = append(o.Faults, sim.Fault{At: at(1 * s), Kind: sim.FaultCrash, Target: "leaderr"})
 	sim.SortFaults(o.Faults)
 	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), `unknown target "leaderr"`) {
 		t.Fatalf("Validate: %v", err)

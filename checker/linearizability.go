@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+
+	"github.com/detsim/detsim/sim"
 )
 
 // The pre-screen's limits. Porcupine's search explodes with the number of
@@ -331,7 +333,7 @@ func plural(n int, one, many string) string {
 // Annotation marks a fault on the visualization's timeline.
 type Annotation struct {
 	Tag         string // the row: a node, or "network"
-	Start, End  int64
+	Start, End  sim.Time
 	Description string
 }
 
@@ -341,7 +343,7 @@ func (r *LinReport) WriteHTML(w io.Writer, notes []Annotation) error {
 	_, info := porcupine.CheckOperationsVerbose(kvModel, r.history, max(r.budget, time.Second))
 	var as []porcupine.Annotation
 	for _, n := range notes {
-		as = append(as, porcupine.Annotation{Tag: n.Tag, Start: n.Start, End: n.End, Description: n.Description,
+		as = append(as, porcupine.Annotation{Tag: n.Tag, Start: int64(n.Start), End: int64(n.End), Description: n.Description,
 			BackgroundColor: "#f6d8d8"})
 	}
 	info.AddAnnotations(as)

@@ -21,11 +21,11 @@ import (
 
 // LivenessReport is what the drain saw when it ended.
 type LivenessReport struct {
-	Live      bool   // the drain ended with the system live and no call pending
-	StoppedBy string // the check that stopped the run before its drain ended, or ""
-	Now       int64  // when the run stopped, ns
-	FinalHeal int64  // the final heal, ns (the end of the safety phase)
-	Bound     int64  // the liveness bound, ns
+	Live      bool         // the drain ended with the system live and no call pending
+	StoppedBy string       // the check that stopped the run before its drain ended, or ""
+	Now       sim.Time     // when the run stopped
+	FinalHeal sim.Time     // the final heal (the end of the safety phase)
+	Bound     sim.Duration // the liveness bound
 	// Why is the system's own reason, one clause, particulars after a ';'.
 	Why     string
 	Pending []PendingCall // calls in flight, by client
@@ -36,7 +36,7 @@ type LivenessReport struct {
 type PendingCall struct {
 	Client int
 	Seq    uint64
-	Since  int64 // ns
+	Since  sim.Time
 }
 
 // LivenessResult judges the drain.

@@ -11,7 +11,7 @@ import (
 // stopped advancing (events scheduled at the same instant forever).
 
 // ProgressResult judges how the world's run ended.
-func ProgressResult(res sim.Result, now int64) Result {
+func ProgressResult(res sim.Result, now sim.Time) Result {
 	switch {
 	case res.CapHit:
 		return Result{Name: Progress, Status: Fail, Detail: fmt.Sprintf("event cap hit at %s", sim.AppendTime(nil, now))}

@@ -11,7 +11,7 @@ import (
 // Raft checks Raft's safety properties online (Figure 3 of the paper) from
 // the events each node reports (raft_events.go), never reaching into one.
 type Raft struct {
-	now     func() int64
+	now     func() sim.Time
 	v       violations
 	leaders map[uint64]int // term → the node that led it
 	nodes   []nodeView
@@ -51,7 +51,7 @@ type nodeView struct {
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
-func NewRaft(n int, now func() int64) *Raft {
+func NewRaft(n int, now func() sim.Time) *Raft {
 	return &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{},

@@ -9,7 +9,7 @@ import "github.com/detsim/detsim/sim"
 // beats is a ring of the latest heartbeat send times from one leader to
 // one follower: a fixed array, so watching costs no allocation per send.
 type beats struct {
-	at   [11]int64
+	at   [11]sim.Time
 	n    int // how many of at are set
 	next int // where the next goes: once full, the oldest
 }
@@ -26,9 +26,9 @@ func (c *Raft) HeartbeatSent(node, follower int) {
 	b.at[b.next] = now
 	b.next = (b.next + 1) % len(b.at)
 	b.n = min(b.n+1, len(b.at))
-	if oldest := b.at[b.next]; b.n == len(b.at) && now-oldest < 1e9 {
+	if oldest := b.at[b.next]; b.n == len(b.at) && now.Sub(oldest) < sim.Second {
 		c.v.add(HeartbeatRate, "n%d sent n%d 11 heartbeats within %s ending at %s", node, follower,
-			sim.AppendTime(nil, now-oldest), sim.AppendTime(nil, now))
+			sim.AppendTime(nil, now.Sub(oldest)), sim.AppendTime(nil, now))
 	}
 }
 

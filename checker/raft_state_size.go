@@ -49,7 +49,7 @@ func (s *stateSize) entry(bytes int) { s.largestEnt = max(s.largestEnt, int64(by
 
 func (s *stateSize) snapshot(bytes int) { s.largestSnap = max(s.largestSnap, bytes) }
 
-func (s *stateSize) observe(node int, bytes int64, now int64) {
+func (s *stateSize) observe(node int, bytes int64, now sim.Time) {
 	s.largestSeen = max(s.largestSeen, bytes)
 	if s.max > 0 && bytes >= s.limit() && s.first == "" {
 		s.first = fmt.Sprintf("n%d holds %d bytes of raft state at %s, limit %d (maxraftstate %d)",

@@ -10,9 +10,9 @@ import (
 // Each test feeds the checker a real violation, as a buggy node would report
 // it, and shows the check failing with a useful first violation.
 
-func newTestChecker(n int) (*Raft, *int64) {
-	now := new(int64)
-	return NewRaft(n, func() int64 { return *now }), now
+func newTestChecker(n int) (*Raft, *sim.Time) {
+	now := new(sim.Time)
+	return NewRaft(n, func() sim.Time { return *now }), now
 }
 
 // entries builds command entries from first on; an entry's digest covers
@@ -158,7 +158,7 @@ func TestApplyOrderRestartsWithIncarnation(t *testing.T) {
 func TestHeartbeatRateCatchesStorm(t *testing.T) {
 	c, now := newTestChecker(2)
 	for i := 0; i < 11; i++ {
-		*now = int64(i) * 90_000_000 // every 90 ms: 11 within 0.9 s
+		*now = sim.Time(sim.Duration(i) * 90 * sim.Millisecond) // every 90 ms: 11 within 0.9 s
 		c.HeartbeatSent(0, 1)
 	}
 	r := c.HeartbeatResult()
@@ -167,7 +167,7 @@ func TestHeartbeatRateCatchesStorm(t *testing.T) {
 	}
 	// Every send of a storm after the 11th is one more.
 	for i := 11; i < 50; i++ {
-		*now = int64(i) * 90_000_000
+		*now = sim.Time(sim.Duration(i) * 90 * sim.Millisecond)
 		c.HeartbeatSent(0, 1)
 	}
 	if r := c.HeartbeatResult(); !strings.HasSuffix(r.Detail, "(+39 more)") {
@@ -178,7 +178,7 @@ func TestHeartbeatRateCatchesStorm(t *testing.T) {
 func TestHeartbeatRateAllowsTenPerSecond(t *testing.T) {
 	c, now := newTestChecker(2)
 	for i := 0; i < 50; i++ {
-		*now = int64(i) * 100_000_000
+		*now = sim.Time(sim.Duration(i) * 100 * sim.Millisecond)
 		c.HeartbeatSent(0, 1)
 	}
 	if r := c.HeartbeatResult(); r.Status != OK {

@@ -20,8 +20,8 @@ type Workload struct {
 	Keys    []string
 	GetPPM  uint32 // the rest of the mix after Get and Put is Append
 	PutPPM  uint32
-	Think   [2]int64
-	StopAt  int64
+	Think   [2]sim.Duration
+	StopAt  sim.Time
 	MaxOps  int          // 0: no limit
 	Testing TestingKnobs // for tests of the checkers only: leave zero
 }
@@ -35,7 +35,7 @@ type Clerk struct {
 	servers []int
 	rec     Recorder
 	wl      Workload
-	timeout int64
+	timeout sim.Duration
 
 	client uint64 // this incarnation's client id: fresh after a restart
 	leader int    // index into servers
@@ -50,12 +50,12 @@ type Clerk struct {
 
 // NewClerk starts a clerk on env.
 func NewClerk(env sim.Env, servers []int, rec Recorder, wl Workload) *Clerk {
-	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 400_000_000}
+	c := &Clerk{env: env, servers: servers, rec: rec, wl: wl, timeout: 400 * sim.Millisecond}
 	// A restarted clerk starts its sequence numbers again, so it must not
 	// reuse the id under which the servers remember the old ones.
 	c.client = env.Rand().Uint64()
 	c.leader = env.Rand().Pick(len(servers))
-	c.next = env.SetTimer(env.Rand().Range(wl.Think[0], wl.Think[1]))
+	c.next = env.SetTimer(env.Rand().Duration(wl.Think[0], wl.Think[1]))
 	return c
 }
 
@@ -134,14 +134,14 @@ func (c *Clerk) finish(value string) {
 	c.done++
 	c.env.CancelTimer(c.retry)
 	c.rec.Return(c.env.ID(), &c.cur, value)
-	c.next = c.env.SetTimer(c.env.Rand().Range(c.wl.Think[0], c.wl.Think[1]))
+	c.next = c.env.SetTimer(c.env.Rand().Duration(c.wl.Think[0], c.wl.Think[1]))
 }
 
 // backoff waits briefly before trying the next server: nobody knows the
 // leader yet, and asking again at once would only storm the network.
 func (c *Clerk) backoff() {
 	c.env.CancelTimer(c.retry)
-	c.retry = c.env.SetTimer(50_000_000)
+	c.retry = c.env.SetTimer(50 * sim.Millisecond)
 }
 
 func (c *Clerk) indexOf(node int) int {

@@ -6,8 +6,8 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
-func workload(maxOps int, stopAt int64, keys ...string) Workload {
-	return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 300_000, Think: [2]int64{0, 10 * ms}, StopAt: stopAt, MaxOps: maxOps}
+func workload(maxOps int, stopAt sim.Duration, keys ...string) Workload {
+	return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 300_000, Think: [2]sim.Duration{0, 10 * ms}, StopAt: instant(stopAt), MaxOps: maxOps}
 }
 
 // checkHistory checks what holds of every clerk history: seqs run 1, 2, …
@@ -77,7 +77,7 @@ func TestClerkCompletesExactlyN(t *testing.T) {
 	c := newCluster(t, clusterSpec{seed: 21, servers: 3, clerks: []Workload{
 		workload(n, 60*s, "a", "b"), workload(n, 60*s, "b"),
 	}})
-	c.run(10 * s)
+	c.run(instant(10 * s))
 	c.checkHistory(true)
 	for _, k := range c.clerks {
 		if got := c.rec.completed(k); got != n {
@@ -87,7 +87,7 @@ func TestClerkCompletesExactlyN(t *testing.T) {
 	if len(c.rec.ops) != 2*n {
 		t.Errorf("%d calls, want %d", len(c.rec.ops), 2*n)
 	}
-	c.run(11 * s)
+	c.run(instant(11 * s))
 	if len(c.rec.ops) != 2*n {
 		t.Errorf("calls went on past MaxOps: %d", len(c.rec.ops))
 	}
@@ -110,12 +110,12 @@ func TestClerkCompletesExactlyN(t *testing.T) {
 // clerk finds the new leader and keeps completing operations.
 func TestClerkFollowsNewLeader(t *testing.T) {
 	c := newCluster(t, clusterSpec{seed: 22, servers: 3, clerks: []Workload{workload(0, 12*s, "a")}})
-	c.run(2 * s)
+	c.run(instant(2 * s))
 	l := c.mustLeader()
 	isolatedAt := c.w.Now()
 	c.fault(sim.Fault{At: isolatedAt, Kind: sim.FaultPartition, Links: sim.Split([]int{l}, append(c.others(l), c.clerks...))})
-	c.fault(sim.Fault{At: 8 * s, Kind: sim.FaultHeal})
-	c.run(20 * s)
+	c.fault(sim.Fault{At: instant(8 * s), Kind: sim.FaultHeal})
+	c.run(instant(20 * s))
 	c.checkHistory(true)
 	nl := c.leader()
 	if nl == l || nl < 0 {
@@ -123,7 +123,7 @@ func TestClerkFollowsNewLeader(t *testing.T) {
 	}
 	during := 0
 	for _, h := range c.rec.ops {
-		if h.done && h.call > isolatedAt && h.ret < 8*s {
+		if h.done && h.call > isolatedAt && h.ret < instant(8*s) {
 			during++
 		}
 	}
@@ -140,20 +140,20 @@ func TestClerkStopsAtStopAt(t *testing.T) {
 	const stop = 3 * s
 	c := newCluster(t, clusterSpec{seed: 23, servers: 3, clerks: []Workload{workload(0, stop, "a"), workload(0, stop, "a")}})
 	// Make the last operations slow: cut the leader off just before StopAt.
-	c.run(stop - 50*ms)
+	c.run(instant(stop - 50*ms))
 	l := c.mustLeader()
 	c.fault(sim.Fault{Kind: sim.FaultPartition, Links: sim.Split([]int{l}, c.others(l))})
-	c.fault(sim.Fault{At: stop + 2*s, Kind: sim.FaultHeal})
-	c.run(10 * s)
+	c.fault(sim.Fault{At: instant(stop + 2*s), Kind: sim.FaultHeal})
+	c.run(instant(10 * s))
 	c.checkHistory(true)
-	last := int64(0)
+	last := sim.Time(0)
 	for _, h := range c.rec.ops {
-		if h.call >= stop {
+		if h.call >= instant(stop) {
 			t.Errorf("n%d called seq %d at %s, after StopAt", h.node, h.op.Seq, fmtTime(h.call))
 		}
 		last = max(last, h.ret)
 	}
-	if last < stop {
+	if last < instant(stop) {
 		t.Logf("every operation returned before StopAt (last at %s)", fmtTime(last))
 	}
 	if len(c.rec.ops) < 50 {
@@ -171,11 +171,11 @@ func TestClerkRetriesKeepSeq(t *testing.T) {
 	c := newCluster(t, clusterSpec{seed: 24, servers: 3, net: &net, clerks: []Workload{
 		workload(0, 8*s, "a"), workload(0, 8*s, "a", "b"),
 	}})
-	c.run(2 * s)
+	c.run(instant(2 * s))
 	l := c.mustLeader()
 	c.fault(sim.Fault{Kind: sim.FaultPartition, Links: sim.Split([]int{l, c.clerks[0]}, append(c.others(l), c.clerks[1]))})
-	c.fault(sim.Fault{At: 4 * s, Kind: sim.FaultHeal})
-	c.run(20 * s)
+	c.fault(sim.Fault{At: instant(4 * s), Kind: sim.FaultHeal})
+	c.run(instant(20 * s))
 	c.checkHistory(true)
 	applied := c.appliedSeqs(c.longestApplied())
 	entries := 0
@@ -216,13 +216,13 @@ func TestClerkRetriesKeepSeq(t *testing.T) {
 func TestClerkRestarted(t *testing.T) {
 	c := newCluster(t, clusterSpec{seed: 25, servers: 3, clerks: []Workload{workload(0, 6*s, "a")}})
 	k := c.clerks[0]
-	c.run(2 * s)
+	c.run(instant(2 * s))
 	c.fault(sim.Fault{Kind: sim.FaultCrash, Node: k})
-	c.fault(sim.Fault{At: 2*s + 100*ms, Kind: sim.FaultRestart, Node: k})
-	c.run(2*s + 50*ms)
+	c.fault(sim.Fault{At: instant(2*s + 100*ms), Kind: sim.FaultRestart, Node: k})
+	c.run(instant(2*s + 50*ms))
 	delete(c.rec.open, k) // the crashed incarnation's call stays unknown
 	before := len(c.rec.ops)
-	c.run(10 * s)
+	c.run(instant(10 * s))
 	var after []histOp
 	for _, h := range c.rec.ops[before:] {
 		after = append(after, h)
@@ -251,7 +251,7 @@ func TestClerkDeterministic(t *testing.T) {
 		net := sim.DefaultNet
 		net.LossPPM, net.DupPPM = 50_000, 50_000
 		c := newCluster(t, clusterSpec{seed: seed, servers: 3, net: &net, clerks: []Workload{workload(0, 2*s, "a"), workload(0, 2*s, "a")}})
-		c.run(3 * s)
+		c.run(instant(3 * s))
 		return c.w.Hash()
 	}
 	a, b, other := hash(26), hash(26), hash(27)
@@ -268,7 +268,7 @@ func TestClerkDeterministic(t *testing.T) {
 func TestClerkBadKeyFinishes(t *testing.T) {
 	long := string(make([]byte, MaxKeyLen+1))
 	c := newCluster(t, clusterSpec{seed: 28, servers: 3, clerks: []Workload{workload(3, 60*s, long)}})
-	c.run(5 * s)
+	c.run(instant(5 * s))
 	c.checkHistory(true)
 	if got := c.rec.completed(-1); got != 3 {
 		t.Fatalf("%d of 3 refused operations finished", got)

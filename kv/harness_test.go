@@ -16,20 +16,20 @@ import (
 // stub, a Recorder, and the replies the test client receives.
 
 const (
-	ms = int64(1_000_000)
-	s  = 1000 * ms
+	ms = sim.Millisecond
+	s  = sim.Second
 )
 
 // probeEvent is one coverage probe as it fired.
 type probeEvent struct {
-	at   int64
+	at   sim.Time
 	node int
 	name string
 }
 
 // appliedEntry is a copy of an entry a server applied, with when it did.
 type appliedEntry struct {
-	at    int64
+	at    sim.Time
 	entry raft.Entry
 }
 
@@ -60,7 +60,7 @@ type observer struct {
 
 // snapEvent is a snapshot saved or restored on a node.
 type snapEvent struct {
-	at     int64
+	at     sim.Time
 	node   int
 	index  uint64
 	bytes  int    // len(Data)
@@ -178,7 +178,7 @@ func (o *observer) appliedOps(t testing.TB, node int) []Op {
 type histOp struct {
 	node      int
 	op        Op
-	call, ret int64
+	call, ret sim.Time
 	done      bool
 	value     string
 }
@@ -229,7 +229,7 @@ func (r *recorder) completed(node int) int {
 
 // gotReply is one reply the test client received.
 type gotReply struct {
-	at   int64
+	at   sim.Time
 	from int
 	rep  Reply
 }
@@ -346,7 +346,7 @@ func newCluster(t *testing.T, spec clusterSpec) *cluster {
 }
 
 // run advances the world to virtual time until; a broken run fails the test.
-func (c *cluster) run(until int64) {
+func (c *cluster) run(until sim.Time) {
 	c.t.Helper()
 	if res := c.w.Run(until); res.Failed() {
 		c.t.Fatalf("run to %s: %+v", fmtTime(until), res)
@@ -379,11 +379,11 @@ func (c *cluster) leader() int {
 // mustLeader runs until a leader exists (at most 5 s more) and returns it.
 func (c *cluster) mustLeader() int {
 	c.t.Helper()
-	for end := c.w.Now() + 5*s; c.w.Now() < end; {
+	for end := c.w.Now().Add(5 * s); c.w.Now() < end; {
 		if l := c.leader(); l >= 0 {
 			return l
 		}
-		c.run(c.w.Now() + 50*ms)
+		c.run(c.w.Now().Add(50 * ms))
 	}
 	c.t.Fatalf("no leader by %s", fmtTime(c.w.Now()))
 	return -1
@@ -413,17 +413,17 @@ func (c *cluster) fault(f sim.Fault) {
 }
 
 // send has the test client send op to server to at virtual time at.
-func (c *cluster) send(at int64, to int, op Op) {
+func (c *cluster) send(at sim.Time, to int, op Op) {
 	c.sendRaw(at, to, AppendRequest(nil, &op))
 }
 
-func (c *cluster) sendRaw(at int64, to int, msg []byte) {
+func (c *cluster) sendRaw(at sim.Time, to int, msg []byte) {
 	c.w.At(at, func() { c.client.env.Send(to, msg) })
 }
 
 // awaitReply runs in small steps until the test client has a reply for seq
 // or the deadline passes; it returns the first reply or fails.
-func (c *cluster) awaitReply(seq uint64, deadline int64) gotReply {
+func (c *cluster) awaitReply(seq uint64, deadline sim.Time) gotReply {
 	c.t.Helper()
 	for {
 		if r := c.client.repliesFor(seq); len(r) > 0 {
@@ -432,7 +432,7 @@ func (c *cluster) awaitReply(seq uint64, deadline int64) gotReply {
 		if c.w.Now() >= deadline {
 			c.t.Fatalf("no reply for seq %d by %s", seq, fmtTime(deadline))
 		}
-		c.run(min(c.w.Now()+5*ms, deadline))
+		c.run(min(c.w.Now().Add(5*ms), deadline))
 	}
 }
 
@@ -466,7 +466,7 @@ func (c *cluster) checkAppliedAgree() []appliedEntry {
 	return log
 }
 
-func fmtTime(t int64) string { return string(sim.AppendTime(nil, t)) }
+func fmtTime[T ~int64](t T) string { return string(sim.AppendTime(nil, t)) }
 
 func (c *cluster) probeSummary() string {
 	counts := map[string]int{}
@@ -484,3 +484,6 @@ func (c *cluster) probeSummary() string {
 	}
 	return b.String()
 }
+
+// instant is the instant d after the run began.
+func instant(d sim.Duration) sim.Time { return sim.Time(d) }

@@ -136,7 +136,7 @@ func runSharedKey(t *testing.T, seed uint64) {
 	net := sim.DefaultNet
 	net.LossPPM, net.DupPPM, net.ReorderPPM = 20_000, 20_000, 20_000
 	wl := func(keys ...string) Workload {
-		return Workload{Keys: keys, GetPPM: 350_000, PutPPM: 100_000, Think: [2]int64{0, 20 * ms}, StopAt: 8 * s}
+		return Workload{Keys: keys, GetPPM: 350_000, PutPPM: 100_000, Think: [2]sim.Duration{0, 20 * ms}, StopAt: instant(8 * s)}
 	}
 	c := newCluster(t, clusterSpec{seed: seed, servers: 3, net: &net, clerks: []Workload{
 		wl("x"), wl("x"), wl("x", "y"), wl("x", "y"),
@@ -155,7 +155,7 @@ func runSharedKey(t *testing.T, seed uint64) {
 			c.fault(sim.Fault{Kind: sim.FaultHeal})
 			f := c.others(l)[0]
 			c.fault(sim.Fault{Kind: sim.FaultCrash, Node: f})
-			c.fault(sim.Fault{At: c.w.Now() + 700*ms, Kind: sim.FaultRestart, Node: f})
+			c.fault(sim.Fault{At: c.w.Now().Add(700 * ms), Kind: sim.FaultRestart, Node: f})
 		},
 		func(l int) { // the leader alone, clerks everywhere
 			c.fault(sim.Fault{Kind: sim.FaultPartition, Links: sim.Isolate(l, c.ids)})
@@ -167,15 +167,15 @@ func runSharedKey(t *testing.T, seed uint64) {
 		},
 		func(int) { c.fault(sim.Fault{Kind: sim.FaultHeal}) },
 	}
-	at := 1 * s
+	t0 := instant(1 * s)
 	for _, p := range phases {
-		c.run(at)
+		c.run(t0)
 		p(c.leader())
-		at += 1 * s
+		t0 = t0.Add(1 * s)
 	}
-	c.run(8 * s)
+	c.run(instant(8 * s))
 	c.fault(sim.Fault{Kind: sim.FaultHeal})
-	c.run(18 * s) // the drain: every clerk finishes
+	c.run(instant(18 * s)) // the drain: every clerk finishes
 	c.checkHistory(true)
 	c.checkLinearizable()
 	gets := 0
@@ -205,19 +205,19 @@ func runChaos(t *testing.T, seed uint64) {
 	net := sim.DefaultNet
 	net.ReorderMax = 300 * ms
 	wl := func(keys ...string) Workload {
-		return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 150_000, Think: [2]int64{0, 30 * ms}, StopAt: end}
+		return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 150_000, Think: [2]sim.Duration{0, 30 * ms}, StopAt: instant(end)}
 	}
 	c := newCluster(t, clusterSpec{seed: seed, servers: servers, net: &net, clerks: []Workload{
 		wl("x"), wl("x"), wl("x", "y"), wl("y"), wl("y"),
 	}})
-	faults := chaosSchedule(sim.NewRand(seed), c.ids, c.clerks, end)
+	faults := chaosSchedule(sim.NewRand(seed), c.ids, c.clerks, instant(end))
 	for _, f := range faults {
 		if err := f.Validate(c.w.NodeCount()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.w.Schedule(faults)
-	c.run(end + 20*s) // the drain: every clerk finishes
+	c.run(instant(end + 20*s)) // the drain: every clerk finishes
 	for _, id := range c.ids {
 		if st := c.w.Status(id); st != sim.StatusUp {
 			t.Fatalf("n%d is %v after the drain: %v", id, st, c.w.StopError(id))
@@ -232,11 +232,11 @@ func runChaos(t *testing.T, seed uint64) {
 // and restarted at end: random splits of servers and clerks (some one way),
 // crashes (inside a sync too) and pauses of at most two servers at a time,
 // and changes of the network's loss, duplication and reordering.
-func chaosSchedule(r *sim.Rand, servers, clerks []int, end int64) []sim.Fault {
+func chaosSchedule(r *sim.Rand, servers, clerks []int, end sim.Time) []sim.Fault {
 	all := append(append([]int(nil), servers...), clerks...)
 	var faults []sim.Fault
-	down := map[int]int64{} // server → when it comes back
-	for at := r.Range(200*ms, 800*ms); at < end; at += r.Range(100*ms, 900*ms) {
+	down := map[int]sim.Time{} // server → when it comes back
+	for at := instant(r.Duration(200*ms, 800*ms)); at < end; at = at.Add(r.Duration(100*ms, 900*ms)) {
 		switch r.Pick(6) {
 		case 0, 1:
 			groups := make([][]int, 2+r.Pick(2))
@@ -262,7 +262,7 @@ func chaosSchedule(r *sim.Rand, servers, clerks []int, end int64) []sim.Fault {
 			if down[n] > at || busy >= 2 {
 				continue
 			}
-			back := at + r.Range(100*ms, 1500*ms)
+			back := at.Add(r.Duration(100*ms, 1500*ms))
 			down[n] = back
 			switch r.Pick(3) {
 			case 0:

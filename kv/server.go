@@ -12,7 +12,7 @@ type ServerConfig struct {
 	// OpTimeout is how long a request may wait to commit here before the
 	// server answers ErrTimeout, so that a clerk stuck with a leader in a
 	// minority partition moves on instead of hanging.
-	OpTimeout int64
+	OpTimeout sim.Duration
 	// MaxRaftState: when the durable Raft state reaches this many bytes,
 	// the server snapshots (every replica, from its apply path); -1: never.
 	MaxRaftState int64
@@ -29,7 +29,7 @@ type TestingKnobs struct {
 
 // DefaultServerConfig is the configuration the scenarios use.
 func DefaultServerConfig(peers []int) ServerConfig {
-	return ServerConfig{Raft: raft.DefaultHostConfig(peers), OpTimeout: 800_000_000, MaxRaftState: -1}
+	return ServerConfig{Raft: raft.DefaultHostConfig(peers), OpTimeout: 800 * sim.Millisecond, MaxRaftState: -1}
 }
 
 // Server is one replica of the service: a Raft host whose applied entries
@@ -63,7 +63,7 @@ type waiter struct {
 	index, term uint64
 	from        int // the clerk's node
 	client, seq uint64
-	deadline    int64
+	deadline    sim.Time
 }
 
 // NewServer recovers a replica from env's disk; an error means it must not run.
@@ -145,7 +145,7 @@ func (s *Server) handleRequest(from int, msg []byte) error {
 	// The waiter goes in before the proposal: a cluster of one commits and
 	// applies inside Propose.
 	s.waiting = append(s.waiting, waiter{index: core.LastIndex() + 1, term: core.Term(), from: from, client: op.Client,
-		seq: op.Seq, deadline: s.env.Now() + s.cfg.OpTimeout})
+		seq: op.Seq, deadline: s.env.Now().Add(s.cfg.OpTimeout)})
 	s.buf = appendEntry(s.buf[:0], &op)
 	if _, _, err := s.host.Propose(append([]byte(nil), s.buf...)); err != nil {
 		return err

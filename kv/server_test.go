@@ -49,10 +49,10 @@ func TestServerAnswersBadRequests(t *testing.T) {
 		{follower, op(7, Get, "", ""), "empty key"}, // refused before any leadership question
 	}
 	for i, b := range bad {
-		c.send(now+int64(i)*ms, b.to, b.op)
+		c.send(now.Add(sim.Duration(i)*ms), b.to, b.op)
 	}
 	for _, b := range bad {
-		r := c.awaitReply(b.op.Seq, now+time1s)
+		r := c.awaitReply(b.op.Seq, now.Add(time1s))
 		if r.rep.Err != ErrBadRequest || !strings.Contains(r.rep.Value, b.want) || r.from != b.to {
 			t.Errorf("seq %d: reply %+v from n%d, want ErrBadRequest %q from n%d", b.op.Seq, r.rep, r.from, b.want, b.to)
 		}
@@ -60,7 +60,7 @@ func TestServerAnswersBadRequests(t *testing.T) {
 	if n := c.obs.count(-1, "bad-request-refused"); n != len(bad) {
 		t.Errorf("bad-request-refused fired %d times, want %d", n, len(bad))
 	}
-	c.run(c.w.Now() + 500*ms)
+	c.run(c.w.Now().Add(500 * ms))
 	for _, id := range c.ids {
 		for _, o := range c.obs.appliedOps(t, id) {
 			if o.Client == testClientID {
@@ -79,7 +79,7 @@ func TestServerAnswersGrossBadRequests(t *testing.T) {
 	now := c.w.Now()
 	c.send(now, l, op(1, Put, strings.Repeat("k", MaxKeyLen+2), "v"))
 	c.send(now, l, op(2, Put, "k", strings.Repeat("v", 2*MaxValueLen)))
-	c.run(now + time1s)
+	c.run(now.Add(time1s))
 	for _, seq := range []uint64{1, 2} {
 		if len(c.client.repliesFor(seq)) == 0 {
 			t.Skipf("BUG: server.go handleRequest drops a request whose key or value exceeds the limit by more "+
@@ -103,9 +103,9 @@ func TestServerDropsGarbage(t *testing.T) {
 		{ReplyTag, 1, 2, 3, 4, 5, 6},
 		{'Z', 0, 0},
 	} {
-		c.sendRaw(now+int64(i)*ms, l, g)
+		c.sendRaw(now.Add(sim.Duration(i)*ms), l, g)
 	}
-	c.run(now + 500*ms)
+	c.run(now.Add(500 * ms))
 	if len(c.client.replies) != 0 || c.client.garbage != 0 {
 		t.Fatalf("garbage got answers: %+v", c.client.replies)
 	}
@@ -119,7 +119,7 @@ func TestServerDropsGarbage(t *testing.T) {
 	}
 	// The cluster still serves.
 	c.send(c.w.Now(), l, op(2, Put, "k", "v"))
-	if r := c.awaitReply(2, c.w.Now()+time1s); r.rep.Err != OK {
+	if r := c.awaitReply(2, c.w.Now().Add(time1s)); r.rep.Err != OK {
 		t.Fatalf("put after garbage: %+v", r.rep)
 	}
 }
@@ -134,13 +134,13 @@ func TestServerRetryAfterExecutionAnsweredFromCache(t *testing.T) {
 	app := op(1, Append, "k", "x;")
 	now := c.w.Now()
 	c.send(now, l, app)
-	first := c.awaitReply(1, now+time1s)
+	first := c.awaitReply(1, now.Add(time1s))
 	if first.rep.Err != OK || first.rep.Value != "" {
 		t.Fatalf("append: %+v", first.rep)
 	}
-	c.send(c.w.Now()+200*ms, l, app)
-	c.send(c.w.Now()+300*ms, follower, app)
-	c.run(c.w.Now() + 500*ms)
+	c.send(c.w.Now().Add(200*ms), l, app)
+	c.send(c.w.Now().Add(300*ms), follower, app)
+	c.run(c.w.Now().Add(500 * ms))
 	got := c.client.repliesFor(1)
 	if len(got) != 3 {
 		t.Fatalf("%d replies for seq 1, want 3: %+v", len(got), got)
@@ -155,10 +155,10 @@ func TestServerRetryAfterExecutionAnsweredFromCache(t *testing.T) {
 			c.obs.count(l, "duplicate-answered-from-cache"), c.obs.count(follower, "duplicate-answered-from-cache"))
 	}
 	c.send(c.w.Now(), l, op(2, Get, "k", ""))
-	if r := c.awaitReply(2, c.w.Now()+time1s); r.rep.Err != OK || r.rep.Value != "x;" {
+	if r := c.awaitReply(2, c.w.Now().Add(time1s)); r.rep.Err != OK || r.rep.Value != "x;" {
 		t.Fatalf("get after retries: %+v, want x; once", r.rep)
 	}
-	c.run(c.w.Now() + 200*ms)
+	c.run(c.w.Now().Add(200 * ms))
 	for id, n := range c.entriesOf(testClientID, 1) {
 		if n != 1 {
 			t.Errorf("n%d applied (client, seq 1) %d times: the cached retry was proposed", id, n)
@@ -167,7 +167,7 @@ func TestServerRetryAfterExecutionAnsweredFromCache(t *testing.T) {
 	// A request older than the client's latest is not answered at all: the
 	// client has moved on.
 	c.send(c.w.Now(), l, app)
-	c.run(c.w.Now() + 300*ms)
+	c.run(c.w.Now().Add(300 * ms))
 	if n := len(c.client.repliesFor(1)); n != 3 {
 		t.Errorf("a stale seq 1 after seq 2 got an answer (%d replies)", n)
 	}
@@ -184,10 +184,10 @@ func TestServerDuplicateWhileUncommitted(t *testing.T) {
 	// Hold the leader's appends back for a moment so neither copy commits
 	// before the other arrives.
 	c.fault(sim.Fault{At: now, Kind: sim.FaultPartition, Links: sim.OneWay([]int{l}, c.others(l))})
-	c.send(now+1*ms, l, app)
-	c.send(now+2*ms, l, app)
-	c.fault(sim.Fault{At: now + 40*ms, Kind: sim.FaultHeal})
-	c.run(now + time1s)
+	c.send(now.Add(1*ms), l, app)
+	c.send(now.Add(2*ms), l, app)
+	c.fault(sim.Fault{At: now.Add(40 * ms), Kind: sim.FaultHeal})
+	c.run(now.Add(time1s))
 	got := c.client.repliesFor(1)
 	if len(got) != 2 {
 		t.Fatalf("%d replies, want 2: %+v", len(got), got)
@@ -208,7 +208,7 @@ func TestServerDuplicateWhileUncommitted(t *testing.T) {
 		}
 	}
 	c.send(c.w.Now(), l, op(2, Get, "k", ""))
-	if r := c.awaitReply(2, c.w.Now()+time1s); r.rep.Value != "y;" {
+	if r := c.awaitReply(2, c.w.Now().Add(time1s)); r.rep.Value != "y;" {
 		t.Fatalf("get: %+v, want y; once", r.rep)
 	}
 }
@@ -221,24 +221,24 @@ func TestServerDedupSurvivesRestart(t *testing.T) {
 	l := c.mustLeader()
 	app := op(1, Append, "k", "z;")
 	c.send(c.w.Now(), l, app)
-	if r := c.awaitReply(1, c.w.Now()+time1s); r.rep.Err != OK {
+	if r := c.awaitReply(1, c.w.Now().Add(time1s)); r.rep.Err != OK {
 		t.Fatalf("append: %+v", r.rep)
 	}
 	now := c.w.Now()
 	for _, id := range c.ids {
-		c.fault(sim.Fault{At: now + 10*ms, Kind: sim.FaultCrash, Node: id})
-		c.fault(sim.Fault{At: now + 100*ms, Kind: sim.FaultRestart, Node: id})
+		c.fault(sim.Fault{At: now.Add(10 * ms), Kind: sim.FaultCrash, Node: id})
+		c.fault(sim.Fault{At: now.Add(100 * ms), Kind: sim.FaultRestart, Node: id})
 	}
-	c.run(now + 200*ms)
+	c.run(now.Add(200 * ms))
 	l = c.mustLeader()
-	c.run(c.w.Now() + 100*ms) // the new leader's no-op commits the old entries
+	c.run(c.w.Now().Add(100 * ms)) // the new leader's no-op commits the old entries
 	c.send(c.w.Now(), l, app)
-	r := c.awaitReply(1, c.w.Now()+time1s)
+	r := c.awaitReply(1, c.w.Now().Add(time1s))
 	if r.rep.Err != OK || r.rep.Value != "" {
 		t.Fatalf("retry after restart: %+v", r.rep)
 	}
 	c.send(c.w.Now(), l, op(2, Get, "k", ""))
-	if r := c.awaitReply(2, c.w.Now()+time1s); r.rep.Value != "z;" {
+	if r := c.awaitReply(2, c.w.Now().Add(time1s)); r.rep.Value != "z;" {
 		t.Fatalf("get after restart: %+v, want z; once", r.rep)
 	}
 }
@@ -251,13 +251,13 @@ func TestServerDeposedLeaderAnswersPromptly(t *testing.T) {
 	l := c.mustLeader()
 	now := c.w.Now()
 	c.fault(sim.Fault{At: now, Kind: sim.FaultPartition, Links: sim.Isolate(l, c.ids)})
-	c.send(now+5*ms, l, op(1, Append, "k", "lost;"))
+	c.send(now.Add(5*ms), l, op(1, Append, "k", "lost;"))
 	opTimeout := DefaultServerConfig(c.ids).OpTimeout
-	r := c.awaitReply(1, now+5*ms+opTimeout)
+	r := c.awaitReply(1, now.Add(5*ms+opTimeout))
 	if r.rep.Err != ErrWrongLeader || r.from != l {
 		t.Fatalf("reply %+v from n%d, want ErrWrongLeader from n%d", r.rep, r.from, l)
 	}
-	if wait := r.at - (now + 5*ms); wait >= opTimeout {
+	if wait := r.at.Sub(now.Add(5 * ms)); wait >= opTimeout {
 		t.Fatalf("answered after %s, not before OpTimeout %s", fmtTime(wait), fmtTime(opTimeout))
 	}
 	if c.obs.count(l, "deposed-leader-answered") == 0 {
@@ -267,18 +267,18 @@ func TestServerDeposedLeaderAnswersPromptly(t *testing.T) {
 		t.Error("the request also timed out")
 	}
 	// The majority serves, and the lost append never executes.
-	c.fault(sim.Fault{Kind: sim.FaultHeal, At: c.w.Now() + time1s})
-	c.run(c.w.Now() + 2*time1s)
+	c.fault(sim.Fault{Kind: sim.FaultHeal, At: c.w.Now().Add(time1s)})
+	c.run(c.w.Now().Add(2 * time1s))
 	nl := c.mustLeader()
 	c.send(c.w.Now(), nl, op(2, Get, "k", ""))
-	if r := c.awaitReply(2, c.w.Now()+time1s); r.rep.Err != OK || r.rep.Value != "" {
+	if r := c.awaitReply(2, c.w.Now().Add(time1s)); r.rep.Err != OK || r.rep.Value != "" {
 		t.Fatalf("get from n%d: %+v, want OK with nothing", nl, r.rep)
 	}
 }
 
 // noCheckQuorum is the default configuration without CheckQuorum, so that a
 // leader in a minority stays leader and its requests can only time out.
-func noCheckQuorum(opTimeout int64) func(peers []int) ServerConfig {
+func noCheckQuorum(opTimeout sim.Duration) func(peers []int) ServerConfig {
 	return func(peers []int) ServerConfig {
 		cfg := DefaultServerConfig(peers)
 		cfg.Raft.CheckQuorum = false
@@ -297,14 +297,14 @@ func TestServerMinorityLeaderTimesOut(t *testing.T) {
 	l := c.mustLeader()
 	now := c.w.Now()
 	c.fault(sim.Fault{At: now, Kind: sim.FaultPartition, Links: sim.Isolate(l, c.ids)})
-	c.send(now+5*ms, l, op(1, Put, "k", "never"))
+	c.send(now.Add(5*ms), l, op(1, Put, "k", "never"))
 	opTimeout := DefaultServerConfig(c.ids).OpTimeout
-	r := c.awaitReply(1, now+5*ms+2*opTimeout)
+	r := c.awaitReply(1, now.Add(5*ms+2*opTimeout))
 	if r.rep.Err != ErrTimeout {
 		t.Fatalf("reply %+v, want ErrTimeout", r.rep)
 	}
 	// The sweep runs every OpTimeout/4; the reply takes a few ms to travel.
-	if wait := r.at - (now + 5*ms); wait < opTimeout || wait > opTimeout+opTimeout/4+20*ms {
+	if wait := r.at.Sub(now.Add(5 * ms)); wait < opTimeout || wait > opTimeout+opTimeout/4+20*ms {
 		t.Fatalf("answered after %s, want within [%s, %s]", fmtTime(wait), fmtTime(opTimeout), fmtTime(opTimeout*5/4))
 	}
 	if role := c.servers[l].Host().Core().Role(); role != raft.Leader {
@@ -326,8 +326,8 @@ func TestServerIndexTakenByOtherLeader(t *testing.T) {
 	old := c.mustLeader()
 	now := c.w.Now()
 	c.fault(sim.Fault{At: now, Kind: sim.FaultPartition, Links: sim.Isolate(old, c.ids)})
-	c.send(now+5*ms, old, op(1, Append, "k", "lost;"))
-	c.run(now + 2*time1s)
+	c.send(now.Add(5*ms), old, op(1, Append, "k", "lost;"))
+	c.run(now.Add(2 * time1s))
 	nl := c.leader()
 	if nl < 0 || nl == old {
 		t.Fatalf("no new leader in the majority (leader n%d)", nl)
@@ -338,20 +338,20 @@ func TestServerIndexTakenByOtherLeader(t *testing.T) {
 	// The new leader fills the old leader's index and more.
 	for i := uint64(2); i <= 4; i++ {
 		// Other clients: one client has one request in flight at a time.
-		c.send(c.w.Now()+int64(i)*ms, nl, Op{Client: testClientID + i, Seq: i, Kind: Append, Key: "k", Value: "new;"})
+		c.send(c.w.Now().Add(sim.Duration(i)*ms), nl, Op{Client: testClientID + i, Seq: i, Kind: Append, Key: "k", Value: "new;"})
 	}
-	c.run(c.w.Now() + 200*ms)
+	c.run(c.w.Now().Add(200 * ms))
 	c.fault(sim.Fault{Kind: sim.FaultHeal})
-	r := c.awaitReply(1, c.w.Now()+time1s)
+	r := c.awaitReply(1, c.w.Now().Add(time1s))
 	if r.rep.Err != ErrWrongLeader {
 		t.Fatalf("old leader answered %+v, want ErrWrongLeader", r.rep)
 	}
-	c.run(c.w.Now() + 500*ms)
+	c.run(c.w.Now().Add(500 * ms))
 	for id, n := range c.entriesOf(testClientID, 1) {
 		t.Errorf("n%d applied the lost request %d times", id, n)
 	}
 	c.send(c.w.Now(), nl, op(5, Get, "k", ""))
-	if r := c.awaitReply(5, c.w.Now()+time1s); r.rep.Value != "new;new;new;" {
+	if r := c.awaitReply(5, c.w.Now().Add(time1s)); r.rep.Value != "new;new;new;" {
 		t.Fatalf("get: %+v", r.rep)
 	}
 	taken, deposed := c.obs.count(old, "index-taken-by-other-entry"), c.obs.count(old, "deposed-leader-answered")
@@ -370,8 +370,8 @@ func TestServerSingleNode(t *testing.T) {
 	l := c.mustLeader()
 	now := c.w.Now()
 	c.send(now, l, op(1, Put, "k", "v"))
-	r := c.awaitReply(1, now+2*time1s)
-	if wait := r.at - now; wait > 100*ms {
+	r := c.awaitReply(1, now.Add(2*time1s))
+	if wait := r.at.Sub(now); wait > 100*ms {
 		t.Skipf("BUG: server.go handleRequest registers its waiter after host.Propose returns, but in a "+
 			"one-server cluster Propose's flush already commits and applies the entry, so nobody answers "+
 			"until the sweep replies %v after %s (OpTimeout); register the waiter (index = LastIndex()+1, "+

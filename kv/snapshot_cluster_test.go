@@ -94,7 +94,7 @@ func TestSnapshotMaxRaftState(t *testing.T) {
 			c := newCluster(t, clusterSpec{seed: 50, servers: 3, config: snapConfig(tc.limit), clerks: []Workload{
 				workload(0, 5*s, "a", "b"), workload(0, 5*s, "b"), workload(0, 5*s, "c"), workload(0, 5*s, "a", "c"),
 			}})
-			c.run(8 * s)
+			c.run(instant(8 * s))
 			c.checkHistory(true)
 			c.checkLinearizable()
 			c.checkReplicasEqual()
@@ -162,22 +162,22 @@ func TestSnapshotRetryAnsweredFromRestoredTable(t *testing.T) {
 	filler := Op{Client: testClientID + 3, Seq: 9, Kind: Put, Key: "other", Value: "f"}
 
 	c.send(c.w.Now(), l, put)
-	if r := c.awaitReply(1, c.w.Now()+time1s); r.rep.Err != OK {
+	if r := c.awaitReply(1, c.w.Now().Add(time1s)); r.rep.Err != OK {
 		t.Fatalf("put: %+v", r.rep)
 	}
 	// The servers execute the append and the get, but their replies are lost.
 	now := c.w.Now()
 	c.fault(sim.Fault{Kind: sim.FaultPartition, Links: sim.OneWay(c.ids, []int{c.cid})})
-	c.send(now+1*ms, l, app)
-	c.send(now+2*ms, l, get)
-	c.run(now + 200*ms)
+	c.send(now.Add(1*ms), l, app)
+	c.send(now.Add(2*ms), l, get)
+	c.run(now.Add(200 * ms))
 	c.send(c.w.Now(), l, later) // the key moves on past what the get read
-	c.run(c.w.Now() + 200*ms)
+	c.run(c.w.Now().Add(200 * ms))
 	c.fault(sim.Fault{Kind: sim.FaultHeal})
 	// One more entry, so that every server's snapshot covers all of the above.
 	c.send(c.w.Now(), l, filler)
-	c.awaitReply(9, c.w.Now()+time1s)
-	c.run(c.w.Now() + 200*ms)
+	c.awaitReply(9, c.w.Now().Add(time1s))
+	c.run(c.w.Now().Add(200 * ms))
 	if got := len(c.client.repliesFor(2)) + len(c.client.repliesFor(7)) + len(c.client.repliesFor(8)); got != 0 {
 		t.Fatalf("%d replies got through the partition", got)
 	}
@@ -196,10 +196,10 @@ func TestSnapshotRetryAnsweredFromRestoredTable(t *testing.T) {
 	// Every server crashes and restarts from its snapshot.
 	crashAt := c.w.Now()
 	for _, id := range c.ids {
-		c.fault(sim.Fault{At: crashAt + 10*ms, Kind: sim.FaultCrash, Node: id})
-		c.fault(sim.Fault{At: crashAt + 100*ms, Kind: sim.FaultRestart, Node: id})
+		c.fault(sim.Fault{At: crashAt.Add(10 * ms), Kind: sim.FaultCrash, Node: id})
+		c.fault(sim.Fault{At: crashAt.Add(100 * ms), Kind: sim.FaultRestart, Node: id})
 	}
-	c.run(crashAt + 200*ms)
+	c.run(crashAt.Add(200 * ms))
 	for _, id := range c.ids {
 		if c.obs.count(id, "restart-from-snapshot") != 1 {
 			t.Fatalf("n%d: restart-from-snapshot fired %d times", id, c.obs.count(id, "restart-from-snapshot"))
@@ -209,7 +209,7 @@ func TestSnapshotRetryAnsweredFromRestoredTable(t *testing.T) {
 		}
 	}
 	l = c.mustLeader()
-	c.run(c.w.Now() + 100*ms)
+	c.run(c.w.Now().Add(100 * ms))
 
 	// The retries: the append to the leader and a follower, the get to the
 	// leader. None may be proposed again.
@@ -218,7 +218,7 @@ func TestSnapshotRetryAnsweredFromRestoredTable(t *testing.T) {
 	c.send(now, l, app)
 	c.send(now, follower, app)
 	c.send(now, l, get)
-	c.run(now + 200*ms)
+	c.run(now.Add(200 * ms))
 	apps := c.client.repliesFor(app.Seq)
 	if len(apps) != 2 {
 		t.Fatalf("%d replies to the append's retries, want 2: %+v", len(apps), apps)
@@ -239,10 +239,10 @@ func TestSnapshotRetryAnsweredFromRestoredTable(t *testing.T) {
 	}
 	// Executed once: one entry each in the log, and the value holds x; once.
 	c.send(c.w.Now(), l, op(3, Get, "k", ""))
-	if r := c.awaitReply(3, c.w.Now()+time1s); r.rep.Err != OK || r.rep.Value != "v1;x;later;" {
+	if r := c.awaitReply(3, c.w.Now().Add(time1s)); r.rep.Err != OK || r.rep.Value != "v1;x;later;" {
 		t.Fatalf("get after the retries: %+v, want v1;x;later;", r.rep)
 	}
-	c.run(c.w.Now() + 200*ms)
+	c.run(c.w.Now().Add(200 * ms))
 	for _, o := range []Op{app, get, later} {
 		if _, n := c.indexOf(o.Client, o.Seq); n != 1 {
 			t.Errorf("client %d seq %d has %d entries in the log, want 1", o.Client, o.Seq, n)
@@ -267,10 +267,10 @@ func TestSnapshotDuplicateEntrySkippedByRestoredSession(t *testing.T) {
 	app := op(1, Append, "k", "y;")
 	now := c.w.Now()
 	c.fault(sim.Fault{At: now, Kind: sim.FaultPartition, Links: sim.OneWay([]int{l}, c.others(l))})
-	c.send(now+1*ms, l, app)
-	c.send(now+2*ms, l, app)
-	c.fault(sim.Fault{At: now + 40*ms, Kind: sim.FaultHeal})
-	c.run(now + 500*ms)
+	c.send(now.Add(1*ms), l, app)
+	c.send(now.Add(2*ms), l, app)
+	c.fault(sim.Fault{At: now.Add(40 * ms), Kind: sim.FaultHeal})
+	c.run(now.Add(500 * ms))
 	first, n := c.indexOf(app.Client, app.Seq)
 	if n != 2 {
 		t.Fatalf("%d entries of the request, want both copies", n)
@@ -288,11 +288,11 @@ func TestSnapshotDuplicateEntrySkippedByRestoredSession(t *testing.T) {
 	crashAt := c.w.Now()
 	for _, id := range c.ids {
 		c.fault(sim.Fault{At: crashAt, Kind: sim.FaultCrash, Node: id})
-		c.fault(sim.Fault{At: crashAt + 100*ms, Kind: sim.FaultRestart, Node: id})
+		c.fault(sim.Fault{At: crashAt.Add(100 * ms), Kind: sim.FaultRestart, Node: id})
 	}
-	c.run(crashAt + 200*ms)
+	c.run(crashAt.Add(200 * ms))
 	c.mustLeader()
-	c.run(c.w.Now() + 300*ms) // the new leader's no-op commits the second copy
+	c.run(c.w.Now().Add(300 * ms)) // the new leader's no-op commits the second copy
 	for _, id := range behind {
 		if c.obs.count(id, "dedup-from-restored-table") != 1 {
 			t.Errorf("n%d: dedup-from-restored-table fired %d times, want 1 (probes %s)", id, c.obs.count(id, "dedup-from-restored-table"), c.probeSummary())
@@ -315,18 +315,18 @@ func TestSnapshotInstallCatchesUpFollower(t *testing.T) {
 			c := newCluster(t, clusterSpec{seed: seed, servers: 3, config: snapConfig(1000), clerks: []Workload{
 				workload(0, stop, "a", "b"), workload(0, stop, "b"), workload(0, stop, "a"),
 			}})
-			c.run(1 * s)
+			c.run(instant(1 * s))
 			l := c.mustLeader()
 			f := c.others(l)[0]
 			c.fault(sim.Fault{Kind: sim.FaultPartition, Links: sim.Isolate(f, c.ids)})
-			c.run(3500 * ms)
+			c.run(instant(3500 * ms))
 			cut := c.servers[f].Host().Core().LastIndex()
 			if c.leader() != l || c.servers[l].Host().Core().SnapshotIndex() <= cut {
 				t.Fatalf("leader n%d (now n%d) did not compact past the follower's last index %d", l, c.leader(), cut)
 			}
 			healed := c.w.Now()
 			c.fault(sim.Fault{Kind: sim.FaultHeal})
-			c.run(stop + 5*s)
+			c.run(instant(stop + 5*s))
 
 			if c.obs.count(f, "snapshot-installed") == 0 {
 				t.Fatalf("n%d never installed a snapshot (probes %s)", f, c.probeSummary())
@@ -370,14 +370,14 @@ func TestSnapshotChaos(t *testing.T) {
 				net := sim.DefaultNet
 				net.ReorderMax = 300 * ms
 				wl := func(keys ...string) Workload {
-					return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 150_000, Think: [2]int64{0, 30 * ms}, StopAt: end}
+					return Workload{Keys: keys, GetPPM: 300_000, PutPPM: 150_000, Think: [2]sim.Duration{0, 30 * ms}, StopAt: instant(end)}
 				}
 				c := newCluster(t, clusterSpec{seed: seed, servers: 5, net: &net, config: snapConfig(limit), clerks: []Workload{
 					wl("x"), wl("x"), wl("x", "y"), wl("y"), wl("y"),
 				}})
-				faults := chaosSchedule(sim.NewRand(seed), c.ids, c.clerks, end)
+				faults := chaosSchedule(sim.NewRand(seed), c.ids, c.clerks, instant(end))
 				c.w.Schedule(faults)
-				c.run(end + 20*s)
+				c.run(instant(end + 20*s))
 				c.checkHistory(true)
 				c.checkLinearizable()
 				c.checkReplicasEqual()
@@ -415,14 +415,14 @@ func TestSnapshotOnDiskRestoredAtStart(t *testing.T) {
 	}
 	c.mustLeader()
 	c.send(c.w.Now(), 0, op(4, Get, "key1", ""))
-	if r := c.awaitReply(4, c.w.Now()+time1s); r.rep.Err != OK || r.rep.Value != "cached" {
+	if r := c.awaitReply(4, c.w.Now().Add(time1s)); r.rep.Err != OK || r.rep.Value != "cached" {
 		t.Fatalf("retry of seq 4: %+v, want the cached reply", r.rep)
 	}
 	if c.obs.count(0, "dedup-from-restored-table") != 1 {
 		t.Fatal("dedup-from-restored-table did not fire")
 	}
 	c.send(c.w.Now(), 0, op(5, Get, "key1", ""))
-	if r := c.awaitReply(5, c.w.Now()+time1s); r.rep.Err != OK || r.rep.Value != state.store["key1"] {
+	if r := c.awaitReply(5, c.w.Now().Add(time1s)); r.rep.Err != OK || r.rep.Value != state.store["key1"] {
 		t.Fatalf("get key1: %+v, want %q", r.rep, state.store["key1"])
 	}
 	if srv.applied <= 50 {
@@ -447,7 +447,7 @@ func TestSnapshotUndecodableOnDiskStopsNode(t *testing.T) {
 				t.Fatalf("n1 stopped with %v", err)
 			}
 			// The node stays down, the others serve.
-			c.run(2 * s)
+			c.run(instant(2 * s))
 			if st := c.w.Status(1); st != sim.StatusStopped {
 				t.Fatalf("n1 is %v", st)
 			}
@@ -466,9 +466,9 @@ func TestSnapshotDeterministic(t *testing.T) {
 		c := newCluster(t, clusterSpec{seed: seed, servers: 3, config: snapConfig(1000), clerks: []Workload{
 			workload(0, 2*s, "a", "b"), workload(0, 2*s, "b"), workload(0, 2*s, "a"),
 		}})
-		c.fault(sim.Fault{At: 1200 * ms, Kind: sim.FaultCrash, Node: 1})
-		c.fault(sim.Fault{At: 1800 * ms, Kind: sim.FaultRestart, Node: 1})
-		c.run(4 * s)
+		c.fault(sim.Fault{At: instant(1200 * ms), Kind: sim.FaultCrash, Node: 1})
+		c.fault(sim.Fault{At: instant(1800 * ms), Kind: sim.FaultRestart, Node: 1})
+		c.run(instant(4 * s))
 		if len(c.obs.saved) == 0 || c.obs.count(1, "restart-from-snapshot") != 1 {
 			t.Fatalf("seed %d: %d snapshots saved; probes %s", seed, len(c.obs.saved), c.probeSummary())
 		}

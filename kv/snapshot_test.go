@@ -368,13 +368,13 @@ func (p *probeLog) count(name string) int {
 // Restore are driven directly: an id, and a network that keeps what is sent.
 type bareEnv struct{ sent int }
 
-func (*bareEnv) ID() int                    { return 0 }
-func (*bareEnv) Now() int64                 { return 0 }
-func (*bareEnv) Rand() *sim.Rand            { return nil }
-func (e *bareEnv) Send(int, []byte)         { e.sent++ }
-func (*bareEnv) SetTimer(int64) sim.TimerID { return 0 }
-func (*bareEnv) CancelTimer(sim.TimerID)    {}
-func (*bareEnv) FS() sim.FS                 { return nil }
+func (*bareEnv) ID() int                           { return 0 }
+func (*bareEnv) Now() sim.Time                     { return 0 }
+func (*bareEnv) Rand() *sim.Rand                   { return nil }
+func (e *bareEnv) Send(int, []byte)                { e.sent++ }
+func (*bareEnv) SetTimer(sim.Duration) sim.TimerID { return 0 }
+func (*bareEnv) CancelTimer(sim.TimerID)           {}
+func (*bareEnv) FS() sim.FS                        { return nil }
 
 // bareServer is a Server with no Raft host under it, for driving Apply and
 // Restore by hand (it never snapshots and has no waiters, so it never

@@ -27,7 +27,7 @@ type StateDigester interface {
 // HostConfig configures a Host.
 type HostConfig struct {
 	Peers          []int
-	TickInterval   int64 // nanoseconds of the node's clock per tick
+	TickInterval   sim.Duration // of the node's clock, per tick
 	ElectionTicks  int
 	HeartbeatTicks int
 	PreVote        bool
@@ -42,7 +42,7 @@ type HostConfig struct {
 // 300–600 ms, so a new leader appears well within 5 s of losing the old one.
 func DefaultHostConfig(peers []int) HostConfig {
 	return HostConfig{
-		Peers: peers, TickInterval: 10_000_000, ElectionTicks: 30, HeartbeatTicks: 11,
+		Peers: peers, TickInterval: 10 * sim.Millisecond, ElectionTicks: 30, HeartbeatTicks: 11,
 		PreVote: true, CheckQuorum: true, MaxBatch: 64, MaxInflight: 8,
 	}
 }

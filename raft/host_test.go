@@ -123,7 +123,7 @@ func (s *shadowFS) durable() (HardState, uint64, error) {
 type fakeEnv struct {
 	t      *testing.T
 	id     int
-	now    int64
+	now    sim.Time
 	rand   *sim.Rand
 	disk   *sim.Disk
 	fs     *shadowFS
@@ -145,12 +145,12 @@ func newFakeEnv(t *testing.T, id int, disk *sim.Disk, log *[]string, out *[]enve
 }
 
 func (e *fakeEnv) ID() int                 { return e.id }
-func (e *fakeEnv) Now() int64              { return e.now }
+func (e *fakeEnv) Now() sim.Time           { return e.now }
 func (e *fakeEnv) Rand() *sim.Rand         { return e.rand }
 func (e *fakeEnv) FS() sim.FS              { return e.fs }
 func (e *fakeEnv) CancelTimer(sim.TimerID) {}
 
-func (e *fakeEnv) SetTimer(after int64) sim.TimerID {
+func (e *fakeEnv) SetTimer(after sim.Duration) sim.TimerID {
 	e.nextID++
 	e.timers = append(e.timers, e.nextID)
 	return e.nextID

@@ -14,11 +14,11 @@ func (r *runner) annotations() []checker.Annotation {
 	var notes []checker.Annotation
 	openAt := map[string]int{}
 	end := r.w.Now()
-	begin := func(tag, desc string, at int64) {
+	begin := func(tag, desc string, at sim.Time) {
 		openAt[tag] = len(notes)
 		notes = append(notes, checker.Annotation{Tag: tag, Start: at, End: end, Description: desc})
 	}
-	finish := func(tag string, at int64) {
+	finish := func(tag string, at sim.Time) {
 		if i, ok := openAt[tag]; ok {
 			notes[i].End = at
 			delete(openAt, tag)

@@ -94,7 +94,7 @@ func (d *seedDrawer) Draw(lo, hi int, label string) int {
 // slot starts is undone after the slot's length, or by the final heal if
 // its length is 0 or runs past the safety phase. Disk faults strike only
 // the last server, so damage never reaches a majority.
-func DrawSchedule(d Drawer, servers, clients int, duration int64, maxSlots int) []sim.Fault {
+func DrawSchedule(d Drawer, servers, clients int, duration sim.Duration, maxSlots int) []sim.Fault {
 	var out []sim.Fault
 	add := func(f sim.Fault) { out = append(out, f) }
 	diskNode := servers - 1
@@ -104,10 +104,10 @@ func DrawSchedule(d Drawer, servers, clients int, duration int64, maxSlots int) 
 		if kind == slotNone {
 			continue
 		}
-		at := int64(d.Draw(0, int(duration/ms)-1, fmt.Sprintf("slot %d at ms", i))) * ms
-		length := int64(d.Draw(0, int(duration/ms), fmt.Sprintf("slot %d length ms (0: until the final heal)", i))) * ms
+		at := sim.Time(sim.Duration(d.Draw(0, int(duration/ms)-1, fmt.Sprintf("slot %d at ms", i))) * ms)
+		length := sim.Duration(d.Draw(0, int(duration/ms), fmt.Sprintf("slot %d length ms (0: until the final heal)", i))) * ms
 		undo := func(f sim.Fault) {
-			if end := at + length; length > 0 && end < duration {
+			if end := at.Add(length); length > 0 && end < sim.Time(duration) {
 				f.At = end
 				add(f)
 			}
@@ -130,7 +130,7 @@ func DrawSchedule(d Drawer, servers, clients int, duration int64, maxSlots int) 
 			undo(sim.Fault{Kind: sim.FaultHeal})
 		case slotCrashLeader:
 			add(sim.Fault{At: at, Kind: sim.FaultCrash, Target: TargetLeader})
-			if end := at + length; length > 0 && end < duration {
+			if end := at.Add(length); length > 0 && end < sim.Time(duration) {
 				for sv := 0; sv < servers; sv++ { // restarting a running server does nothing
 					add(sim.Fault{At: end, Kind: sim.FaultRestart, Node: sv})
 				}
@@ -147,10 +147,10 @@ func DrawSchedule(d Drawer, servers, clients int, duration int64, maxSlots int) 
 				kind = sim.FaultLoseWrite
 			}
 			// The node finds the damage when it reads its disk again.
-			at = min(at, duration-30*ms)
+			at = min(at, sim.Time(duration-30*ms))
 			add(sim.Fault{At: at, Kind: kind, Node: diskNode})
-			add(sim.Fault{At: at + 10*ms, Kind: sim.FaultCrash, Node: diskNode})
-			add(sim.Fault{At: at + 20*ms, Kind: sim.FaultRestart, Node: diskNode})
+			add(sim.Fault{At: at.Add(10 * ms), Kind: sim.FaultCrash, Node: diskNode})
+			add(sim.Fault{At: at.Add(20 * ms), Kind: sim.FaultRestart, Node: diskNode})
 		case slotFailSync:
 			add(sim.Fault{At: at, Kind: sim.FaultFailSync, Node: diskNode})
 		}

@@ -19,7 +19,7 @@ func (echoSystem) Bugs() []scenarios.Bug { return nil }
 func (echoSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	server := func(env sim.Env) (sim.Process, error) { return &echo{env: env}, nil }
 	client := func(env sim.Env) (sim.Process, error) {
-		c := &pinger{env: env, h: h, stop: h.Options.Duration}
+		c := &pinger{env: env, h: h, stop: h.Options.SafetyEnd()}
 		env.SetTimer(100e6)
 		return c, nil
 	}
@@ -45,7 +45,7 @@ type pinger struct {
 	h    *scenarios.Harness
 	seq  uint64
 	wait bool
-	stop int64
+	stop sim.Time
 }
 
 func (p *pinger) Receive(_ int, msg []byte) error {

@@ -12,11 +12,11 @@ type expectWatch struct {
 	r          *runner
 	violations []string
 
-	idleFrom     int64        // when a minority-idle partition began; -1: none holds
+	idleFrom     sim.Time     // when a minority-idle partition began; -1: none holds
 	minority     map[int]bool // clerks cut off with the minority
 	majorityDone int          // operations the majority's clerks completed during it
 
-	firstCall, lastReturn int64
+	firstCall, lastReturn sim.Time
 	returns               int
 
 	pending []*laterCheck // verdicts due at a time the run may end before
@@ -29,7 +29,7 @@ type laterCheck struct {
 
 // later judges fn at time at, or when the run ends if that comes first (a
 // drain that ends early must not skip a verdict).
-func (e *expectWatch) later(at int64, fn func()) {
+func (e *expectWatch) later(at sim.Time, fn func()) {
 	c := &laterCheck{fn: fn}
 	e.pending = append(e.pending, c)
 	e.r.w.At(at, func() {
@@ -44,7 +44,7 @@ func (e *expectWatch) fail(format string, args ...any) {
 	e.violations = append(e.violations, fmt.Sprintf(format, args...))
 }
 
-func (e *expectWatch) onFault(at int64, f sim.Fault) {
+func (e *expectWatch) onFault(at sim.Time, f sim.Fault) {
 	x, lead := e.r.opts.Expect, e.r.lead
 	e.minorityFault(at, f)
 	if lead == nil {
@@ -52,7 +52,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 	}
 	if x.NewLeaderWithin > 0 && f.Target == TargetLeader {
 		term := lead.MaxLeaderTerm()
-		e.later(at+x.NewLeaderWithin, func() {
+		e.later(at.Add(x.NewLeaderWithin), func() {
 			if lead.MaxLeaderTerm() <= term {
 				e.fail("no new leader within %s of %s at %s", sim.AppendTime(nil, x.NewLeaderWithin), f, sim.AppendTime(nil, at))
 			}
@@ -60,7 +60,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 	}
 	if x.NoDisruption > 0 && f.Kind == sim.FaultHeal && f.Label != "final" {
 		term := lead.MaxTerm()
-		e.later(at+x.NoDisruption, func() {
+		e.later(at.Add(x.NoDisruption), func() {
 			if t := lead.MaxTerm(); t > term {
 				e.fail("term rose from %d to %d within %s of the heal at %s", term, t, sim.AppendTime(nil, x.NoDisruption), sim.AppendTime(nil, at))
 			}
@@ -69,7 +69,7 @@ func (e *expectWatch) onFault(at int64, f sim.Fault) {
 }
 
 // minorityFault opens and closes a minority-idle window.
-func (e *expectWatch) minorityFault(at int64, f sim.Fault) {
+func (e *expectWatch) minorityFault(at sim.Time, f sim.Fault) {
 	if !e.r.opts.Expect.MinorityIdle || f.Kind != sim.FaultPartition && f.Kind != sim.FaultHeal {
 		return
 	}
@@ -108,13 +108,13 @@ func (e *expectWatch) cutOffClients(links [][2]int) map[int]bool {
 }
 
 // onCall and onReturn follow client operations.
-func (e *expectWatch) onCall(at int64) {
+func (e *expectWatch) onCall(at sim.Time) {
 	if e.returns == 0 && e.firstCall == 0 {
 		e.firstCall = at
 	}
 }
 
-func (e *expectWatch) onReturn(client int, called, at int64) {
+func (e *expectWatch) onReturn(client int, called, at sim.Time) {
 	e.returns++
 	e.lastReturn = at
 	if e.minority == nil {

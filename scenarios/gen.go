@@ -11,14 +11,14 @@ type Gen struct {
 	r        *sim.Rand
 	servers  []int
 	clients  []int
-	duration int64
+	duration sim.Duration
 	faults   []sim.Fault
 }
 
 // NewGen starts a schedule for a run of servers and clients whose safety
-// phase lasts duration ns, drawing from r (Resolve keys it by the seed and
+// phase lasts duration, drawing from r (Resolve keys it by the seed and
 // "faults"; a scenario that resolves itself passes its own).
-func NewGen(r *sim.Rand, servers, clients int, duration int64) *Gen {
+func NewGen(r *sim.Rand, servers, clients int, duration sim.Duration) *Gen {
 	g := &Gen{r: r, duration: duration}
 	for i := 0; i < servers; i++ {
 		g.servers = append(g.servers, i)
@@ -30,8 +30,8 @@ func NewGen(r *sim.Rand, servers, clients int, duration int64) *Gen {
 }
 
 const (
-	ms = int64(1_000_000)
-	s  = 1000 * ms
+	ms = sim.Millisecond
+	s  = sim.Second
 )
 
 // Rand is the schedule's own stream (keyed by the seed and "faults"): draw
@@ -44,8 +44,11 @@ func (g *Gen) Servers() []int { return g.servers }
 // Clients are the client nodes, numbered after the servers.
 func (g *Gen) Clients() []int { return g.clients }
 
-// Duration is the safety phase's length in ns: faults go in [0, Duration).
-func (g *Gen) Duration() int64 { return g.duration }
+// Duration is the safety phase's length: faults go in [0, Duration).
+func (g *Gen) Duration() sim.Duration { return g.duration }
+
+// SafetyEnd is when the safety phase ends and the final heal strikes.
+func (g *Gen) SafetyEnd() sim.Time { return sim.Time(g.duration) }
 
 // Faults is the schedule written so far.
 func (g *Gen) Faults() []sim.Fault { return g.faults }
@@ -54,7 +57,7 @@ func (g *Gen) Faults() []sim.Fault { return g.faults }
 func (g *Gen) Add(f sim.Fault) { g.faults = append(g.faults, f) }
 
 // At appends a fault of kind on node at t.
-func (g *Gen) At(t int64, kind sim.FaultKind, node int) {
+func (g *Gen) At(t sim.Time, kind sim.FaultKind, node int) {
 	g.Add(sim.Fault{At: t, Kind: kind, Node: node})
 }
 
@@ -64,7 +67,7 @@ func (g *Gen) Server() int { return g.servers[g.r.Pick(len(g.servers))] }
 // FinalHeal ends the safety phase: every partition heals, the network calms,
 // every paused node resumes and every crashed node restarts.
 func (g *Gen) FinalHeal(calmNet bool) {
-	t := g.duration
+	t := g.SafetyEnd()
 	g.Add(sim.Fault{At: t, Kind: sim.FaultHeal, Label: "final"})
 	if calmNet {
 		g.Add(sim.Fault{At: t, Kind: sim.FaultNet, Net: &sim.NetFault{}})
@@ -78,7 +81,7 @@ func (g *Gen) FinalHeal(calmNet bool) {
 // Targeted adds a partition shaped around the node playing target when it
 // strikes (resolved through the system: see Target*); with are nodes cut
 // off together with it.
-func (g *Gen) Targeted(t int64, target sim.Target, with []int, label string) {
+func (g *Gen) Targeted(t sim.Time, target sim.Target, with []int, label string) {
 	g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Target: target, With: with, Label: label})
 }
 
@@ -139,8 +142,8 @@ func (g *Gen) WithClients(links [][2]int) [][2]int {
 // Chaos fills [from, to) with faults of the given kinds (a kind listed twice
 // is drawn twice as often) at intervals drawn from every. Crashes and pauses
 // are undone later in the window, so the cluster lives.
-func (g *Gen) Chaos(from, to int64, every [2]int64, kinds ...sim.FaultKind) {
-	for t := from + g.r.Range(every[0], every[1]); t < to; t += g.r.Range(every[0], every[1]) {
+func (g *Gen) Chaos(from, to sim.Time, every [2]sim.Duration, kinds ...sim.FaultKind) {
+	for t := from.Add(g.r.Duration(every[0], every[1])); t < to; t = t.Add(g.r.Duration(every[0], every[1])) {
 		kind := kinds[g.r.Pick(len(kinds))]
 		switch kind {
 		case sim.FaultPartition:
@@ -154,11 +157,11 @@ func (g *Gen) Chaos(from, to int64, every [2]int64, kinds ...sim.FaultKind) {
 			if kind == sim.FaultPause {
 				undo = sim.FaultResume
 			}
-			g.At(min(t+g.r.Range(every[0], 4*every[1]), to), undo, n)
+			g.At(min(t.Add(g.r.Duration(every[0], 4*every[1])), to), undo, n)
 		case sim.FaultCrashSync:
 			n := g.Server()
 			g.Add(sim.Fault{At: t, Kind: kind, Node: n, Before: g.r.Chance(500_000)})
-			g.At(min(t+g.r.Range(every[0], 4*every[1]), to), sim.FaultRestart, n)
+			g.At(min(t.Add(g.r.Duration(every[0], 4*every[1])), to), sim.FaultRestart, n)
 		case sim.FaultRestart:
 			g.At(t, kind, g.Server())
 		}
@@ -166,9 +169,9 @@ func (g *Gen) Chaos(from, to int64, every [2]int64, kinds ...sim.FaultKind) {
 }
 
 // CrashAll crashes every server at t and restarts each within gap.
-func (g *Gen) CrashAll(t, gap int64) {
+func (g *Gen) CrashAll(t sim.Time, gap sim.Duration) {
 	for _, n := range g.servers {
 		g.At(t, sim.FaultCrash, n)
-		g.At(t+g.r.Range(gap/4, gap), sim.FaultRestart, n)
+		g.At(t.Add(g.r.Duration(gap/4, gap)), sim.FaultRestart, n)
 	}
 }

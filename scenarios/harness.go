@@ -17,8 +17,8 @@ type Harness struct {
 	r         *runner
 }
 
-// Now is the world's virtual time in ns (not a node's skewed clock).
-func (h *Harness) Now() int64 { return h.r.w.Now() }
+// Now is the world's virtual time (not a node's skewed clock).
+func (h *Harness) Now() sim.Time { return h.r.w.Now() }
 
 // Status is a node's state: up, down, paused or stopped.
 func (h *Harness) Status(node int) sim.Status { return h.r.w.Status(node) }
@@ -46,7 +46,7 @@ func (h *Harness) Call(client int, seq, key uint64, text func() string) {
 }
 
 // CallTime is when client's pending call started (0 if none is pending).
-func (h *Harness) CallTime(client int) int64 { return h.r.pending[client].at }
+func (h *Harness) CallTime(client int) sim.Time { return h.r.pending[client].at }
 
 // Return records that client's operation seq returned: into the trace, and
 // no longer pending.
@@ -60,7 +60,7 @@ func (h *Harness) Return(client int, seq, key uint64, text func() string) {
 
 // ClientOps is the workload's span and throughput as the harness saw it:
 // the first call, the last return, and how many returned.
-func (h *Harness) ClientOps() (firstCall, lastReturn int64, returns int) {
+func (h *Harness) ClientOps() (firstCall, lastReturn sim.Time, returns int) {
 	e := &h.r.exp
 	return e.firstCall, e.lastReturn, e.returns
 }

@@ -17,7 +17,7 @@ type Report struct {
 	Options     Options
 	TraceHash   string
 	Checkpoints []sim.Checkpoint
-	Virtual     int64 // ns
+	Virtual     sim.Duration // the virtual time the run lasted
 	Wall        time.Duration
 	Events      uint64
 	Ops         int
@@ -42,7 +42,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 	rep := &Report{
 		Scenario: r.opts.Scenario, Seed: r.seed, Options: r.opts,
 		TraceHash: fmt.Sprintf("%016x", r.w.Hash()), Checkpoints: r.w.Checkpoints(),
-		Virtual: r.w.Now(), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
+		Virtual: r.w.Now().Sub(0), Wall: wall, Events: r.w.Events(), Ops: r.ops, Stats: r.w.Stats,
 		Probes: r.firedProbes(),
 	}
 	rep.Results = append(rep.Results, r.inst.Results()...)
@@ -122,9 +122,10 @@ func (o *Options) OptionsLine() string {
 		dur(n.ReorderMax), o.TornPPM, len(o.Clocks), params, extra, len(o.Faults), strings.Join(mix, " "))
 }
 
-// dur renders nanoseconds compactly ("1.5s", "200ms"): exact integer
-// arithmetic, the same on every machine.
-func dur(ns int64) string { return time.Duration(ns).String() }
+// dur renders nanoseconds (a span, or an instant as the span since the run
+// began) compactly ("1.5s", "200ms"): exact integer arithmetic, the same on
+// every machine.
+func dur[T ~int64](ns T) string { return sim.Duration(ns).String() }
 
 // Text renders the summary, one fact per line, as the CLI contract fixes it.
 func (rep *Report) Text() string {

@@ -50,7 +50,7 @@ type runner struct {
 
 type pendingCall struct {
 	seq uint64
-	at  int64
+	at  sim.Time
 }
 
 // Run executes one seeded run of opts and judges it.
@@ -78,7 +78,7 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	start := time.Now()
 	res := r.w.Start()
 	if !res.Failed() {
-		res = r.w.Run(opts.Duration)
+		res = r.w.Run(sim.Time(opts.Duration))
 	}
 	live := r.drain(&res)
 	wall := time.Since(start)
@@ -111,21 +111,22 @@ func (r *runner) start(cfg RunConfig) (Instance, error) {
 // schedule says so); clients issue nothing new; within Bound every client must
 // finish and the system must report itself live. It stops as soon as both hold.
 func (r *runner) drain(res *sim.Result) bool {
-	deadline := r.opts.Duration + r.opts.Bound
-	for t := r.opts.Duration; !res.Failed(); {
+	heal := sim.Time(r.opts.Duration)
+	deadline := heal.Add(r.opts.Bound)
+	for t := heal; !res.Failed(); {
 		if len(r.pending) == 0 && r.inst.Live() {
 			return true
 		}
 		if t >= deadline {
 			return false
 		}
-		t = min(t+50*ms, deadline)
+		t = min(t.Add(50*ms), deadline)
 		*res = r.w.Run(t)
 	}
 	return false
 }
 
-func (r *runner) onFault(at int64, f sim.Fault) {
+func (r *runner) onFault(at sim.Time, f sim.Fault) {
 	f.At = at
 	if r.keepLog { // only the history's annotations read it
 		r.struck = append(r.struck, f)
@@ -142,7 +143,7 @@ func (r *runner) onFault(at int64, f sim.Fault) {
 	r.exp.onFault(at, f)
 }
 
-func (r *runner) onStop(at int64, node int, err error) {
+func (r *runner) onStop(at sim.Time, node int, err error) {
 	if node >= r.opts.Servers {
 		return
 	}
@@ -169,7 +170,7 @@ func (r *runner) firedProbes() map[string]int {
 }
 
 func (r *runner) liveness(live bool, res sim.Result) checker.Result {
-	l := checker.LivenessReport{Live: live, StoppedBy: checker.StoppedBy(res), Now: r.w.Now(), FinalHeal: r.opts.Duration, Bound: r.opts.Bound}
+	l := checker.LivenessReport{Live: live, StoppedBy: checker.StoppedBy(res), Now: r.w.Now(), FinalHeal: sim.Time(r.opts.Duration), Bound: r.opts.Bound}
 	if lr, ok := r.inst.(LivenessReporter); ok {
 		l.Why, l.State = lr.Why(len(r.pending)), lr.State()
 	} else if r.inst.Live() {

@@ -25,10 +25,10 @@ type Scenario struct {
 	Description string
 	// System is the system under test the scenario runs.
 	System   System
-	Servers  [2]int // cluster size, drawn from [lo, hi]
-	Clients  int    // client nodes
-	Duration int64  // the safety phase, under faults, ns
-	Bound    int64  // the liveness bound after the final heal, ns
+	Servers  [2]int       // cluster size, drawn from [lo, hi]
+	Clients  int          // client nodes
+	Duration sim.Duration // the safety phase, under faults
+	Bound    sim.Duration // the liveness bound after the final heal
 	Net      sim.NetParams
 	TornPPM  uint32
 	Skew     bool // give servers clock skew and drift
@@ -46,16 +46,16 @@ type Scenario struct {
 	// whose seed draws its cluster, workload and network too. duration is
 	// ResolveFor's; from Resolve it is the Duration field, and 0 lets the
 	// draw choose.
-	Draw func(seed uint64, duration int64) Options
+	Draw func(seed uint64, duration sim.Duration) Options
 }
 
 // Expectations are what a scenario promises of any system that names its
 // leaders (Leadership) beyond the generic checks; they are judged by the
 // `expectations` check, with a system's own (Expecter).
 type Expectations struct {
-	StableLeader    bool  `json:"stable_leader,omitempty"`     // one leader for the whole run
-	NewLeaderWithin int64 `json:"new_leader_within,omitempty"` // after a fault on the leader, a new one within this
-	NoDisruption    int64 `json:"no_disruption,omitempty"`     // for this long after a heal, the term does not rise
+	StableLeader    bool         `json:"stable_leader,omitempty"`     // one leader for the whole run
+	NewLeaderWithin sim.Duration `json:"new_leader_within,omitempty"` // after a fault on the leader, a new one within this
+	NoDisruption    sim.Duration `json:"no_disruption,omitempty"`     // for this long after a heal, the term does not rise
 	// MinorityIdle: while a "minority-idle" partition holds, clients cut off
 	// with the minority complete nothing they started after the cut, while
 	// the majority's clients do complete operations.
@@ -70,8 +70,8 @@ type Options struct {
 	Swarm    string        `json:"swarm,omitempty"` // the fault mix a swarm seed chose
 	Servers  int           `json:"servers"`
 	Clients  int           `json:"clients"`
-	Duration int64         `json:"duration_ns"`
-	Bound    int64         `json:"bound_ns"`
+	Duration sim.Duration  `json:"duration_ns"`
+	Bound    sim.Duration  `json:"bound_ns"`
 	Net      sim.NetParams `json:"net"`
 	TornPPM  uint32        `json:"torn_ppm,omitempty"`
 	Clocks   []sim.Clock   `json:"clocks,omitempty"`
@@ -115,11 +115,11 @@ func All() []*Scenario {
 // fault schedule — from streams keyed by name, and writes it out.
 func (s *Scenario) Resolve(seed uint64) Options { return s.ResolveFor(seed, s.Duration) }
 
-// ResolveFor is Resolve with a safety phase of duration ns instead of the
+// ResolveFor is Resolve with a safety phase of duration instead of the
 // scenario's own: the fault generator fills that span (how a scenario's
 // faults scale with it is up to its Faults func) and the final heal comes
 // at its end.
-func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
+func (s *Scenario) ResolveFor(seed uint64, duration sim.Duration) Options {
 	if s.Draw != nil {
 		return s.Draw(seed, duration)
 	}
@@ -135,7 +135,7 @@ func (s *Scenario) ResolveFor(seed uint64, duration int64) Options {
 	if s.Skew {
 		cr := sim.NewRand(sim.NameKey(seed, "clocks"))
 		for i := 0; i < o.Servers; i++ {
-			o.Clocks = append(o.Clocks, sim.Clock{SkewNs: cr.Range(-2e9, 2e9), DriftPPM: int32(cr.Range(-5000, 5000))})
+			o.Clocks = append(o.Clocks, sim.Clock{SkewNs: cr.Duration(-2*sim.Second, 2*sim.Second), DriftPPM: int32(cr.Range(-5000, 5000))})
 		}
 	}
 	g := NewGen(sim.NewRand(sim.NameKey(seed, "faults")), o.Servers, o.Clients, o.Duration)
@@ -163,6 +163,9 @@ func (s *Scenario) params() json.RawMessage {
 
 // Nodes is the number of world nodes: servers, then clients.
 func (o *Options) Nodes() int { return o.Servers + o.Clients }
+
+// SafetyEnd is when the safety phase ends and the final heal strikes.
+func (o *Options) SafetyEnd() sim.Time { return sim.Time(o.Duration) }
 
 // AllNodes lists every node: servers, then clients.
 func (o *Options) AllNodes() []int {
@@ -252,7 +255,7 @@ func (o *Options) Validate() error {
 		if err := f.Validate(o.Nodes()); err != nil {
 			return fmt.Errorf("options: fault %d: %w", i, err)
 		}
-		if f.At > end {
+		if f.At > sim.Time(end) {
 			return fmt.Errorf("options: fault %d (%s) at %d ns is after the run's end (duration_ns + bound_ns = %d)", i, f.Kind, f.At, end)
 		}
 		if f.Target != "" && (!slices.Contains(targets, f.Target) || partitionOnlyTarget(f.Target) && f.Kind != sim.FaultPartition) {

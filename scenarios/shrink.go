@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 // Shrinking: cut a failing run down to what it needs to fail the same way.
@@ -32,7 +33,7 @@ type ShrinkStep struct {
 // Size measures a failing run for people: what shrinking makes smaller.
 type Size struct {
 	Faults, Servers, Clients, Ops int
-	Duration                      int64
+	Duration                      sim.Duration
 	Events                        uint64
 }
 
@@ -54,7 +55,7 @@ var ErrDoesNotFail = errors.New("the repro does not fail with its recorded signa
 func sizeOf(o *Options, rep *Report) Size {
 	n := 0
 	for _, f := range o.Faults {
-		if f.At < o.Duration {
+		if f.At < o.SafetyEnd() {
 			n++
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // smaller steps: faults after the new end go, the final heal moves with it.
 func (sh *shrinker) shortenRun() bool {
 	kept := false
-	for _, frac := range []int64{2, 4, 8} {
+	for _, frac := range []sim.Duration{2, 4, 8} {
 		for sh.opts.Duration > 500*ms {
 			o := withDuration(sh.opts, sh.opts.Duration-sh.opts.Duration/frac)
 			if !sh.try(o, fmt.Sprintf("run shortened to %s", dur(o.Duration))) {
@@ -25,15 +25,16 @@ func (sh *shrinker) shortenRun() bool {
 	return kept
 }
 
-func withDuration(o Options, d int64) Options {
-	old := o.Duration
+func withDuration(o Options, d sim.Duration) Options {
+	old := o.SafetyEnd()
 	o.Duration = d
+	end := o.SafetyEnd()
 	var fs []sim.Fault
 	for _, f := range o.Faults {
 		switch {
-		case f.At == old && f.At >= d:
-			f.At = d // the final heal
-		case f.At >= d:
+		case f.At == old && f.At >= end:
+			f.At = end // the final heal
+		case f.At >= end:
 			continue
 		}
 		fs = append(fs, f)
@@ -72,7 +73,7 @@ func (sh *shrinker) dropFaults() bool {
 func removable(o Options, i, n int) []int {
 	var idx []int
 	for k := i; k < min(i+n, len(o.Faults)); k++ {
-		if o.Faults[k].At < o.Duration {
+		if o.Faults[k].At < o.SafetyEnd() {
 			idx = append(idx, k)
 		}
 	}
@@ -200,7 +201,7 @@ func (sh *shrinker) shortenFaults() bool {
 				continue
 			}
 		}
-		if j := recoveryOf(sh.opts, i); j > 0 && sh.opts.Faults[j].At < sh.opts.Duration {
+		if j := recoveryOf(sh.opts, i); j > 0 && sh.opts.Faults[j].At < sh.opts.SafetyEnd() {
 			o := sh.opts
 			o.Faults = slices.Clone(o.Faults)
 			o.Faults[j].At = f.At + (o.Faults[j].At-f.At)/2

@@ -59,7 +59,7 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	if r.Chance(500_000) {
 		desc = append(desc, "extra-chaos")
 		g := NewGen(r, o.Servers, o.Clients, o.Duration)
-		g.Chaos(0, o.Duration, [2]int64{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal, sim.FaultCrash, sim.FaultRestart, sim.FaultPause, sim.FaultResume)
+		g.Chaos(0, sim.Time(o.Duration), [2]sim.Duration{300 * ms, 3 * s}, sim.FaultPartition, sim.FaultHeal, sim.FaultCrash, sim.FaultRestart, sim.FaultPause, sim.FaultResume)
 		o.Faults = append(o.Faults, g.faults...) // the final heal recovers them too
 	}
 	k := r.Pick(len(netScales))

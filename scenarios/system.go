@@ -78,8 +78,8 @@ type Leadership interface {
 // a targeted fault names its node) and of every node that stops for good
 // with the error it stopped with.
 type FaultWatcher interface {
-	Fault(at int64, f sim.Fault)
-	Stopped(at int64, node int, err error)
+	Fault(at sim.Time, f sim.Fault)
+	Stopped(at sim.Time, node int, err error)
 }
 
 // KVHistorian is an Instance whose clients record a key/value history for

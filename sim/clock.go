@@ -6,8 +6,8 @@ import "math/bits"
 // Drift is bounded to ±10% so that scaling cannot overflow for runs shorter than
 // a virtual day.
 type Clock struct {
-	SkewNs   int64 `json:"skew_ns,omitempty"`
-	DriftPPM int32 `json:"drift_ppm,omitempty"`
+	SkewNs   Duration `json:"skew_ns,omitempty"`
+	DriftPPM int32    `json:"drift_ppm,omitempty"`
 }
 
 // MaxDriftPPM bounds Clock.DriftPPM.
@@ -15,9 +15,9 @@ const MaxDriftPPM = 100_000
 
 func (c Clock) local(t int64) int64 {
 	if c.DriftPPM == 0 {
-		return t + c.SkewNs
+		return t + int64(c.SkewNs)
 	}
-	return t + c.SkewNs + scale(t, int64(c.DriftPPM), 1_000_000)
+	return t + int64(c.SkewNs) + scale(t, int64(c.DriftPPM), 1_000_000)
 }
 
 // globalDuration converts a duration of this clock into virtual time: a fast

@@ -8,16 +8,16 @@ import "errors"
 type Env interface {
 	// ID is this node's number in the cluster, from 0.
 	ID() int
-	// Now is this node's clock in nanoseconds. In simulation it is virtual time,
-	// shifted by the node's skew and scaled by its drift.
-	Now() int64
+	// Now is this node's clock. In simulation it is virtual time, shifted by
+	// the node's skew and scaled by its drift.
+	Now() Time
 	// Rand is this incarnation's random stream.
 	Rand() *Rand
 	// Send queues msg for node to. The world copies msg; the caller may reuse it.
 	Send(to int, msg []byte)
 	// SetTimer arranges for the process's Timer method to be called after the
 	// given duration of this node's clock.
-	SetTimer(after int64) TimerID
+	SetTimer(after Duration) TimerID
 	// CancelTimer stops a timer that has not fired yet; otherwise it does nothing.
 	CancelTimer(id TimerID)
 	// FS is this node's disk.
@@ -62,7 +62,7 @@ func (e *nodeEnv) live() bool {
 
 func (e *nodeEnv) ID() int { return e.n.id }
 
-func (e *nodeEnv) Now() int64 { return e.n.clock.local(e.w.now) }
+func (e *nodeEnv) Now() Time { return Time(e.n.clock.local(e.w.now)) }
 
 func (e *nodeEnv) Rand() *Rand { return &e.n.rand }
 
@@ -73,14 +73,14 @@ func (e *nodeEnv) Send(to int, msg []byte) {
 	e.w.send(e.n.id, to, msg)
 }
 
-func (e *nodeEnv) SetTimer(after int64) TimerID {
+func (e *nodeEnv) SetTimer(after Duration) TimerID {
 	n := e.n
 	n.nextTimer++
 	id := n.nextTimer
 	if !e.live() {
 		return id
 	}
-	at := e.w.now + n.clock.globalDuration(max(after, 0))
+	at := e.w.now + n.clock.globalDuration(max(int64(after), 0))
 	e.w.push(event{at: at, kind: evTimer, node: int32(n.id), inc: e.inc, id: uint64(id)})
 	n.armed = append(n.armed, id)
 	return id

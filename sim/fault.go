@@ -28,7 +28,7 @@ const (
 // schedule is written out in full before a run starts; it is what a repro file
 // stores and what shrinking cuts down.
 type Fault struct {
-	At     int64     `json:"at"`
+	At     Time      `json:"at"`
 	Kind   FaultKind `json:"kind"`
 	Node   int       `json:"node,omitempty"`
 	Before bool      `json:"before,omitempty"`

@@ -17,8 +17,8 @@ type script struct {
 
 // input is one message or timer firing a probe got.
 type input struct {
-	at    int64 // virtual time
-	local int64 // the node's clock
+	at    Time // virtual time
+	local Time // the node's clock
 	node  int
 	inc   int // which start of the node it was
 	kind  string
@@ -86,12 +86,13 @@ func (p *probe) Timer(id TimerID) error {
 	return nil
 }
 
-// run starts the world and runs it until virtual time until; the run must not fail.
-func (h *harness) run(until int64) error {
+// run starts the world and runs it until virtual time until (that long after
+// the run began); the run must not fail.
+func (h *harness) run(until Duration) error {
 	if res := h.w.Start(); res.Failed() {
 		return fmt.Errorf("start: %+v", res)
 	}
-	if res := h.w.Run(until); res.Failed() {
+	if res := h.w.Run(Time(until)); res.Failed() {
 		return fmt.Errorf("run: %+v", res)
 	}
 	return nil
@@ -117,10 +118,10 @@ func (h *harness) dump() string {
 	return b.String()
 }
 
-const ms = int64(1_000_000)
+const ms = Millisecond
 
 // fixedNet delivers every message after exactly latency and loses nothing.
-func fixedNet(latency int64) NetParams {
+func fixedNet(latency Duration) NetParams {
 	return NetParams{MinLatency: latency, MaxLatency: latency}
 }
 
@@ -141,3 +142,6 @@ func atZero(fn func(p *probe)) script {
 
 // silent is a script that does nothing.
 func silent(int) script { return script{} }
+
+// at is the instant d after the run began.
+func at(d Duration) Time { return Time(d) }

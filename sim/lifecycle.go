@@ -43,7 +43,7 @@ func (w *World) crashNode(n *node, how string) {
 	n.disk.crash(&r, w.cfg.TornPPM)
 	w.tr.record(w.now, TraceFault, n.id, -1, 0, 0, func() string { return "crashed " + how })
 	if how != "" && w.cfg.OnFault != nil {
-		w.cfg.OnFault(w.now, Fault{At: w.now, Kind: FaultCrash, Node: n.id, Label: how})
+		w.cfg.OnFault(Time(w.now), Fault{At: Time(w.now), Kind: FaultCrash, Node: n.id, Label: how})
 	}
 }
 
@@ -60,7 +60,7 @@ func (w *World) stopNode(n *node, err error) {
 	n.held = nil
 	w.tr.record(w.now, TraceStop, n.id, -1, 0, 0, func() string { return "error: " + err.Error() })
 	if w.cfg.OnStop != nil {
-		w.cfg.OnStop(w.now, n.id, err)
+		w.cfg.OnStop(Time(w.now), n.id, err)
 	}
 }
 
@@ -96,7 +96,7 @@ func (w *World) strike(f Fault) {
 	}
 	w.tr.record(w.now, TraceFault, faultNode(f), -1, faultCode(f), 0, f.String)
 	if w.cfg.OnFault != nil {
-		w.cfg.OnFault(w.now, f)
+		w.cfg.OnFault(Time(w.now), f)
 	}
 	var n *node
 	if f.Node >= 0 && f.Node < len(w.nodes) {

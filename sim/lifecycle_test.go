@@ -25,15 +25,15 @@ func TestCrashDropsTimersAndMessages(t *testing.T) {
 		}}
 	})
 	h.w.Schedule([]Fault{
-		{At: 10 * ms, Kind: FaultCrash, Node: 1},
-		{At: 15 * ms, Kind: FaultRestart, Node: 1},
+		{At: at(10 * ms), Kind: FaultCrash, Node: 1},
+		{At: at(15 * ms), Kind: FaultRestart, Node: 1},
 	})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
 	}
 	// Only the second incarnation's own timer (set at 15ms) fires.
 	got := h.inputs(1, "")
-	if len(got) != 1 || got[0].kind != "timer" || got[0].inc != 2 || got[0].at != 65*ms {
+	if len(got) != 1 || got[0].kind != "timer" || got[0].inc != 2 || got[0].at != at(65*ms) {
 		t.Errorf("node 1 got %v, want only incarnation 2's timer at 65ms", got)
 	}
 	if h.starts[1] != 2 {
@@ -65,8 +65,8 @@ func TestCrashedIncarnationIsInert(t *testing.T) {
 			return nil
 		}}
 	})
-	h.w.Schedule([]Fault{{At: 10 * ms, Kind: FaultCrash, Node: 0}, {At: 20 * ms, Kind: FaultRestart, Node: 0}})
-	h.w.At(30*ms, func() {
+	h.w.Schedule([]Fault{{At: at(10 * ms), Kind: FaultCrash, Node: 0}, {At: at(20 * ms), Kind: FaultRestart, Node: 0}})
+	h.w.At(at(30*ms), func() {
 		old.Send(1, []byte("ghost"))
 		old.SetTimer(ms)
 		if err := old.FS().Create("f"); !IsCrash(err) {
@@ -104,8 +104,8 @@ func TestCrashLosesUnsyncedWrites(t *testing.T) {
 		}}
 	})
 	h.w.Schedule([]Fault{
-		{At: 10 * ms, Kind: FaultCrash, Node: 0}, {At: 20 * ms, Kind: FaultRestart, Node: 0},
-		{At: 30 * ms, Kind: FaultCrash, Node: 0}, {At: 40 * ms, Kind: FaultRestart, Node: 0},
+		{At: at(10 * ms), Kind: FaultCrash, Node: 0}, {At: at(20 * ms), Kind: FaultRestart, Node: 0},
+		{At: at(30 * ms), Kind: FaultCrash, Node: 0}, {At: at(40 * ms), Kind: FaultRestart, Node: 0},
 	})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestPauseAndResume(t *testing.T) {
 			return nil
 		}}
 	})
-	h.w.Schedule([]Fault{{At: 10 * ms, Kind: FaultPause, Node: 1}, {At: 100 * ms, Kind: FaultResume, Node: 1}})
+	h.w.Schedule([]Fault{{At: at(10 * ms), Kind: FaultPause, Node: 1}, {At: at(100 * ms), Kind: FaultResume, Node: 1}})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -165,10 +165,10 @@ func TestCrashWhilePaused(t *testing.T) {
 		return script{start: func(p *probe) error { p.env.SetTimer(20 * ms); return nil }}
 	})
 	h.w.Schedule([]Fault{
-		{At: 10 * ms, Kind: FaultPause, Node: 0},
-		{At: 30 * ms, Kind: FaultCrash, Node: 0},
-		{At: 40 * ms, Kind: FaultResume, Node: 0}, // no effect: the node is down
-		{At: 50 * ms, Kind: FaultRestart, Node: 0},
+		{At: at(10 * ms), Kind: FaultPause, Node: 0},
+		{At: at(30 * ms), Kind: FaultCrash, Node: 0},
+		{At: at(40 * ms), Kind: FaultResume, Node: 0}, // no effect: the node is down
+		{At: at(50 * ms), Kind: FaultRestart, Node: 0},
 	})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
@@ -185,12 +185,12 @@ var errFatal = errors.New("fatal")
 // nothing reaches it afterwards and a restart does not revive it.
 func TestErrorStopsForGood(t *testing.T) {
 	type stop struct {
-		at   int64
+		at   Time
 		node int
 		err  error
 	}
 	var stops []stop
-	cfg := Config{Seed: 16, Net: fixedNet(ms), OnStop: func(at int64, node int, err error) { stops = append(stops, stop{at, node, err}) }}
+	cfg := Config{Seed: 16, Net: fixedNet(ms), OnStop: func(at Time, node int, err error) { stops = append(stops, stop{at, node, err}) }}
 	h := newHarness(cfg, 2, func(node int) script {
 		if node == 0 {
 			return script{
@@ -200,15 +200,15 @@ func TestErrorStopsForGood(t *testing.T) {
 		}
 		return chatter(2, 100*ms)(node)
 	})
-	h.w.Schedule([]Fault{{At: 50 * ms, Kind: FaultRestart, Node: 0}})
+	h.w.Schedule([]Fault{{At: at(50 * ms), Kind: FaultRestart, Node: 0}})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
 	}
-	if len(stops) != 1 || stops[0].at != 10*ms || stops[0].node != 0 || !errors.Is(stops[0].err, errFatal) {
+	if len(stops) != 1 || stops[0].at != at(10*ms) || stops[0].node != 0 || !errors.Is(stops[0].err, errFatal) {
 		t.Errorf("OnStop calls %+v, want one for n0 at 10ms", stops)
 	}
 	for _, in := range h.inputs(0, "") {
-		if in.at > 10*ms {
+		if in.at > at(10*ms) {
 			t.Errorf("node 0 got %v after it stopped", in)
 		}
 	}
@@ -240,7 +240,7 @@ func TestPanicResult(t *testing.T) {
 		return script{recv: func(*probe, int, []byte) error { panic("kaboom") }}
 	})
 	h.w.Start()
-	res := h.w.Run(secs(1))
+	res := h.w.Run(at(secs(1)))
 	first, _, _ := strings.Cut(res.Panic, "\n")
 	if !res.Failed() || !strings.HasPrefix(first, "panic on n1 at 0.001000000s in sim.TestPanicResult.") ||
 		!strings.Contains(first, " (sim/lifecycle_test.go:") || !strings.HasSuffix(first, "): kaboom") {
@@ -257,8 +257,8 @@ func TestStalled(t *testing.T) {
 		}
 	})
 	h.w.Start()
-	res := h.w.Run(secs(1))
-	if !res.Stalled || res.CapHit || res.Panic != "" || h.w.Now() != 5*ms {
+	res := h.w.Run(at(secs(1)))
+	if !res.Stalled || res.CapHit || res.Panic != "" || h.w.Now() != at(5*ms) {
 		t.Errorf("result %+v at %dns, want Stalled at 5ms", res, h.w.Now())
 	}
 }
@@ -272,7 +272,7 @@ func TestCapHit(t *testing.T) {
 		}
 	})
 	h.w.Start()
-	res := h.w.Run(secs(10))
+	res := h.w.Run(at(secs(10)))
 	if !res.CapHit || res.Stalled || len(h.log) != 100 {
 		t.Errorf("result %+v after %d timers, want CapHit after 100", res, len(h.log))
 	}
@@ -341,8 +341,8 @@ func TestCrashInStep(t *testing.T) {
 			}
 		})
 		h.w.Schedule([]Fault{
-			{At: 5 * ms, Kind: FaultCrashSync, Node: 0, Before: before},
-			{At: 20 * ms, Kind: FaultRestart, Node: 0},
+			{At: at(5 * ms), Kind: FaultCrashSync, Node: 0, Before: before},
+			{At: at(20 * ms), Kind: FaultRestart, Node: 0},
 		})
 		if err := h.run(secs(1)); err != nil {
 			t.Fatal(err)
@@ -368,7 +368,7 @@ func TestFailSyncStops(t *testing.T) {
 			timer: func(p *probe, _ TimerID) error { return p.env.FS().SyncDir() },
 		}
 	})
-	h.w.Schedule([]Fault{{At: 5 * ms, Kind: FaultFailSync, Node: 0}})
+	h.w.Schedule([]Fault{{At: at(5 * ms), Kind: FaultFailSync, Node: 0}})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
 	}

@@ -6,16 +6,16 @@ package sim
 // jitter alone. Reordering is a fault: a reordered message (or a duplicate)
 // is held back by up to ReorderMax more and later messages overtake it.
 type NetParams struct {
-	MinLatency int64  `json:"min_latency_ns"`
-	MaxLatency int64  `json:"max_latency_ns"`
-	LossPPM    uint32 `json:"loss_ppm,omitempty"`
-	DupPPM     uint32 `json:"dup_ppm,omitempty"`
-	ReorderPPM uint32 `json:"reorder_ppm,omitempty"`
-	ReorderMax int64  `json:"reorder_max_ns,omitempty"`
+	MinLatency Duration `json:"min_latency_ns"`
+	MaxLatency Duration `json:"max_latency_ns"`
+	LossPPM    uint32   `json:"loss_ppm,omitempty"`
+	DupPPM     uint32   `json:"dup_ppm,omitempty"`
+	ReorderPPM uint32   `json:"reorder_ppm,omitempty"`
+	ReorderMax Duration `json:"reorder_max_ns,omitempty"`
 }
 
 // DefaultNet is a calm LAN: 1–5 ms, nothing lost.
-var DefaultNet = NetParams{MinLatency: 1_000_000, MaxLatency: 5_000_000, ReorderMax: 200_000_000}
+var DefaultNet = NetParams{MinLatency: 1 * Millisecond, MaxLatency: 5 * Millisecond, ReorderMax: 200 * Millisecond}
 
 // network holds the links between n nodes.
 type network struct {
@@ -91,7 +91,7 @@ func (w *World) send(from, to int, msg []byte) {
 	if r.Chance(p.DupPPM) {
 		w.Stats.Duplicated++
 		d, _ = w.delay(&r)
-		ev.at = w.now + d + r.Range(0, p.ReorderMax)
+		ev.at = w.now + d + r.Range(0, int64(p.ReorderMax))
 		ev.id = w.holdMessage(buf) // the same bytes, delivered twice
 		w.push(ev)
 	}
@@ -99,10 +99,10 @@ func (w *World) send(from, to int, msg []byte) {
 
 func (w *World) delay(r *Rand) (d int64, reordered bool) {
 	p := &w.net.params
-	d = r.Range(p.MinLatency, p.MaxLatency)
+	d = r.Range(int64(p.MinLatency), int64(p.MaxLatency))
 	if r.Chance(p.ReorderPPM) {
 		w.Stats.Reordered++
-		return d + r.Range(0, p.ReorderMax), true
+		return d + r.Range(0, int64(p.ReorderMax)), true
 	}
 	return d, false
 }

@@ -37,17 +37,17 @@ func TestLatencyBounds(t *testing.T) {
 		if in.msg != fmt.Sprint(i) {
 			t.Fatalf("delivery %d is message %s: the link reordered without a reorder fault", i, in.msg)
 		}
-		if in.at < 1*ms || in.at > 5*ms {
+		if in.at < at(1*ms) || in.at > at(5*ms) {
 			t.Fatalf("message %d landed at %d ns, outside [1ms, 5ms]", i, in.at)
 		}
 	}
-	if last := got[len(got)-1].at; last < 5*ms-50_000 {
+	if last := got[len(got)-1].at; last < at(5*ms-50_000) {
 		t.Errorf("the last of 1000 in-order messages landed at %d ns; jitter should reach 5ms", last)
 	}
 }
 
 // secs converts seconds to virtual nanoseconds.
-func secs(s float64) int64 { return int64(s * 1e9) }
+func secs(s float64) Duration { return Duration(s * 1e9) }
 
 // TestFIFOWithoutReorder: with a fixed latency and no reordering, messages
 // sent at one instant arrive in the order they were sent.
@@ -57,7 +57,7 @@ func TestFIFOWithoutReorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, in := range h.inputs(1, "msg") {
-		if in.msg != fmt.Sprint(i) || in.at != 2*ms {
+		if in.msg != fmt.Sprint(i) || in.at != at(2*ms) {
 			t.Fatalf("delivery %d is %v", i, in)
 		}
 	}
@@ -138,10 +138,10 @@ func TestReorder(t *testing.T) {
 	}
 	late := 0
 	for _, in := range got {
-		if in.at < ms || in.at > 101*ms {
+		if in.at < at(ms) || in.at > at(101*ms) {
 			t.Errorf("delivered at %dns, outside [1ms, 101ms]", in.at)
 		}
-		if in.at > ms {
+		if in.at > at(ms) {
 			late++
 		}
 	}

@@ -57,7 +57,7 @@ func TestDescribeLinks(t *testing.T) {
 
 // chatter scripts every node to send one message to every other node each
 // 10ms, from time 0 until stop; message "T" names the tick.
-func chatter(n int, stop int64) func(int) script {
+func chatter(n int, stop Duration) func(int) script {
 	return func(int) script {
 		return script{
 			start: func(p *probe) error { p.env.SetTimer(0); return nil },
@@ -65,10 +65,10 @@ func chatter(n int, stop int64) func(int) script {
 				now := p.h.w.Now()
 				for to := range n {
 					if to != p.node {
-						p.env.Send(to, []byte(fmt.Sprint(now/ms)))
+						p.env.Send(to, []byte(fmt.Sprint(int64(now.Sub(0)/ms))))
 					}
 				}
-				if now+10*ms < stop {
+				if now.Add(10*ms) < at(stop) {
 					p.env.SetTimer(10 * ms)
 				}
 				return nil
@@ -84,13 +84,13 @@ func TestPartitionsInWorld(t *testing.T) {
 	const n = 4
 	all := []int{0, 1, 2, 3}
 	faults := []Fault{
-		{At: 15 * ms, Kind: FaultPartition, Links: OneWay([]int{0}, []int{1})},
-		{At: 35 * ms, Kind: FaultPartition, Links: Split([]int{0, 1}, []int{2, 3})},
-		{At: 55 * ms, Kind: FaultHeal},
-		{At: 75 * ms, Kind: FaultPartition, Links: Isolate(3, all)},
-		{At: 95 * ms, Kind: FaultPartition, Links: Ring(all)},
-		{At: 115 * ms, Kind: FaultPartition, Links: Bridge([]int{0}, []int{2})},
-		{At: 135 * ms, Kind: FaultHeal},
+		{At: at(15 * ms), Kind: FaultPartition, Links: OneWay([]int{0}, []int{1})},
+		{At: at(35 * ms), Kind: FaultPartition, Links: Split([]int{0, 1}, []int{2, 3})},
+		{At: at(55 * ms), Kind: FaultHeal},
+		{At: at(75 * ms), Kind: FaultPartition, Links: Isolate(3, all)},
+		{At: at(95 * ms), Kind: FaultPartition, Links: Ring(all)},
+		{At: at(115 * ms), Kind: FaultPartition, Links: Bridge([]int{0}, []int{2})},
+		{At: at(135 * ms), Kind: FaultHeal},
 	}
 	h := newHarness(Config{Seed: 9, Net: fixedNet(ms)}, n, chatter(n, 150*ms))
 	for _, f := range faults {
@@ -102,21 +102,21 @@ func TestPartitionsInWorld(t *testing.T) {
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)
 	}
-	blockedAt := func(at int64, from, to int) bool {
+	blockedAt := func(t Time, from, to int) bool {
 		var links [][2]int
 		for _, f := range faults {
-			if f.At <= at {
+			if f.At <= t {
 				links = f.Links // heal has none
 			}
 		}
 		return slices.Contains(links, [2]int{from, to})
 	}
 	var want, got []string
-	for tick := int64(0); tick < 150*ms; tick += 10 * ms {
+	for tick := Time(0); tick < at(150*ms); tick = tick.Add(10 * ms) {
 		for from := range n {
 			for to := range n {
 				if from != to && !blockedAt(tick, from, to) {
-					want = append(want, fmt.Sprintf("%d>%d@%d", from, to, tick/ms))
+					want = append(want, fmt.Sprintf("%d>%d@%d", from, to, tick.Sub(0)/ms))
 				}
 			}
 		}
@@ -124,7 +124,7 @@ func TestPartitionsInWorld(t *testing.T) {
 	for _, in := range h.log {
 		if in.kind == "msg" {
 			got = append(got, fmt.Sprintf("%d>%d@%s", in.from, in.node, in.msg))
-			if in.at != parseTick(in.msg)*ms+ms {
+			if in.at != at(Duration(parseTick(in.msg))*ms+ms) {
 				t.Errorf("%v arrived late", in)
 			}
 		}
@@ -150,8 +150,8 @@ func parseTick(s string) int64 {
 func TestPartitionDropsInFlight(t *testing.T) {
 	h := newHarness(Config{Seed: 10, Net: fixedNet(10 * ms)}, 2, chatter(2, 30*ms))
 	h.w.Schedule([]Fault{
-		{At: 5 * ms, Kind: FaultPartition, Links: OneWay([]int{0}, []int{1})}, // the tick-0 message 0→1 is in flight
-		{At: 12 * ms, Kind: FaultHeal},                                        // the tick-10 one was dropped at send
+		{At: at(5 * ms), Kind: FaultPartition, Links: OneWay([]int{0}, []int{1})}, // the tick-0 message 0→1 is in flight
+		{At: at(12 * ms), Kind: FaultHeal},                                        // the tick-10 one was dropped at send
 	})
 	if err := h.run(secs(1)); err != nil {
 		t.Fatal(err)

@@ -83,9 +83,9 @@ func TestMessageSlotsAreFreed(t *testing.T) {
 	net.DupPPM, net.LossPPM = 200_000, 100_000
 	w := New(Config{Seed: 9, Nodes: nodes, Net: net})
 	w.Start()
-	w.Schedule([]Fault{{At: 50 * ms, Kind: FaultPause, Node: 1}, {At: 80 * ms, Kind: FaultCrash, Node: 1},
-		{At: 90 * ms, Kind: FaultRestart, Node: 1}, {At: 150 * ms, Kind: FaultCrash, Node: 2}})
-	w.Run(300 * ms)
+	w.Schedule([]Fault{{At: at(50 * ms), Kind: FaultPause, Node: 1}, {At: at(80 * ms), Kind: FaultCrash, Node: 1},
+		{At: at(90 * ms), Kind: FaultRestart, Node: 1}, {At: at(150 * ms), Kind: FaultCrash, Node: 2}})
+	w.Run(at(300 * ms))
 	inFlight := 0
 	for i := range w.q.items {
 		if w.q.items[i].kind == evDeliver {

@@ -85,6 +85,12 @@ func (r *Rand) Range(lo, hi int64) int64 {
 	return lo + int64(r.Below(uint64(hi-lo)+1))
 }
 
+// Duration returns a uniform span in [lo, hi]; it returns lo when hi <= lo.
+// It draws exactly as Range does.
+func (r *Rand) Duration(lo, hi Duration) Duration {
+	return Duration(r.Range(int64(lo), int64(hi)))
+}
+
 // Chance reports true with probability ppm parts per million.
 func (r *Rand) Chance(ppm uint32) bool {
 	if ppm == 0 {

@@ -103,8 +103,10 @@ func (t *tracer) text(s string) {
 	}
 }
 
-// AppendTime renders virtual nanoseconds as seconds with nine decimals, exactly.
-func AppendTime(b []byte, ns int64) []byte {
+// AppendTime renders virtual nanoseconds (a Time, a Duration or a plain
+// int64) as seconds with nine decimals, exactly.
+func AppendTime[T ~int64](b []byte, t T) []byte {
+	ns := int64(t)
 	if ns < 0 {
 		b = append(b, '-')
 		ns = -ns

@@ -35,10 +35,10 @@ func stormy(seed uint64, trace *bytes.Buffer) *World {
 		return s
 	})
 	h.w.Schedule([]Fault{
-		{At: 300 * ms, Kind: FaultPartition, Links: Isolate(2, []int{0, 1, 2, 3, 4})},
-		{At: 500 * ms, Kind: FaultCrash, Node: 1},
-		{At: 700 * ms, Kind: FaultRestart, Node: 1},
-		{At: 900 * ms, Kind: FaultHeal},
+		{At: at(300 * ms), Kind: FaultPartition, Links: Isolate(2, []int{0, 1, 2, 3, 4})},
+		{At: at(500 * ms), Kind: FaultCrash, Node: 1},
+		{At: at(700 * ms), Kind: FaultRestart, Node: 1},
+		{At: at(900 * ms), Kind: FaultHeal},
 	})
 	return h.w
 }
@@ -49,7 +49,7 @@ func runStormy(t *testing.T, seed uint64, trace *bytes.Buffer) *World {
 	if res := w.Start(); res.Failed() {
 		t.Fatal(res)
 	}
-	if res := w.Run(secs(2)); res.Failed() {
+	if res := w.Run(at(secs(2))); res.Failed() {
 		t.Fatal(res)
 	}
 	return w
@@ -128,11 +128,11 @@ func TestTraceLines(t *testing.T) {
 
 func TestAppendTime(t *testing.T) {
 	for ns, want := range map[int64]string{
-		0:             "0.000000000s",
-		1:             "0.000000001s",
-		1_500_000_000: "1.500000000s",
-		-1:            "-0.000000001s",
-		secs(86_400):  "86400.000000000s",
+		0:                   "0.000000000s",
+		1:                   "0.000000001s",
+		1_500_000_000:       "1.500000000s",
+		-1:                  "-0.000000001s",
+		int64(secs(86_400)): "86400.000000000s",
 	} {
 		if got := string(AppendTime(nil, ns)); got != want {
 			t.Errorf("AppendTime(%d) = %q, want %q", ns, got, want)

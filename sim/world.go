@@ -24,12 +24,12 @@ type Config struct {
 	// Trace, if set, receives the trace text.
 	Trace io.Writer
 	// OnFault is told of every fault as it strikes (for checkers and annotations).
-	OnFault func(at int64, f Fault)
+	OnFault func(at Time, f Fault)
 	// Resolve fills in a fault whose Target names a role; it returns false
 	// when no node fits (the fault then does nothing).
 	Resolve func(f *Fault) bool
 	// OnStop is told when a node stops for good with the error it gave.
-	OnStop func(at int64, node int, err error)
+	OnStop func(at Time, node int, err error)
 }
 
 // Status is a node's state in the world.
@@ -122,7 +122,7 @@ func New(cfg Config) *World {
 }
 
 // Now is the virtual time.
-func (w *World) Now() int64 { return w.now }
+func (w *World) Now() Time { return Time(w.now) }
 
 // Seed is the run's seed.
 func (w *World) Seed() uint64 { return w.seed }
@@ -158,14 +158,14 @@ func (w *World) push(e event) {
 func (w *World) Schedule(faults []Fault) {
 	for _, f := range faults {
 		w.schedule = append(w.schedule, f)
-		w.push(event{at: f.At, kind: evFault, node: -1, id: uint64(len(w.schedule) - 1)})
+		w.push(event{at: int64(f.At), kind: evFault, node: -1, id: uint64(len(w.schedule) - 1)})
 	}
 }
 
 // At runs fn at virtual time t, from the event loop (for scenario phases).
-func (w *World) At(t int64, fn func()) {
+func (w *World) At(t Time, fn func()) {
 	w.calls = append(w.calls, fn)
-	w.push(event{at: t, kind: evCall, node: -1, id: uint64(len(w.calls) - 1)})
+	w.push(event{at: int64(t), kind: evCall, node: -1, id: uint64(len(w.calls) - 1)})
 }
 
 // Record adds a client or other outside event to the trace and its hash.
@@ -200,19 +200,20 @@ type Result struct {
 func (r Result) Failed() bool { return r.CapHit || r.Stalled || r.Panic != "" }
 
 // Run executes events up to and including virtual time until.
-func (w *World) Run(until int64) Result {
+func (w *World) Run(until Time) Result {
+	end := int64(until)
 	var res Result
 	for !res.Failed() {
 		done := false
-		if r := w.guard(func() { done = w.loop(until, &res) }); r.Panic != "" {
+		if r := w.guard(func() { done = w.loop(end, &res) }); r.Panic != "" {
 			res.Panic = r.Panic
 		}
 		if done {
 			break
 		}
 	}
-	if !res.Failed() && w.now < until {
-		w.now = until
+	if !res.Failed() && w.now < end {
+		w.now = end
 	}
 	return res
 }

@@ -9,7 +9,7 @@ import (
 // to the next node at each tick, and answers nothing.
 type ticker struct {
 	env    Env
-	period int64
+	period Duration
 	send   bool
 	msg    [8]byte
 }
@@ -30,9 +30,9 @@ func benchWorld(b *testing.B, timers int, send bool) *World {
 	var nodes []Factory
 	for range 8 {
 		nodes = append(nodes, func(env Env) (Process, error) {
-			p := &ticker{env: env, period: ms + int64(env.ID())*ms/8, send: send}
+			p := &ticker{env: env, period: ms + Duration(env.ID())*ms/8, send: send}
 			for i := range timers {
-				env.SetTimer(int64(i) * 1000)
+				env.SetTimer(Duration(i) * Microsecond)
 			}
 			return p, nil
 		})

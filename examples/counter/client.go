@@ -24,7 +24,7 @@ func NewClient(env sim.Env, cfg ClientConfig, rec Recorder) sim.Process {
 }
 
 func (c *client) think() {
-	c.timer = c.env.SetTimer(c.env.Rand().Range(c.cfg.ThinkNs[0], c.cfg.ThinkNs[1]))
+	c.timer = c.env.SetTimer(c.env.Rand().Duration(c.cfg.Think[0], c.cfg.Think[1]))
 }
 
 func (c *client) Timer(id sim.TimerID) error {
@@ -46,7 +46,7 @@ func (c *client) Timer(id sim.TimerID) error {
 		c.target = (c.target + 1) % c.cfg.Servers // no answer: try the next server
 	}
 	c.env.Send(c.target, (&msg{tag: tagRequest, Seq: c.cur.Seq, Kind: c.cur.Kind, Delta: c.cur.Delta}).encode())
-	c.timer = c.env.SetTimer(c.cfg.TimeoutNs)
+	c.timer = c.env.SetTimer(c.cfg.Timeout)
 	return nil
 }
 

@@ -9,15 +9,19 @@
 
 package counter
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/detsim/detsim/sim"
+)
 
 // Config configures a server; a zero field takes its default.
 type Config struct {
-	Servers     int   // cluster size N; the servers are nodes 0 to N-1 (default 3)
-	HeartbeatNs int64 // how often a primary re-sends its state (default 50 ms)
-	TimeoutNs   int64 // silence, between this and twice this, before a new view is proposed (default 300 ms)
-	Observer    Observer
-	Testing     Testing
+	Servers   int          // cluster size N; the servers are nodes 0 to N-1 (default 3)
+	Heartbeat sim.Duration // how often a primary re-sends its state (default 50 ms)
+	Timeout   sim.Duration // silence, between this and twice this, before a new view is proposed (default 300 ms)
+	Observer  Observer
+	Testing   Testing
 }
 
 // Testing holds the knobs that only tests and fuzz campaigns turn.
@@ -54,11 +58,11 @@ func (c Config) withDefaults() Config {
 	if c.Servers == 0 {
 		c.Servers = 3
 	}
-	if c.HeartbeatNs == 0 {
-		c.HeartbeatNs = 50_000_000
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 50 * sim.Millisecond
 	}
-	if c.TimeoutNs == 0 {
-		c.TimeoutNs = 300_000_000
+	if c.Timeout == 0 {
+		c.Timeout = 300 * sim.Millisecond
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
@@ -72,7 +76,7 @@ func (c Config) validate(id int) error {
 		return fmt.Errorf("counter: %d servers (want 1 to %d)", c.Servers, maxNodes)
 	case id < 0 || id >= c.Servers:
 		return fmt.Errorf("counter: node %d is not one of the %d servers", id, c.Servers)
-	case c.HeartbeatNs < 0 || c.TimeoutNs < 0:
+	case c.Heartbeat < 0 || c.Timeout < 0:
 		return fmt.Errorf("counter: negative heartbeat or timeout")
 	case c.Testing.Bug != "" && c.Testing.Bug != BugEarlyAnswer:
 		return fmt.Errorf("counter: unknown planted bug %q", c.Testing.Bug)
@@ -82,23 +86,23 @@ func (c Config) validate(id int) error {
 
 // ClientConfig configures a client; a zero field takes its default.
 type ClientConfig struct {
-	Servers   int      // cluster size N, as the servers' Config (default 3)
-	StopAt    int64    // no operation starts at or after this time of the client's clock; 0: never stop
-	ThinkNs   [2]int64 // pause before each operation, uniform in [lo, hi] (default 10–50 ms)
-	TimeoutNs int64    // wait for a reply before trying the next server (default 200 ms)
-	ReadPPM   uint32   // share of reads, parts per million (default 300 000)
-	MaxDelta  int64    // adds are uniform in [1, MaxDelta] (default 100)
+	Servers  int             // cluster size N, as the servers' Config (default 3)
+	StopAt   sim.Time        // no operation starts at or after this time of the client's clock; 0: never stop
+	Think    [2]sim.Duration // pause before each operation, uniform in [lo, hi] (default 10–50 ms)
+	Timeout  sim.Duration    // wait for a reply before trying the next server (default 200 ms)
+	ReadPPM  uint32          // share of reads, parts per million (default 300 000)
+	MaxDelta int64           // adds are uniform in [1, MaxDelta] (default 100)
 }
 
 func (c ClientConfig) withDefaults() ClientConfig {
 	if c.Servers == 0 {
 		c.Servers = 3
 	}
-	if c.ThinkNs == [2]int64{} {
-		c.ThinkNs = [2]int64{10_000_000, 50_000_000}
+	if c.Think == [2]sim.Duration{} {
+		c.Think = [2]sim.Duration{10 * sim.Millisecond, 50 * sim.Millisecond}
 	}
-	if c.TimeoutNs == 0 {
-		c.TimeoutNs = 200_000_000
+	if c.Timeout == 0 {
+		c.Timeout = 200 * sim.Millisecond
 	}
 	if c.ReadPPM == 0 {
 		c.ReadPPM = 300_000

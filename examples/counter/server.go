@@ -45,8 +45,8 @@ type server struct {
 	queue    []request
 	inflight *inflight
 	votes    map[int]state // as the next view's primary: the states received
-	heard    int64         // when this server last heard its primary
-	silence  int64         // how long it waits before it moves on
+	heard    sim.Time      // when this server last heard its primary
+	silence  sim.Duration  // how long it waits before it moves on
 }
 
 type request struct {
@@ -82,7 +82,7 @@ func NewServer(env sim.Env, cfg Config) (sim.Process, error) {
 	}
 	cfg.Observer.ViewAdopted(s.id, s.st.View)
 	s.listen()
-	env.SetTimer(cfg.HeartbeatNs)
+	env.SetTimer(cfg.Heartbeat)
 	return s, nil
 }
 
@@ -91,7 +91,7 @@ func (s *server) majority(k int) bool     { return k > s.n/2 }
 
 // listen restarts the wait for the primary, with a timeout drawn anew.
 func (s *server) listen() {
-	s.heard, s.silence = s.env.Now(), s.cfg.TimeoutNs+s.env.Rand().Range(0, s.cfg.TimeoutNs)
+	s.heard, s.silence = s.env.Now(), s.cfg.Timeout+s.env.Rand().Duration(0, s.cfg.Timeout)
 }
 
 // persist makes st durable (a new file, synced, renamed over the old one,
@@ -148,11 +148,11 @@ func (s *server) Receive(from int, p []byte) error {
 }
 
 func (s *server) Timer(sim.TimerID) error {
-	defer s.env.SetTimer(s.cfg.HeartbeatNs)
+	defer s.env.SetTimer(s.cfg.Heartbeat)
 	switch {
 	case s.active:
 		s.broadcast(msg{tag: tagStore, View: s.st.View, State: s.st})
-	case s.env.Now()-s.heard > s.silence:
+	case s.env.Now().Sub(s.heard) > s.silence:
 		return s.enterView(s.st.View + 1)
 	case s.st.StateView < s.st.View && s.primary(s.st.View) != s.id:
 		s.send(s.primary(s.st.View), msg{tag: tagChange, View: s.st.View, State: s.st}) // in case it was lost

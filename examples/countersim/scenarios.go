@@ -7,12 +7,9 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
-const (
-	ms = 1_000_000
-	s  = 1000 * ms
-)
+const ms, s = sim.Millisecond, sim.Second
 
-var calm = Params{ThinkNs: [2]int64{10 * ms, 50 * ms}, ReadPPM: 300_000}
+var calm = Params{Think: [2]sim.Duration{10 * ms, 50 * ms}, ReadPPM: 300_000}
 
 // Scenarios are the counter's: calm weather, random partitions of every
 // shape, crashes and pauses, and its primary cut off again and again.
@@ -24,21 +21,21 @@ var Scenarios = []*scenarios.Scenario{
 		Servers: [2]int{3, 5}, Clients: 3, Duration: 20 * s, Bound: 10 * s, Params: calm,
 		Probes: []string{"primary-serving", "view-changed"},
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 2 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultPartition, sim.FaultPartition, sim.FaultHeal)
 		}},
 	{Name: "counter-crashes", Description: "crashes, crashes inside a sync, pauses and restarts",
 		Servers: [2]int{3, 3}, Clients: 2, Duration: 20 * s, Bound: 10 * s, Params: calm,
 		Probes: []string{"primary-serving", "view-changed"},
 		Faults: func(g *scenarios.Gen) {
-			g.Chaos(0, g.Duration(), [2]int64{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync, sim.FaultPause)
+			g.Chaos(0, g.SafetyEnd(), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync, sim.FaultPause)
 		}},
 	{Name: "counter-primary-cut", Description: "the primary cut off with a client, then healed, four times",
 		Servers: [2]int{3, 3}, Clients: 2, Duration: 16 * s, Bound: 10 * s, Params: calm,
 		Probes: []string{"primary-serving", "view-changed"}, Expect: scenarios.Expectations{NewLeaderWithin: 3 * s},
 		Faults: func(g *scenarios.Gen) {
-			for t := int64(2 * s); t < g.Duration(); t += 4 * s {
+			for t := sim.Time(2 * s); t < g.SafetyEnd(); t = t.Add(4 * s) {
 				g.Targeted(t, scenarios.TargetLeader, g.Clients()[:1], "")
-				g.Add(sim.Fault{At: t + 2*s, Kind: sim.FaultHeal})
+				g.Add(sim.Fault{At: t.Add(2 * s), Kind: sim.FaultHeal})
 			}
 		}},
 }

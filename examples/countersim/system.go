@@ -13,8 +13,8 @@ import (
 
 // Params are the counter's own parameters in a scenario and a repro file.
 type Params struct {
-	ThinkNs [2]int64 `json:"think_ns"` // a client's pause before each operation
-	ReadPPM uint32   `json:"read_ppm"` // share of reads
+	Think   [2]sim.Duration `json:"think_ns"` // a client's pause before each operation
+	ReadPPM uint32          `json:"read_ppm"` // share of reads
 }
 
 // System is the counter as detsim sees it.
@@ -30,8 +30,8 @@ func (system) Bugs() []scenarios.Bug {
 
 func (system) CheckParams(o *scenarios.Options) error {
 	p, err := params(o)
-	if err == nil && (p.ThinkNs[0] < 0 || p.ThinkNs[1] < p.ThinkNs[0] || p.ReadPPM > sim.CertainPPM) {
-		err = fmt.Errorf("think_ns %v or read_ppm %d out of range", p.ThinkNs, p.ReadPPM)
+	if err == nil && (p.Think[0] < 0 || p.Think[1] < p.Think[0] || p.ReadPPM > sim.CertainPPM) {
+		err = fmt.Errorf("think_ns %d or read_ppm %d out of range", p.Think, p.ReadPPM)
 	}
 	return err
 }
@@ -49,7 +49,7 @@ func (system) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	for range o.Servers {
 		in.factories = append(in.factories, func(env sim.Env) (sim.Process, error) { return counter.NewServer(env, cfg) })
 	}
-	ccfg := counter.ClientConfig{Servers: o.Servers, StopAt: o.Duration, ThinkNs: p.ThinkNs, ReadPPM: p.ReadPPM}
+	ccfg := counter.ClientConfig{Servers: o.Servers, StopAt: o.SafetyEnd(), Think: p.Think, ReadPPM: p.ReadPPM}
 	for range o.Clients {
 		in.factories = append(in.factories, func(env sim.Env) (sim.Process, error) { return counter.NewClient(env, ccfg, in), nil })
 	}

@@ -20,9 +20,9 @@ type Client struct {
 	env     sim.Env
 	servers []int
 	rec     Recorder
-	stopAt  int64
-	think   [2]int64 // pause between commands, uniform in [lo, hi]
-	timeout int64
+	stopAt  sim.Time
+	think   [2]sim.Duration // pause between commands, uniform in [lo, hi]
+	timeout sim.Duration
 	burst   int
 
 	leader int // index into servers of the guessed leader
@@ -35,12 +35,12 @@ type Client struct {
 }
 
 // NewClient starts a client of servers: it issues its first command after
-// a think time and stops issuing new ones at stopAt (virtual ns); burst is
+// a think time and stops issuing new ones at stopAt (its own clock); burst is
 // how many commands each request carries.
-func NewClient(env sim.Env, servers []int, rec Recorder, stopAt int64, think [2]int64, burst int) *Client {
-	c := &Client{env: env, servers: servers, rec: rec, stopAt: stopAt, think: think, timeout: 300_000_000, burst: burst}
+func NewClient(env sim.Env, servers []int, rec Recorder, stopAt sim.Time, think [2]sim.Duration, burst int) *Client {
+	c := &Client{env: env, servers: servers, rec: rec, stopAt: stopAt, think: think, timeout: 300 * sim.Millisecond, burst: burst}
 	c.leader = env.Rand().Pick(len(servers))
-	c.next = env.SetTimer(env.Rand().Range(think[0], think[1]))
+	c.next = env.SetTimer(env.Rand().Duration(think[0], think[1]))
 	return c
 }
 
@@ -83,7 +83,7 @@ func (c *Client) Receive(from int, msg []byte) error {
 		c.busy = false
 		c.env.CancelTimer(c.retry)
 		c.rec.Return(c.env.ID(), c.seq)
-		c.next = c.env.SetTimer(c.env.Rand().Range(c.think[0], c.think[1]))
+		c.next = c.env.SetTimer(c.env.Rand().Duration(c.think[0], c.think[1]))
 	case cmdNotLeader:
 		if i := c.indexOf(leader); i >= 0 && c.servers[i] != from {
 			c.leader = i
@@ -92,7 +92,7 @@ func (c *Client) Receive(from int, msg []byte) error {
 		}
 		// No better guess: back off briefly, then try the next server.
 		c.env.CancelTimer(c.retry)
-		c.retry = c.env.SetTimer(50_000_000)
+		c.retry = c.env.SetTimer(50 * sim.Millisecond)
 	case cmdLost:
 		c.send()
 	}

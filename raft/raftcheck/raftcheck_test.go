@@ -6,14 +6,15 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/raft"
+	"github.com/detsim/detsim/sim"
 )
 
 // Each test reports raft's own types through the adapter and shows the
 // checker's verdict coming out as if it watched raft directly.
 
-func newObserved(n int) (*checker.Raft, Observer, *int64) {
-	now := new(int64)
-	c := checker.NewRaft(n, func() int64 { return *now })
+func newObserved(n int) (*checker.Raft, Observer, *sim.Time) {
+	now := new(sim.Time)
+	c := checker.NewRaft(n, func() sim.Time { return *now })
 	return c, Observe(c), now
 }
 
@@ -130,7 +131,7 @@ func TestHeartbeatsAndProbesPassThrough(t *testing.T) {
 	c, o, now := newObserved(2)
 	o.Probe(0, "pre-vote-refused")
 	for i := range 11 {
-		*now = int64(i) * 50_000_000
+		*now = sim.Time(sim.Duration(i) * 50 * sim.Millisecond)
 		o.Sent(0, &raft.Message{Type: raft.MsgHeartbeat, From: 0, To: 1, Term: 1})
 		o.Sent(0, &raft.Message{Type: raft.MsgApp, From: 0, To: 1, Term: 1}) // not a heartbeat
 	}

@@ -22,7 +22,7 @@ func init() {
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 		Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 		Faults: isolateLeader,
-		Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
+		Params: catalog.Params{Think: [2]sim.Duration{5e6, 50e6}},
 	}
 	if err := scenarios.Register(sc); err != nil {
 		panic(err)

@@ -17,7 +17,7 @@ var isolatedLeader = &scenarios.Scenario{System: catalog.RaftSystem, Name: "test
 	Servers: [2]int{3, 3}, Clients: 1, Duration: 3e9, Bound: 5e9,
 	Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 	Faults: nil,
-	Params: catalog.Params{Think: [2]int64{5e6, 50e6}},
+	Params: catalog.Params{Think: [2]sim.Duration{5e6, 50e6}},
 }
 
 func init() {

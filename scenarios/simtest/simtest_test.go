@@ -17,7 +17,7 @@ import (
 var brokenPromise = &scenarios.Scenario{
 	System: catalog.RaftSystem, Name: "simtest-broken-promise", Description: "promises a stable leader, then isolates it",
 	Servers: [2]int{3, 3}, Clients: 1, Duration: 4e9, Bound: 5e9,
-	Params: catalog.Params{Burst: 1, Think: [2]int64{20e6, 200e6}},
+	Params: catalog.Params{Burst: 1, Think: [2]sim.Duration{20e6, 200e6}},
 	Probes: []string{"leader-elected"}, Expect: scenarios.Expectations{StableLeader: true},
 	Faults: func(g *scenarios.Gen) {
 		g.Targeted(1e9, scenarios.TargetLeader, nil, "")

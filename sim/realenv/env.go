@@ -28,7 +28,7 @@ func (e *env) ID() int { return e.n.cfg.ID }
 
 // Now is Unix time in nanoseconds, but read from the monotonic clock since the
 // node started, so it never steps backwards when the wall clock is set.
-func (e *env) Now() int64 { return e.start.UnixNano() + int64(time.Since(e.start)) }
+func (e *env) Now() sim.Time { return sim.Time(e.start.UnixNano() + int64(time.Since(e.start))) }
 
 // Rand is seeded from crypto/rand: a real node has nothing to replay.
 func (e *env) Rand() *sim.Rand { return e.rand }
@@ -51,7 +51,7 @@ func (e *env) Send(to int, msg []byte) {
 	n.peers[to].enqueue(buf)
 }
 
-func (e *env) SetTimer(after int64) sim.TimerID {
+func (e *env) SetTimer(after sim.Duration) sim.TimerID {
 	n := e.n
 	n.nextTimer++
 	id := n.nextTimer

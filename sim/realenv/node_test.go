@@ -45,7 +45,7 @@ func (p *pinger) Timer(sim.TimerID) error {
 	defer p.x.enter()()
 	p.seq++
 	p.env.Send(p.peer, fmt.Appendf(nil, "ping %d", p.seq))
-	p.env.SetTimer(int64(5 * time.Millisecond))
+	p.env.SetTimer(sim.Duration(5 * time.Millisecond))
 	return nil
 }
 
@@ -260,8 +260,8 @@ func TestCanceledTimer(t *testing.T) {
 	var fired []sim.TimerID
 	var cancelMe sim.TimerID
 	err := single(t, t.TempDir(), func(env sim.Env) (sim.Process, error) {
-		cancelMe = env.SetTimer(int64(time.Millisecond))
-		env.SetTimer(int64(50 * time.Millisecond)) // the last: stops the node
+		cancelMe = env.SetTimer(sim.Duration(time.Millisecond))
+		env.SetTimer(sim.Duration(50 * time.Millisecond)) // the last: stops the node
 		env.CancelTimer(cancelMe)
 		return timedIDs{&fired}, nil
 	})
@@ -319,10 +319,10 @@ func TestRestartKeepsFiles(t *testing.T) {
 }
 
 func TestNowAdvances(t *testing.T) {
-	var first, second int64
+	var first, second sim.Time
 	err := single(t, t.TempDir(), func(env sim.Env) (sim.Process, error) {
 		first = env.Now()
-		env.SetTimer(int64(time.Millisecond))
+		env.SetTimer(sim.Duration(time.Millisecond))
 		return timed{func() error { second = env.Now(); return errBoom }}, nil
 	})
 	if !errors.Is(err, errBoom) {
