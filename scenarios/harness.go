@@ -41,7 +41,7 @@ func (h *Harness) Pending() int { return len(h.r.pending) }
 func (h *Harness) Call(client int, seq, key uint64, text func() string) {
 	r := h.r
 	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
-	r.exp.onCall(r.w.Now())
+	r.exp.Call(r.w.Now())
 	r.w.Record(client, sim.TraceCall, seq, key, text)
 }
 
@@ -52,7 +52,7 @@ func (h *Harness) CallTime(client int) sim.Time { return h.r.pending[client].at 
 // no longer pending.
 func (h *Harness) Return(client int, seq, key uint64, text func() string) {
 	r := h.r
-	r.exp.onReturn(client, r.pending[client].at, r.w.Now())
+	r.exp.Return(client, r.pending[client].at, r.w.Now())
 	delete(r.pending, client)
 	r.ops++
 	r.w.Record(client, sim.TraceReturn, seq, key, text)
@@ -61,6 +61,5 @@ func (h *Harness) Return(client int, seq, key uint64, text func() string) {
 // ClientOps is the workload's span and throughput as the harness saw it:
 // the first call, the last return, and how many returned.
 func (h *Harness) ClientOps() (firstCall, lastReturn sim.Time, returns int) {
-	e := &h.r.exp
-	return e.firstCall, e.lastReturn, e.returns
+	return h.r.exp.ClientOps()
 }

@@ -51,7 +51,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 	} else if mh, ok := r.inst.(ModelHistorian); ok {
 		rep.Results = append(rep.Results, r.modelLinearizability(rep, mh, cfg))
 	}
-	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.result(),
+	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.Result(r.ownExpectations()),
 		checker.CoverageResult(r.opts.Probes, rep.Probes), checker.ProgressResult(res, r.w.Now()), checker.NoPanicResult(res))
 	rep.Verdict = checker.Verdict(rep.Results)
 	return rep
@@ -228,3 +228,11 @@ func (rep *Report) Recheck(budget time.Duration) {
 
 // SeedString renders a seed as its digits.
 func SeedString(seed uint64) string { return fmt.Sprint(seed) }
+
+// ownExpectations are the system's own expectation violations (Expecter).
+func (r *runner) ownExpectations() []string {
+	if sys, ok := r.inst.(Expecter); ok {
+		return sys.Violations()
+	}
+	return nil
+}

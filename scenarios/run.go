@@ -40,7 +40,7 @@ type runner struct {
 	w       *sim.World
 	inst    Instance
 	lead    Leadership // nil: the system names no leader
-	exp     expectWatch
+	exp     *checker.ExpectWatch
 	pending map[int]pendingCall // client → its call in flight
 	ops     int
 	probes  map[string]int // fired through Harness.Probe
@@ -56,7 +56,6 @@ type pendingCall struct {
 // Run executes one seeded run of opts and judges it.
 func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	r := &runner{opts: opts, seed: seed, pending: map[int]pendingCall{}, probes: map[string]int{}}
-	r.exp = expectWatch{r: r}
 	inst, err := r.start(cfg)
 	if err != nil {
 		return r.refused(err)
@@ -74,6 +73,9 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 		Describe: describe, Trace: cfg.Trace, MaxEvents: cfg.MaxEvents, OnFault: r.onFault, OnStop: r.onStop, Resolve: r.resolveTarget,
 	})
 	r.w.Schedule(opts.Faults)
+	x := opts.Expect
+	r.exp = checker.NewExpectWatch(checker.ExpectConfig{StableLeader: x.StableLeader, NewLeaderWithin: x.NewLeaderWithin,
+		NoDisruption: x.NoDisruption, MinorityIdle: x.MinorityIdle, Servers: opts.Servers, Nodes: opts.Nodes(), Leaders: r.lead, At: r.w.At})
 
 	start := time.Now()
 	res := r.w.Start()
@@ -140,7 +142,7 @@ func (r *runner) onFault(at sim.Time, f sim.Fault) {
 	if fw, ok := r.inst.(FaultWatcher); ok {
 		fw.Fault(at, f)
 	}
-	r.exp.onFault(at, f)
+	r.exp.Fault(at, f)
 }
 
 func (r *runner) onStop(at sim.Time, node int, err error) {
