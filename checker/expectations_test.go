@@ -21,7 +21,7 @@ func TestExpectWatchCatchesViolations(t *testing.T) {
 	e := NewExpectWatch(ExpectConfig{StableLeader: true, NewLeaderWithin: 5 * sim.Second, NoDisruption: 2 * sim.Second,
 		MinorityIdle: true, Servers: 3, Nodes: 5, Leaders: lead, At: func(_ sim.Time, fn func()) { due = append(due, fn) }})
 	e.Fault(sim.Time(sim.Second), sim.Fault{Kind: sim.FaultPartition, Target: "leader"}) // no new leader follows
-	due[0]() // the new-leader verdict, at its time; the rest when the run ends
+	due[0]()                                                                             // the new-leader verdict, at its time; the rest when the run ends
 	e.Fault(sim.Time(2*sim.Second), sim.Fault{Kind: sim.FaultHeal})
 	lead.term = 4 // the heal disrupted
 	// Client 3 is cut off with one server; client 4 keeps the majority.
