@@ -61,17 +61,26 @@ func (r commandRecorder) Return(client int, seq uint64) {
 // either, as the property scenario's).
 type bundled struct{ kv *bool }
 
-func (bundled) Bugs() []scenarios.Bug {
+// Bugs are the planted bugs a run of this system can show: a raw Raft run
+// has no key/value service, so it takes none of that service's bugs.
+func (b bundled) Bugs() []scenarios.Bug {
 	var out []scenarios.Bug
-	for _, b := range planted.All() {
-		out = append(out, scenarios.Bug{Name: b.Name(), Description: b.Description()})
+	for _, bug := range planted.All() {
+		if !bug.KV() || b.kv == nil || *b.kv {
+			out = append(out, scenarios.Bug{Name: bug.Name(), Description: bug.Description()})
+		}
 	}
 	return out
 }
 
-func (bundled) CheckBug(name string) error {
-	_, err := planted.Parse(name)
-	return err
+func (b bundled) CheckBug(name string) error {
+	if _, err := planted.Parse(name); err != nil {
+		return err
+	}
+	if bug, _ := planted.Lookup(name); bug.KV() && b.kv != nil && !*b.kv {
+		return fmt.Errorf("planted bug %q is the key/value service's; the raft system runs no key/value service", name)
+	}
+	return nil
 }
 
 // CheckParams refuses params no bundled run can have.

@@ -54,6 +54,10 @@ func (b Bug) Name() string { return catalog[b].name }
 // Description says what the bug does, in one line.
 func (b Bug) Description() string { return catalog[b].desc }
 
+// KV reports whether the bug lives in the key/value service or its clerk
+// (a run of raw Raft commands cannot show it).
+func (b Bug) KV() bool { return b >= DedupMissingFromSnapshot && b < bugEnd }
+
 // All lists every planted bug, in catalogue order.
 func All() []Bug {
 	var out []Bug

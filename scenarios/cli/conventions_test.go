@@ -443,3 +443,24 @@ func TestOutputsMayNotOverwriteEachOtherOrTheInput(t *testing.T) {
 		t.Fatal("the repro file was written over")
 	}
 }
+
+// A key/value bug is no bug of the raft system: list --bugs --system=raft
+// leaves it out, run refuses it there, fuzz over all runs it on the
+// scenarios that can show it.
+func TestBugsBelongToTheirSystem(t *testing.T) {
+	_, out, _ := runCLI("list", "--bugs", "--system=raft")
+	if strings.Contains(out, "append-executed-twice") || !strings.Contains(out, "commit-old-term-by-counting") {
+		t.Fatalf("raft's bugs:\n%s", out)
+	}
+	if !planted.Enabled {
+		return
+	}
+	code, _, errOut := runCLI("run", "--scenario=election", "--seed=1", "--bug=append-executed-twice")
+	if code != exitUsage || !strings.Contains(errOut, "runs no key/value service") {
+		t.Fatalf("run: exit %d %q", code, errOut)
+	}
+	kept, err := scenariosWithBug(scenarios.All(), "append-executed-twice", true)
+	if err != nil || len(kept) == 0 || len(kept) == len(scenarios.All()) {
+		t.Fatalf("kept %d of %d, %v", len(kept), len(scenarios.All()), err)
+	}
+}

@@ -40,10 +40,8 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	cfg.Swarm, cfg.Bug = *swarm, *bug
-	for _, sc := range cfg.Scenarios {
-		if err := scenarios.CheckBug(sc.System, *bug); err != nil {
-			return 0, usageError{err.Error()}
-		}
+	if cfg.Scenarios, err = scenariosWithBug(cfg.Scenarios, *bug, *name == "all"); err != nil {
+		return 0, err
 	}
 	if err := checkOutDir(*out); err != nil {
 		return 0, err
@@ -272,4 +270,27 @@ func runCommand(rep *scenarios.Report) string {
 		cmd += " --bug=" + rep.Options.Bug
 	}
 	return cmd
+}
+
+// scenariosWithBug keeps the scenarios whose system can switch the bug on:
+// every one named, or with all, those that can (a key/value bug runs on the
+// key/value scenarios), refusing a bug that none can.
+func scenariosWithBug(scns []*scenarios.Scenario, bug string, all bool) ([]*scenarios.Scenario, error) {
+	var kept []*scenarios.Scenario
+	var first error
+	for _, sc := range scns {
+		err := scenarios.CheckBug(sc.System, bug)
+		switch {
+		case err == nil:
+			kept = append(kept, sc)
+		case !all:
+			return nil, usageError{err.Error()}
+		case first == nil:
+			first = err
+		}
+	}
+	if len(kept) == 0 {
+		return nil, usageError{first.Error()}
+	}
+	return kept, nil
 }
