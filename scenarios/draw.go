@@ -162,6 +162,13 @@ func DrawSchedule(d Drawer, servers, clients int, duration sim.Duration, maxSlot
 // client shares the links of a server, so partitions cut clients off too.
 // Its simplest draw isolates server 0.
 func drawPartition(d Drawer, slot, servers, clients int) [][2]int {
+	if servers < 2 { // one server: the only cut is between it and its clients
+		cs := make([]int, clients)
+		for c := range cs {
+			cs[c] = 1 + c
+		}
+		return sim.Split([]int{0}, cs)
+	}
 	label := func(what string) string { return fmt.Sprintf("slot %d %s", slot, what) }
 	// A permutation by Fisher–Yates whose simplest draw is the identity.
 	order := make([]int, servers)

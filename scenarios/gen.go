@@ -89,6 +89,9 @@ func (g *Gen) Targeted(t sim.Time, target sim.Target, with []int, label string) 
 // halves, one isolated, a bridge, a ring, one-way, three groups — and places
 // each client with a random server, so partitions cut clients off too.
 func (g *Gen) RandomPartition() [][2]int {
+	if len(g.servers) < 2 { // one server: the only cut is between it and its clients
+		return sim.Split(g.servers, g.clients)
+	}
 	order := append([]int(nil), g.servers...)
 	g.r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	n := len(order)

@@ -35,27 +35,29 @@ func (h *Harness) Probe(name string) { h.r.probes[name]++ }
 // Pending is how many clients have a call in flight.
 func (h *Harness) Pending() int { return len(h.r.pending) }
 
-// Call records that client started operation seq: into the trace (key is
-// the operation's digest for the trace hash, text renders it only when the
-// trace is wanted) and as pending until its Return.
-func (h *Harness) Call(client int, seq, key uint64, text func() string) {
+// Call records that client (its node id, env.ID()) started operation seq:
+// into the trace (digest is the operation's, for the trace hash; text
+// renders it only when the trace is wanted) and as pending until its
+// Return. Clients should start nothing at or after Options.SafetyEnd(): the
+// drain waits for every pending call to return.
+func (h *Harness) Call(client int, seq, digest uint64, text func() string) {
 	r := h.r
 	r.pending[client] = pendingCall{seq: seq, at: r.w.Now()}
 	r.exp.Call(r.w.Now())
-	r.w.Record(client, sim.TraceCall, seq, key, text)
+	r.w.Record(client, sim.TraceCall, seq, digest, text)
 }
 
 // CallTime is when client's pending call started (0 if none is pending).
 func (h *Harness) CallTime(client int) sim.Time { return h.r.pending[client].at }
 
-// Return records that client's operation seq returned: into the trace, and
-// no longer pending.
-func (h *Harness) Return(client int, seq, key uint64, text func() string) {
+// Return records that client's operation seq returned (digest is its
+// result's): into the trace, and no longer pending.
+func (h *Harness) Return(client int, seq, digest uint64, text func() string) {
 	r := h.r
 	r.exp.Return(client, r.pending[client].at, r.w.Now())
 	delete(r.pending, client)
 	r.ops++
-	r.w.Record(client, sim.TraceReturn, seq, key, text)
+	r.w.Record(client, sim.TraceReturn, seq, digest, text)
 }
 
 // ClientOps is the workload's span and throughput as the harness saw it:

@@ -6,7 +6,9 @@ import (
 )
 
 // Register adds a scenario to the catalog at run time (a program embedding
-// detsim, or a test that needs a scenario of its own). Names are unique.
+// detsim, or a test that needs a scenario of its own). Names are unique: a
+// second registration of a name is an error, so register from init or
+// behind a sync.Once (as catalog.Register does), not from each test.
 func Register(s *Scenario) error {
 	if s.Name == "" || s.Description == "" {
 		return fmt.Errorf("scenarios: a scenario needs a name and a description")

@@ -25,11 +25,11 @@ type Scenario struct {
 	Description string
 	// System is the system under test the scenario runs.
 	System   System
-	Servers  [2]int       // cluster size, drawn from [lo, hi]
-	Clients  int          // client nodes
-	Duration sim.Duration // the safety phase, under faults
-	Bound    sim.Duration // the liveness bound after the final heal
-	Net      sim.NetParams
+	Servers  [2]int        // cluster size, drawn from [lo, hi]
+	Clients  int           // client nodes
+	Duration sim.Duration  // the safety phase, under faults
+	Bound    sim.Duration  // the liveness bound after the final heal
+	Net      sim.NetParams // the network; zero: sim.DefaultNet
 	TornPPM  uint32
 	Skew     bool // give servers clock skew and drift
 	// Params are the system's own parameters (its workload, its

@@ -53,7 +53,8 @@ type Instance interface {
 	// once this holds and no client call is pending.
 	Live() bool
 	// Results are the system's own checks (online invariants, judged as the
-	// run went), in the order the summary prints them. They come before the
+	// run went), in the order the summary prints them; called once, when
+	// the run and its drain are over. They come before the
 	// engine's checks: linearizability, liveness, expectations, coverage,
 	// progress, no-panic.
 	Results() []checker.Result

@@ -1,7 +1,7 @@
 // Package cli is detsim's whole command line — list, run, fuzz (shards,
 // swarm), replay, shrink, diff, check, help, version — for any binary that
 // registers its scenarios: Main is one call, and the exit statuses, flags,
-// summaries and file formats are DESIGN.md's contract, the same as
+// summaries and file formats are the README's, the same as
 // cmd/detsim's.
 package cli
 
