@@ -70,11 +70,13 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 // signal is not caught: it ends the process at once, as it would any other
 // program, for a user who will not wait for the runs in hand.
 func stopOnSignal() (stop <-chan struct{}, caught func() os.Signal, release func()) {
-	ch := make(chan struct{})
+	// The command line's own signal handling, outside any simulation: the
+	// runs only see the campaign stop between seeds.
+	ch := make(chan struct{}) //detsim:allow channel the CLI's signal handling, outside any run
 	var got atomic.Value
-	sigs := make(chan os.Signal, 1)
+	sigs := make(chan os.Signal, 1) //detsim:allow channel os/signal delivers on a channel, outside any run
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
+	go func() { //detsim:allow goroutine waits for a signal, outside any run
 		if sig, ok := <-sigs; ok {
 			signal.Stop(sigs)
 			got.Store(sig)

@@ -2,6 +2,8 @@ package detlint_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,9 +11,19 @@ import (
 )
 
 // The lint catches each rule where it is broken, and nothing where the
-// code is fine or a line is exempted with its reason.
+// code is fine or a line is exempted with its reason. The bad code is kept
+// as text (testdata/bad.go.txt), so no tool takes it for code of detsim's,
+// and linted as bad.go in a directory of its own.
 func TestDetlintCatchesEachRule(t *testing.T) {
-	findings, err := detlint.CheckDir("testdata/bad")
+	src, err := os.ReadFile("testdata/bad.go.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	findings, err := detlint.CheckDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
