@@ -341,11 +341,6 @@ type Annotation struct {
 // run's faults on rows of their own.
 func (r *LinReport) WriteHTML(w io.Writer, notes []Annotation) error {
 	_, info := porcupine.CheckOperationsVerbose(kvModel, r.history, max(r.budget, time.Second))
-	var as []porcupine.Annotation
-	for _, n := range notes {
-		as = append(as, porcupine.Annotation{Tag: n.Tag, Start: int64(n.Start), End: int64(n.End), Description: n.Description,
-			BackgroundColor: "#f6d8d8"})
-	}
-	info.AddAnnotations(as)
+	info.AddAnnotations(porcupineNotes(notes))
 	return porcupine.Visualize(kvModel, info, w)
 }

@@ -19,7 +19,11 @@ func CheckBug(sys System, name string) error {
 		return c.CheckBug(name)
 	}
 	if !slices.ContainsFunc(sys.Bugs(), func(b Bug) bool { return b.Name == name }) {
-		return fmt.Errorf("unknown planted bug %q for system %s (see 'detsim list --bugs')", name, sys.Name())
+		var names []string
+		for _, b := range sys.Bugs() {
+			names = append(names, b.Name)
+		}
+		return unknownName("planted bug", name, " for system "+sys.Name(), names)
 	}
 	return nil
 }

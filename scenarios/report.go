@@ -28,9 +28,12 @@ type Report struct {
 
 	// For key/value scenarios: the client history, the linearizability
 	// report (for the visualization) and the faults to annotate it with.
-	History   []checker.HistoryOp
-	Lin       *checker.LinReport
-	Notes     []checker.Annotation
+	History []checker.HistoryOp
+	Lin     *checker.LinReport
+	Notes   []checker.Annotation
+	// Model is the check of a system's own model's history (a
+	// ModelHistorian), for its picture and its history file.
+	Model     *checker.ModelReport
 	CheckWall time.Duration // the linearizability check's own wall time
 
 	// HTMLPath is where the visualization was written, if it was: the
@@ -64,10 +67,11 @@ func (r *runner) modelLinearizability(rep *Report, mh ModelHistorian, cfg RunCon
 		return checker.Result{Name: checker.Linearizability, Status: checker.Unknown,
 			Detail: "not checked: the history was not kept (RunConfig.NoHistory)"}
 	}
+	rep.Notes = r.annotations()
 	start := time.Now()
-	res := checker.CheckModel(model, h, cfg.LinBudget)
+	rep.Model = checker.CheckModel(model, h, cfg.LinBudget)
 	rep.CheckWall = time.Since(start)
-	return res
+	return rep.Model.Result
 }
 
 // linearizability checks the history the system's clients recorded.
@@ -139,7 +143,7 @@ func (rep *Report) Text() string {
 	for _, res := range rep.Results {
 		fmt.Fprintln(&b, res.String())
 	}
-	if rep.Lin != nil || rep.CheckWall > 0 {
+	if rep.Lin != nil || rep.Model != nil || rep.CheckWall > 0 {
 		fmt.Fprintf(&b, "check-wall=%.3fs\n", rep.CheckWall.Seconds())
 	}
 	fmt.Fprintf(&b, "verdict %s\n", rep.VerdictWord())
@@ -212,15 +216,22 @@ func (rep *Report) JSON() ([]byte, error) {
 // Recheck runs the linearizability check again with a larger budget (a
 // verdict left unknown by the first budget), and judges the run anew.
 func (rep *Report) Recheck(budget time.Duration) {
-	if rep.Lin == nil || rep.Lin.Status != checker.Unknown {
+	var again checker.Result
+	start := time.Now()
+	switch {
+	case rep.Lin != nil && rep.Lin.Status == checker.Unknown:
+		rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
+		again = rep.Lin.Result
+	case rep.Model != nil && rep.Model.Status == checker.Unknown:
+		rep.Model = rep.Model.Recheck(budget)
+		again = rep.Model.Result
+	default:
 		return
 	}
-	start := time.Now()
-	rep.Lin = checker.CheckLinearizable(rep.History, checker.LinConfig{Budget: budget})
 	rep.CheckWall += time.Since(start)
 	for i := range rep.Results {
 		if rep.Results[i].Name == checker.Linearizability {
-			rep.Results[i] = rep.Lin.Result
+			rep.Results[i] = again
 		}
 	}
 	rep.Verdict = checker.Verdict(rep.Results)

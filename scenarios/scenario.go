@@ -96,7 +96,11 @@ func register(s *Scenario) {
 func Lookup(name string) (*Scenario, error) {
 	s, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown scenario %q (see 'detsim list')", name)
+		names := make([]string, 0, len(registry))
+		for _, s := range All() {
+			names = append(names, s.Name)
+		}
+		return nil, unknownName("scenario", name, "", names)
 	}
 	return s, nil
 }

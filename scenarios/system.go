@@ -92,8 +92,10 @@ type KVHistorian interface {
 
 // ModelHistorian is an Instance whose clients record a history for any
 // Porcupine model (their own operations, their own state): the engine
-// checks it for linearizability with the run's budget (checker.CheckModel).
-// With Harness.NoHistory it keeps none and reports false.
+// checks it for linearizability with the run's budget (checker.CheckModel),
+// draws it with --html (the model's DescribeOperation and DescribeState
+// label the picture) and writes it with --history, one JSON object per
+// operation. With Harness.NoHistory it keeps none and reports false.
 type ModelHistorian interface {
 	ModelHistory() (model porcupine.Model, history []porcupine.Operation, kept bool)
 }
@@ -162,18 +164,21 @@ type ShrinkFunc func(o Options, ops int) (smaller Options, what string, ok bool)
 
 // HistoryRecorder is a System that says, before a run, whether its clients
 // record a history for the linearizability check (its Instance is then a
-// KVHistorian): the command line refuses --history and --html up front for
-// a run that will have none.
+// KVHistorian or a ModelHistorian): the command line refuses --history and
+// --html up front for a run that will have none. Of a system that is not
+// one, the command line takes both and says after the run if there was no
+// history to write.
 type HistoryRecorder interface {
 	RecordsHistory(o *Options) bool
 }
 
-// RecordsHistory reports whether a run of o records a client history.
+// RecordsHistory reports whether a run of o may record a client history:
+// false only when its system says it will not (HistoryRecorder).
 func RecordsHistory(o *Options) bool {
 	scn, err := Lookup(o.Scenario)
 	if err != nil {
 		return false
 	}
 	hr, ok := scn.System.(HistoryRecorder)
-	return ok && hr.RecordsHistory(o)
+	return !ok || hr.RecordsHistory(o)
 }

@@ -80,3 +80,26 @@ func TestItsOwnBinary(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 }
+
+// A failed check of the counter's own model names the operation no order
+// places, draws the history and writes it down.
+func TestItsOwnModelsPictureAndHistory(t *testing.T) {
+	bin, dir := filepath.Join(t.TempDir(), "counter"), t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/counter").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	html, hist := filepath.Join(dir, "h.html"), filepath.Join(dir, "h.jsonl")
+	out, _ := exec.Command(bin, "run", "--scenario=counter-partitions", "--seed=15", "--bug="+counter.BugEarlyAnswer,
+		"--html="+html, "--history="+hist).Output()
+	if !strings.Contains(string(out), "check linearizability FAIL") || !strings.Contains(string(out), "no order places client") {
+		t.Fatalf("run:\n%s", out)
+	}
+	picture, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(picture), `"Description":"add `) {
+		t.Fatalf("html: %v (%d bytes)", err, len(picture))
+	}
+	lines, err := os.ReadFile(hist)
+	if err != nil || !strings.Contains(string(lines), `"op":"add `) || !strings.Contains(string(lines), `"call_ns":`) {
+		t.Fatalf("history: %v\n%.300s", err, lines)
+	}
+}

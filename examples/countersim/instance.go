@@ -144,4 +144,10 @@ var model = porcupine.Model{
 		return output == nil || output.(int64) == s, s
 	},
 	Equal: func(a, b any) bool { return a == b },
+	DescribeOperation: func(input, output any) string {
+		if op := input.(counter.Op); op.Kind == counter.OpAdd {
+			return fmt.Sprintf("add %d -> %v", op.Delta, output)
+		}
+		return fmt.Sprintf("read -> %v", output)
+	},
 }

@@ -137,7 +137,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if _, ok := commands[args[1]]; ok {
 				return run([]string{args[1], "-h"}, stdout, stderr)
 			}
-			fmt.Fprintf(stderr, "detsim: help: unknown command %q (try 'detsim help')\n", args[1])
+			fmt.Fprintf(stderr, "detsim: help: unknown command %q (try '%s help')\n", args[1], progName)
 			return exitUsage
 		}
 		fmt.Fprint(stdout, usage)
@@ -148,7 +148,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "detsim: unknown command %q (try 'detsim help')\n", args[0])
+		fmt.Fprintf(stderr, "detsim: unknown command %q (try '%s help')\n", args[0], progName)
 		return exitUsage
 	}
 	code, err := cmd(args[1:], stdout, stderr)

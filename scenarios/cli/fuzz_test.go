@@ -186,3 +186,23 @@ func isolateLeader(g *scenarios.Gen) {
 	g.Targeted(1e9, scenarios.TargetLeader, nil, "")
 	g.Add(sim.Fault{At: 2e9, Kind: sim.FaultHeal})
 }
+
+// A campaign that finds nothing leaves no empty directory of repro files
+// behind, but keeps one that was there before it.
+func TestFuzzWithoutFailuresLeavesNoEmptyOutDir(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "a", "b")
+	code, stdout, _ := runCLI("fuzz", "--scenario=agree", "--seeds=2", "--out="+out)
+	if code != exitPass {
+		t.Fatalf("fuzz exit %d\n%s", code, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(root, "a")); !os.IsNotExist(err) {
+		t.Fatalf("fuzz left %s behind (stat: %v)", filepath.Join(root, "a"), err)
+	}
+	if code, stdout, _ := runCLI("fuzz", "--scenario=agree", "--seeds=2", "--out="+root); code != exitPass {
+		t.Fatalf("fuzz exit %d\n%s", code, stdout)
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Fatalf("fuzz removed the directory it was given: %v", err)
+	}
+}

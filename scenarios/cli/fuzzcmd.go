@@ -43,9 +43,11 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if cfg.Scenarios, err = scenariosWithBug(cfg.Scenarios, *bug, *name == "all"); err != nil {
 		return 0, err
 	}
-	if err := checkOutDir(*out); err != nil {
+	tidy, err := checkOutDir(*out)
+	if err != nil {
 		return 0, err
 	}
+	defer tidy()
 	stop, caught, release := stopOnSignal()
 	defer release()
 	cfg.Stop = stop

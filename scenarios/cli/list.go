@@ -31,6 +31,9 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 		if cfg.BugsNote != "" {
 			fmt.Fprintln(stderr, "detsim: "+cfg.BugsNote)
 		}
+		if len(list) == 0 {
+			fmt.Fprintln(stderr, "detsim: list: "+noBugs(*system))
+		}
 		for _, b := range list {
 			fmt.Fprintf(stdout, "%-28s %s\n", b.Name, b.Description)
 		}
@@ -65,4 +68,12 @@ func bugsOf(system string) ([]scenarios.Bug, error) {
 		return nil, usagef("list: unknown system %q (this binary has: %s)", system, strings.Join(names, ", "))
 	}
 	return out, nil
+}
+
+// noBugs says on stderr why `list --bugs` printed nothing.
+func noBugs(system string) string {
+	if system != "" {
+		return "system " + system + " has no planted bugs"
+	}
+	return "no system of this binary has planted bugs"
 }

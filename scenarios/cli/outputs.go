@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/scenarios"
 )
 
@@ -91,14 +90,14 @@ func (o *outputs) runConfig() scenarios.RunConfig {
 // everything; the first error is returned (a lost output is not a success).
 func (o *outputs) finish(rep *scenarios.Report) error {
 	var errs []error
-	if (o.history != nil || o.html != nil) && rep.Lin == nil {
-		errs = append(errs, errors.New("--history and --html: this run has no key/value clients"))
+	if (o.history != nil || o.html != nil) && !rep.HasHistory() {
+		errs = append(errs, errors.New("--history and --html: this run has no checked client history"))
 	} else {
 		if o.history != nil {
-			errs = append(errs, checker.WriteHistory(o.history.w, rep.History))
+			errs = append(errs, rep.WriteHistory(o.history.w))
 		}
 		if o.html != nil {
-			errs = append(errs, rep.Lin.WriteHTML(o.html.w, rep.Notes))
+			errs = append(errs, rep.WriteHTML(o.html.w))
 		}
 	}
 	for _, out := range []*output{o.trace, o.history, o.html} {
@@ -158,7 +157,7 @@ func writeHTMLFile(path string, rep *scenarios.Report) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := rep.Lin.WriteHTML(w, rep.Notes); err != nil {
+	if err := rep.WriteHTML(w); err != nil {
 		f.Close()
 		return err
 	}
@@ -179,15 +178,41 @@ func checkOutFile(path string) error {
 }
 
 // checkOutDir makes sure repro files can be written to dir before any seed
-// runs: it creates the directory and probes it.
-func checkOutDir(dir string) error {
+// runs: it creates the directory and probes it. tidy removes again the
+// directories it created if they are still empty when the campaign ends,
+// so a campaign that found nothing leaves nothing behind.
+func checkOutDir(dir string) (tidy func(), err error) {
+	created := missingDirs(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return usagef("fuzz: --out=%s: %v", dir, unwrapPath(err))
+		return nil, usagef("fuzz: --out=%s: %v", dir, unwrapPath(err))
+	}
+	tidy = func() {
+		for _, d := range created { // deepest first; Remove keeps a non-empty one
+			if os.Remove(d) != nil {
+				return
+			}
+		}
 	}
 	if err := probeDir(dir); err != nil {
-		return usagef("fuzz: --out=%s: %v", dir, err)
+		tidy()
+		return nil, usagef("fuzz: --out=%s: %v", dir, err)
 	}
-	return nil
+	return tidy, nil
+}
+
+// missingDirs is dir and those of its parents that do not exist yet,
+// deepest first.
+func missingDirs(dir string) []string {
+	var out []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || !errors.Is(err, os.ErrNotExist) {
+			return out
+		}
+		out = append(out, d)
+		if filepath.Dir(d) == d {
+			return out
+		}
+	}
 }
 
 // probeDir writes and removes a file in dir.

@@ -11,10 +11,10 @@ import (
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	name := fs.String("scenario", "", "scenario name (see 'detsim list')")
+	name := fs.String("scenario", "", "scenario name (see '"+progName+" list')")
 	seedText := fs.String("seed", "", "the seed, a decimal number")
 	swarm := fs.Bool("swarm", false, "let the seed choose its own fault mix, as fuzz --swarm does")
-	bug := fs.String("bug", "", "switch a planted bug on (needs the bug build; see 'detsim list --bugs')")
+	bug := fs.String("bug", "", "switch a planted bug on (see '"+progName+" list --bugs')")
 	outFlags := addOutputFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -100,7 +100,7 @@ func placeHTML(rep *scenarios.Report, htmlPath string) string {
 	switch {
 	case htmlPath != "":
 		rep.HTMLPath = htmlPath
-	case rep.Lin != nil && rep.Lin.Status == checker.Fail:
+	case rep.LinFailed():
 		path := fmt.Sprintf("%s-%d.html", rep.Scenario, rep.Seed)
 		if err := writeHTMLFile(path, rep); err != nil {
 			return "html-not-written " + oneLine(err.Error())

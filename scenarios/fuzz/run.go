@@ -177,6 +177,6 @@ func runJob(cfg *Config, j job) outcome {
 				Divergence: scenarios.FirstCheckpointDiff(rep.Checkpoints, again.Checkpoints), Report: rep}
 		}
 	}
-	rep.History, rep.Lin = nil, nil // the group keeps what a repro needs, not the history
+	rep.History, rep.Lin, rep.Model = nil, nil, nil // the group keeps what a repro needs, not the history
 	return out
 }
