@@ -23,7 +23,17 @@ type Build struct {
 	Revision string `json:"revision,omitempty"` // VCS revision, "+dirty" if modified
 	Go       string `json:"go"`
 	Binary   string `json:"binary"`
+	// Mutant is the ID of the mutant this program was built as by detsim
+	// mutate, or "" for the program as its source says.
+	Mutant string `json:"mutant,omitempty"`
 }
+
+// mutantID is set by detsim mutate's build of a mutant, with
+// -ldflags=-X=github.com/detsim/detsim/scenarios.mutantID=ID.
+var mutantID string
+
+// MutantIDSymbol is the linker symbol detsim mutate sets to a mutant's ID.
+const MutantIDSymbol = "github.com/detsim/detsim/scenarios.mutantID"
 
 var (
 	buildOnce sync.Once
@@ -33,7 +43,7 @@ var (
 // ThisBuild describes the running program (computed once, outside any run).
 func ThisBuild() Build {
 	buildOnce.Do(func() {
-		thisBuild = Build{Version: Version, Go: runtime.Version(), Binary: "unknown"}
+		thisBuild = Build{Version: Version, Go: runtime.Version(), Binary: "unknown", Mutant: mutantID}
 		if info, ok := debug.ReadBuildInfo(); ok {
 			thisBuild.Version = moduleVersion(info)
 			rev, dirty := "", false

@@ -38,8 +38,8 @@ const usage = `usage: detsim <command> [flags]
 commands:
   list                          every scenario, one a line; --bugs: the planted bugs
   run --scenario=NAME --seed=N  one run; --trace=FILE, --history=FILE, --html=FILE, --json, --swarm, --bug
-  fuzz --scenario=NAME|all --seeds=COUNT
-                                many seeds on every core; --start --workers --out --shard=I/N --swarm --bug
+  fuzz --scenario=NAME[,NAME...]|all --seeds=COUNT
+                                many seeds on every core; --start --workers --out --shard=I/N --swarm --bug --stop-at-first
   replay FILE                   re-run a repro file; says whether the same checks failed and the trace hash matched;
                                 takes run's --trace, --history, --html, --json
   shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
@@ -176,6 +176,9 @@ func printVersion(w io.Writer) {
 		rev = "unknown (built without VCS information)"
 	}
 	fmt.Fprintf(w, "detsim %s\nrevision %s\ngo %s\n", b.Version, rev, b.Go)
+	if b.Mutant != "" {
+		fmt.Fprintf(w, "mutant %s (a build of detsim mutate)\n", b.Mutant)
+	}
 	if cfg.VersionNote != "" {
 		fmt.Fprintln(w, cfg.VersionNote)
 	}

@@ -206,3 +206,24 @@ func TestFuzzWithoutFailuresLeavesNoEmptyOutDir(t *testing.T) {
 		t.Fatalf("fuzz removed the directory it was given: %v", err)
 	}
 }
+
+// --stop-at-first ends at the first failure in campaign order: seed 1 of
+// the scenarios as listed, the passing one first.
+func TestFuzzStopAtFirstOverAListOfScenarios(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI("fuzz", "--scenario=agree,test-cli-isolated-leader", "--seeds=5", "--stop-at-first", "--out="+dir)
+	if code != exitFail {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"shortest=test-cli-isolated-leader/1 ", "stopped at the first finding, after 2 runs in campaign order", "summary runs=2 failures=1 signatures=1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != "test-cli-isolated-leader-1.json" {
+		t.Errorf("repro files: %v", entries)
+	}
+	if code, _, errOut := runCLI("fuzz", "--scenario=agree,agree", "--seeds=1"); code != exitUsage || !strings.Contains(errOut, "names agree twice") {
+		t.Errorf("a scenario named twice: exit %d %s", code, errOut)
+	}
+}

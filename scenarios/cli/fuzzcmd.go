@@ -19,7 +19,7 @@ import (
 
 func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
-	name := fs.String("scenario", "", "scenario name, or all")
+	name := fs.String("scenario", "", "scenario name, several joined by commas (run in that order), or all")
 	count := fs.String("seeds", "", "how many seeds (of each scenario, with all)")
 	start := fs.String("start", "1", "the first seed")
 	workers := fs.Int("workers", 0, "parallel simulations (default: every core)")
@@ -28,6 +28,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	swarm := fs.Bool("swarm", false, "let each seed choose its own fault mix")
 	bug := fs.String("bug", "", "switch a planted bug on (builds with -tags detsimbugs)")
 	budget := fs.Duration("budget", 10*time.Second, "Porcupine's budget per linearizability check")
+	first := fs.Bool("stop-at-first", false, "end the campaign at its first failure in campaign order (seed by seed, scenarios in the order given)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
@@ -39,7 +40,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cfg.Swarm, cfg.Bug = *swarm, *bug
+	cfg.Swarm, cfg.Bug, cfg.StopAtFirst = *swarm, *bug, *first
 	if cfg.Scenarios, err = scenariosWithBug(cfg.Scenarios, *bug, *name == "all"); err != nil {
 		return 0, err
 	}
@@ -145,11 +146,18 @@ func fuzzConfig(name, count, start, shard string, workers int, budget time.Durat
 	case name == "all":
 		cfg.Scenarios = scenarios.All()
 	default:
-		sc, err := scenarios.Lookup(name)
-		if err != nil {
-			return cfg, usageError{err.Error()}
+		seen := map[string]bool{}
+		for _, n := range strings.Split(name, ",") {
+			sc, err := scenarios.Lookup(n)
+			if err != nil {
+				return cfg, usageError{err.Error()}
+			}
+			if seen[n] {
+				return cfg, usagef("fuzz: --scenario names %s twice", n)
+			}
+			seen[n] = true
+			cfg.Scenarios = append(cfg.Scenarios, sc)
 		}
-		cfg.Scenarios = []*scenarios.Scenario{sc}
 	}
 	n, err := strconv.ParseUint(count, 10, 64)
 	if err != nil || n == 0 {
@@ -254,6 +262,9 @@ func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string
 			g.Signature.Check, g.Seeds, g.Best.Scenario, g.Best.Seed, g.Best.Events, g.Signature.Violation)
 		path, err := writeGroupRepro(g, dir)
 		written(path, err, g.Best)
+	}
+	if res.StoppedAtFirst {
+		fmt.Fprintf(w, "stopped at the first finding, after %d runs in campaign order\n", res.Runs)
 	}
 	for _, u := range res.Unknown {
 		fmt.Fprintf(w, "unknown %s (linearizability left unknown after a recheck with 10x the budget)\n", u)

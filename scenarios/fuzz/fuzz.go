@@ -29,6 +29,12 @@ type Config struct {
 	RecheckEvery uint64
 	// Stop, when closed, ends the campaign after the seed being dispatched.
 	Stop <-chan struct{}
+	// StopAtFirst ends the campaign at its first finding (a failure or a
+	// seed that gave two trace hashes) in campaign order — seed by seed,
+	// each seed's scenarios in the order given — not in the order workers
+	// happen to finish: runs before it still complete, and only it is
+	// reported, so every machine reports the same one.
+	StopAtFirst bool
 	// OnBetter is called, from the driver's own goroutine, when a failure
 	// starts a group or becomes its best run, and OnNondet when a seed
 	// gives two trace hashes: so that a finding can be written down at
@@ -70,6 +76,8 @@ type Result struct {
 	Nondet         []Nondeterminism
 	Unknown        []string // scenario/seed of runs left unknown after the recheck
 	Interrupted    bool
+	// StoppedAtFirst: StopAtFirst ended the campaign at a finding.
+	StoppedAtFirst bool
 	// Completed: every seed of the shard in [Start, CompletedThrough] ran,
 	// for every scenario (meaningful when Runs > 0).
 	CompletedThrough uint64

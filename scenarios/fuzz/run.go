@@ -15,6 +15,7 @@ type job struct {
 	sc    *scenarios.Scenario
 	seed  uint64
 	index uint64 // the seed's position in the shard, for recheck sampling
+	order int    // the job's position in the campaign, for StopAtFirst
 }
 
 type outcome struct {
@@ -49,16 +50,21 @@ func Run(cfg Config) (*Result, error) {
 		}()
 	}
 	dispatched := make(chan uint64, 1) // the last seed dispatched whole
+	halt := make(chan struct{})         // closed at a finding, with StopAtFirst
 	go func() {
-		dispatch(&cfg, seeds, jobs, dispatched)
+		dispatch(&cfg, seeds, jobs, dispatched, halt)
 		close(jobs)
 		wg.Wait()
 		close(outs)
 	}()
-	return collect(&cfg, len(seeds)*len(cfg.Scenarios), outs, dispatched), nil
+	total := len(seeds) * len(cfg.Scenarios)
+	if cfg.StopAtFirst {
+		return collectFirst(&cfg, total, outs, dispatched, halt), nil
+	}
+	return collect(&cfg, total, outs, dispatched), nil
 }
 
-func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- uint64) {
+func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- uint64, halt <-chan struct{}) {
 	last, any := uint64(0), false
 	defer func() {
 		if any {
@@ -74,8 +80,12 @@ func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- ui
 			default:
 			}
 		}
-		for _, sc := range cfg.Scenarios {
-			jobs <- job{sc: sc, seed: seed, index: uint64(i)}
+		for k, sc := range cfg.Scenarios {
+			select {
+			case jobs <- job{sc: sc, seed: seed, index: uint64(i), order: i*len(cfg.Scenarios) + k}:
+			case <-halt:
+				return
+			}
 		}
 		last, any = seed, true
 	}

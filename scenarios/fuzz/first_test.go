@@ -1,0 +1,54 @@
+package fuzz
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/scenarios"
+)
+
+// StopAtFirst reports the finding earliest in campaign order, even when
+// a later one finishes first, and counts only the runs up to it.
+func TestStopAtFirstReportsTheEarliestInCampaignOrder(t *testing.T) {
+	later := make(chan struct{})
+	var once sync.Once
+	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		if seed == 4 {
+			<-later // seed 8 fails and returns first
+		}
+		rep := scenarios.Run(o, seed, cfg)
+		if seed == 4 || seed == 8 {
+			rep.Results = append(rep.Results, checker.Result{Name: "planted", Status: checker.Fail, Detail: "seed " + scenarios.SeedString(seed)})
+			rep.Verdict = checker.Fail
+		}
+		if seed == 8 {
+			once.Do(func() { close(later) })
+		}
+		return rep
+	}
+	defer func() { runScenario = scenarios.Run }()
+	sc, _ := scenarios.Lookup("agree")
+	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 40, Workers: 4, StopAtFirst: true, RecheckEvery: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.StoppedAtFirst || res.Interrupted || len(res.Groups) != 1 || res.Exit() != 1 {
+		t.Fatalf("stopped=%v interrupted=%v groups=%d exit=%d", res.StoppedAtFirst, res.Interrupted, len(res.Groups), res.Exit())
+	}
+	if g := res.Groups[0]; g.Best.Seed != 4 || g.Seeds != 1 || res.Runs != 4 || res.Failures != 1 {
+		t.Fatalf("first finding seed %d (group of %d), runs=%d failures=%d; want seed 4 alone after 4 runs", g.Best.Seed, g.Seeds, res.Runs, res.Failures)
+	}
+}
+
+// A campaign that finds nothing with StopAtFirst runs every seed.
+func TestStopAtFirstWithoutFindingsRunsEverything(t *testing.T) {
+	sc, _ := scenarios.Lookup("agree")
+	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 3, Workers: 2, StopAtFirst: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StoppedAtFirst || res.Interrupted || res.Runs != 3 || res.Exit() != 0 {
+		t.Fatalf("stopped=%v interrupted=%v runs=%d exit=%d", res.StoppedAtFirst, res.Interrupted, res.Runs, res.Exit())
+	}
+}

@@ -1,0 +1,213 @@
+package mutate
+
+import (
+	"go/ast"
+	"go/token"
+	"strings"
+)
+
+// Why a mutant is not made. Each is counted and reported, never silent.
+const (
+	// exclText: the text of trace lines, errors and String methods:
+	// changing what a message says changes no behaviour a check can see.
+	exclText = "text"
+	// exclPlanted: a planted-bug switch (an expression reading a testing
+	// knob, `Testing` or package `planted`) and the branch it guards: with
+	// the bug off, the branch never runs.
+	exclPlanted = "planted-bug"
+	// exclInstrumentation: calls that feed detsim and change nothing in
+	// the system: observer hooks, coverage probes, tracing and logging.
+	exclInstrumentation = "instrumentation"
+	// exclAssertion: a panic call, or a guard made to skip one: in a
+	// correct system an assertion never fires, so removing it is never seen.
+	exclAssertion = "assertion"
+	// exclEnum: constants of an iota block: their values only name things.
+	exclEnum = "enum"
+	// exclDirective: a //detsim:nomutate comment on the line or the line
+	// above, or in a function's doc comment.
+	exclDirective = "directive"
+)
+
+const directive = "//detsim:nomutate"
+
+// textFuncs are methods whose result is text for people.
+var textFuncs = map[string]bool{"String": true, "GoString": true, "Error": true, "Format": true}
+
+// instrumentationHolders are the names of values whose calls only observe.
+var instrumentationHolders = map[string]bool{"obs": true, "observer": true, "Observer": true, "trace": true,
+	"tracer": true, "log": true, "logger": true}
+
+// instrumentationPrefixes start the names of calls that only observe.
+var instrumentationPrefixes = []string{"Trace", "Tracef", "Log", "Logf", "Probe", "Debug", "Printf", "Println"}
+
+func funcExclusion(d *ast.FuncDecl) string {
+	switch name := d.Name.Name; {
+	case hasDirective(d.Doc):
+		return exclDirective
+	case textFuncs[name] && d.Recv != nil, strings.HasPrefix(name, "Describe"), strings.HasPrefix(name, "describe"):
+		return exclText
+	}
+	return ""
+}
+
+func genExclusion(d *ast.GenDecl) string {
+	if hasDirective(d.Doc) {
+		return exclDirective
+	}
+	if d.Tok == token.CONST && mentions(d, "iota") {
+		return exclEnum
+	}
+	return ""
+}
+
+// exclusionOf is why the subtree at n is excluded, or "".
+func (e *enumerator) exclusionOf(n ast.Node) string {
+	if r := e.skip[n]; r != "" {
+		return r
+	}
+	if s, ok := n.(*ast.ExprStmt); ok {
+		n = s.X
+	}
+	call, ok := n.(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	switch fn := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		if fn.Name == "panic" {
+			return exclAssertion
+		}
+	case *ast.SelectorExpr:
+		if pkg, ok := fn.X.(*ast.Ident); ok && (pkg.Name == "fmt" || pkg.Name == "errors") {
+			return exclText
+		}
+		if holderName(fn.X) != "" && instrumentationHolders[holderName(fn.X)] {
+			return exclInstrumentation
+		}
+		for _, p := range instrumentationPrefixes {
+			if strings.HasPrefix(fn.Sel.Name, p) {
+				return exclInstrumentation
+			}
+		}
+	}
+	return ""
+}
+
+// holderName is the last name of a receiver expression: obs in h.obs.
+func holderName(x ast.Expr) string {
+	switch x := x.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return x.Sel.Name
+	}
+	return ""
+}
+
+// plantedSubtrees finds the planted-bug switches of a file and the
+// branches they guard.
+func plantedSubtrees(f *ast.File) map[ast.Node]string {
+	skip := map[ast.Node]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			if isSwitch(n.Cond) {
+				skip[n.Cond], skip[n.Body] = exclPlanted, exclPlanted
+			}
+		case *ast.BinaryExpr:
+			if n.Op == token.LAND || n.Op == token.LOR {
+				for _, side := range []ast.Expr{n.X, n.Y} {
+					if isPlanted(side) {
+						skip[side] = exclPlanted
+					}
+				}
+			}
+		case *ast.CallExpr:
+			if isPlanted(n) {
+				skip[n] = exclPlanted
+			}
+		}
+		return true
+	})
+	return skip
+}
+
+// isSwitch reports whether a condition is planted-bug switches alone
+// (negated, or joined by && and ||), so that with every bug off the branch
+// it guards never runs (or always does).
+func isSwitch(x ast.Expr) bool {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.UnaryExpr:
+		return x.Op == token.NOT && isSwitch(x.X)
+	case *ast.BinaryExpr:
+		if x.Op == token.LAND || x.Op == token.LOR {
+			return isSwitch(x.X) && isSwitch(x.Y)
+		}
+	}
+	return isPlanted(x)
+}
+
+// isPlanted reports whether an expression reads a planted-bug switch.
+func isPlanted(x ast.Node) bool { return mentions(x, "planted") || mentions(x, "Testing") }
+
+// mentions reports whether an identifier called name occurs under n.
+func mentions(n ast.Node, name string) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// onlyPanics reports whether a block does nothing but panic.
+func onlyPanics(b *ast.BlockStmt) bool {
+	if len(b.List) == 0 {
+		return false
+	}
+	for _, s := range b.List {
+		es, ok := s.(*ast.ExprStmt)
+		if !ok {
+			return false
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if id, isIdent := call.Fun.(*ast.Ident); !ok || !isIdent || id.Name != "panic" {
+			return false
+		}
+	}
+	return true
+}
+
+func hasDirective(g *ast.CommentGroup) bool {
+	if g == nil {
+		return false
+	}
+	for _, c := range g.List {
+		if strings.HasPrefix(c.Text, directive) {
+			return true
+		}
+	}
+	return false
+}
+
+// directiveLines are the lines a //detsim:nomutate comment covers: its
+// own, and the next one when the comment stands alone on its line.
+func directiveLines(fset *token.FileSet, f *ast.File, src []byte) map[int]bool {
+	lines := map[int]bool{}
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			if !strings.HasPrefix(c.Text, directive) {
+				continue
+			}
+			p := fset.Position(c.Pos())
+			lines[p.Line] = true
+			lineStart := p.Offset - (p.Column - 1)
+			if strings.TrimSpace(string(src[lineStart:p.Offset])) == "" {
+				lines[p.Line+1] = true
+			}
+		}
+	}
+	return lines
+}
