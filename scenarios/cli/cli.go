@@ -44,6 +44,10 @@ commands:
                                 takes run's --trace, --history, --html, --json
   shrink FILE                   minimize a failing repro; --out=FILE (default <name>.min.json), --budget=RUNS
   upgrade FILE...               convert repro files of an older format (in place, or --out=FILE)
+  mutate --pkg=./P[,./Q] --scenario=NAME[,NAME...]|all
+                                mutation testing: each mutant of the packages built and run against the campaign;
+                                --seeds --build --tags --swarm --timeout --out --equivalents --shard=I/N --sample=N
+                                --sample-seed --min-score --json; --list, --show=ID, --exec=ID ARGS...
   diff A B                      the first event where two traces differ, with context (--context=N)
   check FILE                    check a recorded key/value history for linearizability; --html=FILE
   help [COMMAND]                this text, or a command's flags (also: detsim COMMAND -h)
@@ -109,6 +113,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, er
 	"shrink":  cmdShrink,
 	"replay":  cmdReplay,
 	"upgrade": cmdUpgrade,
+	"mutate":  cmdMutate,
 	"diff":    func(a []string, o, _ io.Writer) (int, error) { return cmdDiff(a, o) },
 }
 

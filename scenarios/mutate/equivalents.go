@@ -1,0 +1,63 @@
+package mutate
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxEquivalentShare is the largest share of the mutants that may be
+// listed as equivalent: beyond it, the list is hiding survivors.
+const MaxEquivalentShare = 0.10
+
+// ReadEquivalents reads the list of mutants judged equivalent: one a
+// line, the ID then a one-line argument for why no test could tell the
+// mutant from the original; blank lines and lines starting with # are
+// skipped. A line without an argument, or an ID listed twice, is an error
+// naming the line.
+func ReadEquivalents(r io.Reader, name string) (map[string]string, error) {
+	eq := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, why, _ := strings.Cut(line, " ")
+		why = strings.TrimSpace(why)
+		switch {
+		case strings.Count(id, ":") != 3:
+			return nil, fmt.Errorf("%s:%d: %q is not a mutant ID (package:function:operator:hash)", name, n, id)
+		case why == "":
+			return nil, fmt.Errorf("%s:%d: %s has no argument for its equivalence", name, n, id)
+		case eq[id] != "":
+			return nil, fmt.Errorf("%s:%d: %s is listed twice", name, n, id)
+		}
+		eq[id] = why
+	}
+	return eq, sc.Err()
+}
+
+// CheckEquivalents returns the listed IDs no mutant has any more (sorted:
+// code changed, and the judgement should go), and refuses a list longer
+// than MaxEquivalentShare of the mutants.
+func CheckEquivalents(eq map[string]string, mutants []Mutant) (stale []string, err error) {
+	have := map[string]bool{}
+	for _, m := range mutants {
+		have[m.ID] = true
+	}
+	listed := 0
+	for id := range eq {
+		if have[id] {
+			listed++
+		} else {
+			stale = append(stale, id)
+		}
+	}
+	sortStrings(stale)
+	if float64(listed) > MaxEquivalentShare*float64(len(mutants)) {
+		return stale, fmt.Errorf("%d of %d mutants are listed as equivalent: more than %.0f%% hides survivors", listed, len(mutants), 100*MaxEquivalentShare)
+	}
+	return stale, nil
+}

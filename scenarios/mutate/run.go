@@ -1,0 +1,129 @@
+package mutate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is a mutation campaign.
+type Config struct {
+	Builder  Builder
+	Campaign Campaign
+	// Out is the directory for the repro files of kills, one per mutant
+	// killed by a check, named after its ID.
+	Out string
+	// Equivalents maps the IDs a person judged equivalent to their
+	// argument: those mutants are not run.
+	Equivalents map[string]string
+	// OnOutcome is called with each verdict as it is reached.
+	OnOutcome func(Outcome)
+	// Stop, when closed, ends the campaign after the mutant being judged.
+	Stop <-chan struct{}
+}
+
+// Judge builds and runs every mutant in order, stopping early when Stop
+// closes; it returns the verdicts reached.
+func Judge(ctx context.Context, cfg *Config, mutants []Mutant) ([]Outcome, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.Stop != nil {
+		go func() { //detsim:allow goroutine stops the child of the mutant being judged, outside any run
+			select {
+			case <-cfg.Stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	var out []Outcome
+	for i := range mutants {
+		if stopped(cfg.Stop) {
+			break
+		}
+		o, err := judgeOne(ctx, cfg, &mutants[i])
+		if stopped(cfg.Stop) {
+			break // the mutant being judged when the stop came has no verdict
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, o)
+		if cfg.OnOutcome != nil {
+			cfg.OnOutcome(o)
+		}
+	}
+	return out, nil
+}
+
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// judgeOne builds one mutant, runs the campaign on it and keeps the
+// repro of a kill; the binary and the campaign's files are removed.
+func judgeOne(ctx context.Context, cfg *Config, m *Mutant) (Outcome, error) {
+	if why, ok := cfg.Equivalents[m.ID]; ok {
+		return Outcome{Mutant: *m, Verdict: Equivalent, Detail: why}, nil
+	}
+	start := time.Now()
+	dir := filepath.Join(cfg.Builder.Work, "m-"+fileSafe(m.ID))
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "mutant")
+	if err := cfg.Builder.Build(ctx, m, bin); err != nil {
+		var sb *Stillborn
+		if errors.As(err, &sb) {
+			return Outcome{Mutant: *m, Verdict: StillBorn, Detail: sb.Reason, Wall: time.Since(start)}, nil
+		}
+		return Outcome{}, err
+	}
+	r, err := cfg.Campaign.run(ctx, bin, filepath.Join(dir, "out"), cfg.Campaign.Timeout)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("mutant %s: %v", m.ID, err)
+	}
+	o := judge(*m, r)
+	if o.Repro != "" {
+		kept := filepath.Join(cfg.Out, fileSafe(m.ID)+".json")
+		if err := moveFile(o.Repro, kept); err != nil {
+			return Outcome{}, fmt.Errorf("keeping the repro of %s: %v", m.ID, err)
+		}
+		o.Repro = kept
+	}
+	o.Wall = time.Since(start)
+	return o, nil
+}
+
+// KillReproPath is where a campaign keeps the repro of mutant id's kill.
+func KillReproPath(out, id string) string { return filepath.Join(out, fileSafe(id)+".json") }
+
+func moveFile(from, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	if os.Rename(from, to) == nil {
+		return nil
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
