@@ -464,3 +464,58 @@ func TestBugsBelongToTheirSystem(t *testing.T) {
 		t.Fatalf("kept %d of %d, %v", len(kept), len(scenarios.All()), err)
 	}
 }
+
+// mutate refuses bad input with one line and exit 2 before it builds
+// anything.
+func TestMutateBadInput(t *testing.T) {
+	eq := filepath.Join(t.TempDir(), "eq.txt")
+	os.WriteFile(eq, []byte("raft:x:y:00000000\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mutate", "--scenario=agree"}, "need --pkg"},
+		{[]string{"mutate", "--pkg=./raft"}, "need --scenario"},
+		{[]string{"mutate", "--pkg=./raft", "--scenario=agree", "--shard=2/2"}, "--shard=\"2/2\""},
+		{[]string{"mutate", "--pkg=./raft", "--scenario=agree", "--min-score=120"}, "--min-score=120"},
+		{[]string{"mutate", "--pkg=./raft", "--scenario=agree", "--equivalents=" + eq}, "has no argument for its equivalence"},
+		{[]string{"mutate", "--pkg=./raft", "--show=raft:nope:cmp-negate:00000000"}, `no mutant "raft:nope:cmp-negate:00000000"`},
+		{[]string{"mutate", "--pkg=./nosuchdir", "--list"}, "mutate: "},
+		{[]string{"mutate", "--pkg=./raft", "--list", "--show=x"}, "go alone"},
+		{[]string{"mutate", "--pkg=./raft", "--exec=x"}, "needs the command"},
+	} {
+		withDir(t, "../..", func() {
+			code, _, errOut := runCLI(c.args...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+				t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
+			}
+		})
+	}
+}
+
+// --list enumerates without building: every mutant with its ID, then the
+// count per package and the exclusions by reason.
+func TestMutateList(t *testing.T) {
+	withDir(t, "../..", func() {
+		code, out, _ := runCLI("mutate", "--pkg=./kv", "--list")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		last := lines[len(lines)-1]
+		if code != exitPass || !strings.HasPrefix(last, "mutants ") || !strings.Contains(last, " kv=") || !strings.Contains(last, "excluded ") {
+			t.Fatalf("exit %d, last line %q", code, last)
+		}
+		if !strings.HasPrefix(lines[0], "kv:") || !strings.Contains(lines[0], "kv/") {
+			t.Fatalf("first line %q", lines[0])
+		}
+	})
+}
+
+// withDir runs f with the working directory at dir.
+func withDir(t *testing.T, dir string, f func()) {
+	t.Helper()
+	old, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(old)
+	f()
+}

@@ -71,6 +71,9 @@ func replayVerdict(w io.Writer, r *scenarios.Repro, res *scenarios.ReplayResult)
 		return exitNondeterminism, "mismatch"
 	case res.Integrity == scenarios.ReproEdited:
 		fmt.Fprintln(w, "trace-hash not-comparable (edited): the file is not as detsim wrote it (its digest is missing or does not match), judged by the checks alone")
+	case !res.SameBuild && r.Build.Mutant != "" && r.Build.Mutant != scenarios.ThisBuild().Mutant:
+		fmt.Fprintf(w, "trace-hash not-comparable: made by mutant %s, judged by the checks alone; to replay it on that mutant: %s mutate --pkg=<its package> --exec=%s replay FILE\n",
+			r.Build.Mutant, progName, r.Build.Mutant)
 	case !res.SameBuild:
 		fmt.Fprintf(w, "trace-hash not-comparable: made by another build (%s %s), judged by the checks alone\n",
 			r.Build.Version, orUnknown(r.Build.Revision))

@@ -17,10 +17,10 @@ import (
 // file is written to Work and replaces the original for one build only,
 // so the tree is never copied or touched.
 type Builder struct {
-	Dir  string // where go build runs: the module holding Main
-	Main string // the main package to build (./cmd/detsim, a user's own)
-	Tags string // build tags, comma separated
-	Work string // a directory for overlays and binaries, removed by the campaign
+	Dir  string   // where go build runs: the module holding Main
+	Main string   // the main package to build (./cmd/detsim, a user's own)
+	Tags string   // build tags, comma separated
+	Work string   // a directory for overlays and binaries, removed by the campaign
 	Env  []string // added to the environment of go build (GOCACHE=…)
 }
 
@@ -54,8 +54,8 @@ func (b *Builder) Build(ctx context.Context, m *Mutant, out string) error {
 			return ctx.Err()
 		}
 		msg := compileError(stderr.String(), err)
-		if m != nil && strings.Contains(stderr.String(), filepath.Base(m.File)) {
-			return &Stillborn{Reason: msg}
+		if m != nil { // the unmutated program built (Prepare): the mutant is what fails
+			return &Stillborn{Reason: strings.ReplaceAll(msg, filepath.Join(b.Work, fileSafe(m.ID)+".go"), filepath.Base(m.File))}
 		}
 		return fmt.Errorf("go build %s: %s", b.Main, msg)
 	}
