@@ -50,7 +50,7 @@ func Run(cfg Config) (*Result, error) {
 		}()
 	}
 	dispatched := make(chan uint64, 1) // the last seed dispatched whole
-	halt := make(chan struct{})         // closed at a finding, with StopAtFirst
+	halt := make(chan struct{})        // closed at a finding, with StopAtFirst
 	go func() {
 		dispatch(&cfg, seeds, jobs, dispatched, halt)
 		close(jobs)
