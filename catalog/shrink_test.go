@@ -71,3 +71,32 @@ func TestShrinkRefusesAPassingRepro(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// quietCoverage promises a probe its faults never make fire: a coverage
+// failure with no bug in it.
+var quietCoverage = &scenarios.Scenario{System: RaftSystem, Name: "test-quiet-coverage", Description: "promises an InstallSnapshot that no fault causes",
+	Servers: [2]int{3, 3}, Clients: 1, Duration: 2 * s, Bound: 5 * s,
+	Probes: []string{"snapshot-installed"},
+	Faults: func(g *scenarios.Gen) { g.Targeted(at(500*ms), scenarios.TargetLeader, nil, "") },
+	Params: Params{Think: think},
+}
+
+func init() {
+	if err := scenarios.Register(quietCoverage); err != nil {
+		panic(err)
+	}
+}
+
+// A coverage failure without a planted bug is not shrunk: every smaller
+// schedule fires the probe less, so "the same failure" would hold on a
+// correct build.
+func TestShrinkRefusesACoverageFailure(t *testing.T) {
+	rep := scenarios.Run(quietCoverage.Resolve(1), 1, scenarios.RunConfig{})
+	r, err := scenarios.NewRepro(rep)
+	if err != nil || r.Signature.Check != "coverage" {
+		t.Fatalf("not a coverage failure (%v):\n%s", err, rep.Text())
+	}
+	if _, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: 10}); !errors.Is(err, scenarios.ErrCoverageNotShrunk) {
+		t.Fatalf("err %v", err)
+	}
+}

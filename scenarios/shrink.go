@@ -71,8 +71,19 @@ type shrinker struct {
 	opts Options
 }
 
+// ErrCoverageNotShrunk: the repro's failure is a coverage probe that never
+// fired, and it has no planted bug to tell the system's fault from the
+// schedule's. Removing faults only makes probes fire less, so every
+// smaller schedule would "fail" the same way on a correct build too.
+var ErrCoverageNotShrunk = errors.New("a coverage failure (a probe that never fired) is not shrunk: removing faults or operations would keep it failing on a correct build as well; replay it and look at why the probe's path was not taken")
+
 // Shrink minimizes a failing repro.
 func Shrink(r *Repro, cfg ShrinkConfig) (*ShrinkResult, error) {
+	if r.Signature.Check == checker.Coverage && r.Options.Bug == "" {
+		// With a planted bug, run checks every candidate with the bug off:
+		// a schedule too small to fire the probe fails there and is refused.
+		return nil, ErrCoverageNotShrunk
+	}
 	if cfg.Budget <= 0 {
 		cfg.Budget = 300
 	}

@@ -44,7 +44,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	res, err := scenarios.Shrink(r, scenarios.ShrinkConfig{Budget: *budget, Progress: func(s scenarios.ShrinkStep) {
 		fmt.Fprintf(stderr, "shrink run %d/%d: %s (%s)\n", s.Run, s.Budget, s.What, s.Size)
 	}})
-	if errors.Is(err, scenarios.ErrDoesNotFail) {
+	if errors.Is(err, scenarios.ErrDoesNotFail) || errors.Is(err, scenarios.ErrCoverageNotShrunk) {
 		return 0, usagef("shrink: %s: %v", rest[0], err)
 	}
 	if err != nil {
