@@ -52,7 +52,7 @@ func TestReadmeCommandsWorkAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := os.Symlink(filepath.Join(repo, "scenarios"), filepath.Join(dir, "scenarios")); err != nil {
+	if err := linkTree(repo, dir); err != nil {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
@@ -105,7 +105,7 @@ func (s readmeSample) mustMatch(outputs []string) bool {
 	return false
 }
 
-var machineFigures = regexp.MustCompile(`\b(wall|speedup|runs/s|seeds/s|check-wall)=\S+`)
+var machineFigures = regexp.MustCompile(`\b(wall|speedup|runs/s|seeds/s|check-wall|mutants/s|timeout)=\S+`)
 
 func readmeSamples(t *testing.T) []readmeSample {
 	t.Helper()
@@ -224,4 +224,23 @@ func parseReadmeCommand(line string) (readmeCommand, bool) {
 		}
 	}
 	return readmeCommand{}, false
+}
+
+// linkTree links every top-level entry of the repository into dir, so that
+// the README's commands see the module (mutate lists and builds packages)
+// while the files they write land in dir.
+func linkTree(repo, dir string) error {
+	entries, err := os.ReadDir(repo)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "detsim-") {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(repo, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
