@@ -22,6 +22,7 @@ type Raft struct {
 	states  window[uint64]       // the service's state digest after each index
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
 	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
+	votes   map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
 	probes  map[string]int
 
 	maxLeaderTerm uint64
@@ -48,14 +49,20 @@ type nodeView struct {
 	lead        int
 	commit      uint64
 	lastApplied uint64
+	ack         acked   // the most acknowledged in the current term
+	rewrite     rewrite // a batch rewriting protected entries, being checked
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
 func NewRaft(n int, now func() sim.Time) *Raft {
-	return &Raft{
+	c := &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
-		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{},
+		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{}, votes: map[voteKey]uint64{},
 	}
+	for i := range c.nodes {
+		c.nodes[i].hs.Vote, c.nodes[i].lead = NoNode, NoNode // nothing durable yet
+	}
+	return c
 }
 
 // entry returns what a node's log holds at index i, false if it holds
@@ -77,6 +84,7 @@ func (n *nodeView) lastIndex() uint64 { return n.base + uint64(len(n.log)) }
 // snapshot; false if first does either.
 func (c *Raft) truncate(node int, first uint64) bool {
 	n := &c.nodes[node]
+	c.checkTruncate(node, first)
 	if first > n.lastIndex()+1 || first <= n.base {
 		c.v.add(LogMatching, "n%d persisted index %d after a log ending at %d (snapshot at %d)", node, first, n.lastIndex(), n.base)
 		return false
@@ -96,6 +104,7 @@ func (c *Raft) appendEntry(node int, e Entry) {
 	if len(n.chain) > 0 {
 		prev = n.chain[len(n.chain)-1]
 	}
+	c.rewritten(node, e)
 	chain := sim.Key(prev, id.term, id.digest)
 	n.log, n.chain = append(n.log, id), append(n.chain, chain)
 	key := [2]uint64{e.Index, e.Term}
@@ -111,10 +120,16 @@ func (c *Raft) appendEntry(node int, e Entry) {
 // (NoNode: none) changes. It checks Election Safety: at most one leader per
 // term.
 func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
+	c.settle(node)
 	n := &c.nodes[node]
+	c.termMoved(node, term)
+	wasLeader := n.role == Leader && n.term == term
 	n.term, n.role, n.lead = term, role, lead
 	if role != Leader {
 		return
+	}
+	if !wasLeader {
+		c.checkQuorum(node, term)
 	}
 	if other, ok := c.leaders[term]; ok && other != node {
 		c.v.add(ElectionSafety, "two leaders in term %d: n%d and n%d at %s", term, other, node, sim.AppendTime(nil, c.now()))
@@ -164,7 +179,9 @@ func sameEntry(a, b entryID, termOnly bool) bool {
 // CommitAdvanced is reported whenever a node's commit index moves forward.
 // A committed index must never hold a different entry on another node.
 func (c *Raft) CommitAdvanced(node int, commit uint64) {
+	c.settle(node)
 	n := &c.nodes[node]
+	c.commitMoved(node, commit)
 	if commit > n.lastIndex() {
 		c.v.add(StateMachineSafety, "n%d committed %d beyond its log ending at %d", node, commit, n.lastIndex())
 		commit = n.lastIndex()
@@ -198,6 +215,7 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 // does. Entries must be applied in order once committed, each the entry
 // every other node applied at that index.
 func (c *Raft) Applied(node int, e Entry) {
+	c.settle(node)
 	n := &c.nodes[node]
 	if e.Index != n.lastApplied+1 {
 		c.v.add(ApplyOrder, "n%d applied %d after %d at %s", node, e.Index, n.lastApplied, sim.AppendTime(nil, c.now()))
@@ -254,6 +272,7 @@ func (c *Raft) Leader() int {
 // Down records that a node crashed: it leads nothing until it reports again.
 func (c *Raft) Down(node int) {
 	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
+	c.settle(node)
 }
 
 // CommittedInTerm reports whether a node has committed an entry of its
@@ -305,8 +324,14 @@ func (c *Raft) Node(i int) (term uint64, role Role, commit, applied uint64) {
 
 // Results returns the safety checks' verdicts in contract order.
 func (c *Raft) Results() []Result {
+	for i := range c.nodes {
+		c.settle(i)
+	}
 	var rs []Result
 	for _, name := range []string{ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety, ApplyOrder} {
+		rs = append(rs, c.v.result(name))
+	}
+	for _, name := range transitionChecks {
 		rs = append(rs, c.v.result(name))
 	}
 	return rs

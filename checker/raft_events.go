@@ -26,8 +26,10 @@ package checker
 //   - SnapshotRestored: the service's state was replaced by a snapshot (at
 //     start, or installed), with the state digest after it.
 //   - VoteGranted, AppendAcked, HeartbeatSent: a message left the node (after
-//     the persist it depends on), granting a vote, acknowledging a log
-//     through an index, or as a leader's heartbeat.
+//     the persist it depends on), granting a vote (every granted vote: a
+//     leader must show a majority of them), acknowledging to the leader of
+//     a term that its log matches through an index, or as a leader's
+//     heartbeat.
 //   - StateSize: the bytes of durable Raft state after each persist.
 //   - Probe: a coverage event the node reports.
 
@@ -90,7 +92,10 @@ const (
 // node's volatile view: it will apply again from its snapshot (whose
 // restore is reported next), or from the start.
 func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
+	c.settle(node)
 	n := &c.nodes[node]
+	c.durableTermMoved(node, hs, "read back")
+	n.ack = acked{}
 	n.log, n.chain = n.log[:0], n.chain[:0]
 	n.commit, n.lastApplied = 0, 0
 	n.term, n.role, n.lead = hs.Term, Follower, NoNode
@@ -106,7 +111,9 @@ func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
 // anything that depends on it: the hard state now durable; one Append per
 // entry the batch wrote follows.
 func (c *Raft) Persisted(node int, hs HardState) {
+	c.settle(node)
 	n := &c.nodes[node]
+	c.durableTermMoved(node, hs, "persisted")
 	n.hs, n.batch = hs, batchStart
 }
 

@@ -16,6 +16,7 @@ type beats struct {
 
 // HeartbeatSent is reported as node, leading, sends follower a heartbeat.
 func (c *Raft) HeartbeatSent(node, follower int) {
+	c.settle(node)
 	key := [2]int{node, follower}
 	now := c.now()
 	b := c.hb[key]

@@ -11,6 +11,7 @@ import "github.com/detsim/detsim/sim"
 // SnapshotSaved is reported when a node made a snapshot durable, taken or
 // installed; a Persisted with the log after it follows.
 func (c *Raft) SnapshotSaved(node int, s Snapshot) {
+	c.settle(node)
 	if seen, ok := c.snaps[s.Index]; ok && seen != s.Digest {
 		c.v.add(StateMachineSafety, "n%d saved a snapshot at %d at %s whose data differs from another node's snapshot there",
 			node, s.Index, sim.AppendTime(nil, c.now()))
@@ -50,6 +51,7 @@ func (c *Raft) rebase(node int, index, term uint64) {
 // a snapshot (at start, or installed), with the service's state digest after
 // it (0: it keeps none).
 func (c *Raft) SnapshotRestored(node int, s Snapshot, state uint64) {
+	c.settle(node)
 	n := &c.nodes[node]
 	if s.Index < n.lastApplied {
 		c.v.add(ApplyOrder, "n%d restored a snapshot at %d after applying %d at %s: state rolled back",
@@ -63,6 +65,7 @@ func (c *Raft) SnapshotRestored(node int, s Snapshot, state uint64) {
 // AppliedState is reported after Applied when the service keeps a state
 // digest: the digest after applying index.
 func (c *Raft) AppliedState(node int, index, state uint64) {
+	c.settle(node)
 	c.checkState(node, index, state, "applied")
 }
 

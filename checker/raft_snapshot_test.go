@@ -37,7 +37,7 @@ func TestSnapshotTakenMovesLogViewAndAllowsRestoreJump(t *testing.T) {
 	c.SnapshotRestored(1, snapAt(3, 1, "s3"), 1003)
 	c.Applied(1, es[3])
 	c.AppliedState(1, 4, 1004)
-	c.StateChanged(1, 2, Leader, 1) // holds everything committed: complete
+	elected(c, 1, 2) // holds everything committed: complete
 	for _, r := range c.Results() {
 		if r.Status != OK {
 			t.Fatal(r)

@@ -43,6 +43,13 @@ func restart(c *Raft, node int, hs HardState, snap *Snapshot, es []Entry) {
 	}
 }
 
+// elected makes node leader of term as an election would: a vote from
+// every server, then the state change.
+func elected(c *Raft, node int, term uint64) {
+	c.votes[voteKey{term, node}] = 1<<uint(len(c.nodes)) - 1
+	c.StateChanged(node, term, Leader, node)
+}
+
 func result(c *Raft, name string) Result {
 	for _, r := range append(c.Results(), c.HeartbeatResult()) {
 		if r.Name == name {
@@ -67,15 +74,15 @@ func wantFail(t *testing.T, c *Raft, name, detail string) {
 
 func TestElectionSafetyCatchesTwoLeadersInOneTerm(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, Leader, 0)
-	c.StateChanged(1, 2, Leader, 1)
+	elected(c, 0, 2)
+	elected(c, 1, 2)
 	wantFail(t, c, ElectionSafety, "two leaders in term 2")
 }
 
 func TestElectionSafetyAllowsLeadersOfDifferentTerms(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 1, Leader, 0)
-	c.StateChanged(1, 2, Leader, 1)
+	elected(c, 0, 1)
+	elected(c, 1, 2)
 	if r := result(c, ElectionSafety); r.Status != OK {
 		t.Fatal(r)
 	}
@@ -100,7 +107,7 @@ func TestLeaderCompletenessCatchesLeaderMissingCommittedEntry(t *testing.T) {
 	persist(c, 0, HardState{Term: 1}, entries(1, 1, "a", "b"))
 	c.CommitAdvanced(0, 2)
 	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a"))
-	c.StateChanged(1, 2, Leader, 1) // a vote granted without the up-to-date check
+	elected(c, 1, 2) // a vote granted without the up-to-date check
 	wantFail(t, c, LeaderCompleteness, "without committed entry 2")
 }
 
@@ -188,9 +195,9 @@ func TestHeartbeatRateAllowsTenPerSecond(t *testing.T) {
 
 func TestViolationsKeepFirstAndCount(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, Leader, 0)
-	c.StateChanged(1, 2, Leader, 1)
-	c.StateChanged(2, 2, Leader, 2)
+	elected(c, 0, 2)
+	elected(c, 1, 2)
+	elected(c, 2, 2)
 	r := result(c, ElectionSafety)
 	if !strings.Contains(r.Detail, "n0 and n1") || !strings.Contains(r.Detail, "(+1 more)") {
 		t.Fatal(r.Detail)
@@ -216,15 +223,21 @@ func TestElectionSafetyCatchesVoteGrantedBeforeDurable(t *testing.T) {
 func TestLeaderCompletenessCatchesAckBeforeDurable(t *testing.T) {
 	c, _ := newTestChecker(2)
 	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a"))
-	c.AppendAcked(1, 2) // entry 2 not yet synced
+	elected(c, 0, 1)
+	c.StateChanged(1, 1, Follower, 0)
+	c.AppendAcked(1, 0, 1, 2) // entry 2 not yet synced
 	wantFail(t, c, LeaderCompleteness, "acknowledged entries through 2")
 }
 
 func TestDurablePromisesPass(t *testing.T) {
 	c, _ := newTestChecker(2)
+	persist(c, 0, HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))
 	persist(c, 1, HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))
+	c.StateChanged(1, 2, Follower, NoNode)
 	c.VoteGranted(1, 0, 2)
-	c.AppendAcked(1, 2)
+	elected(c, 0, 2)
+	c.StateChanged(1, 2, Follower, 0)
+	c.AppendAcked(1, 0, 2, 2)
 	for _, r := range c.Results() {
 		if r.Status != OK {
 			t.Fatal(r)
@@ -238,14 +251,14 @@ func TestDurablePromisesPass(t *testing.T) {
 // property test (3 servers, n1 paused at 395 ms).
 func TestLeaderCompletenessAllowsLateLeaderOfOlderTerm(t *testing.T) {
 	c, _ := newTestChecker(3)
-	c.StateChanged(0, 2, Leader, 0)
+	elected(c, 0, 2)
 	persist(c, 0, HardState{Term: 2}, entries(2, 1, "a"))
 	c.CommitAdvanced(0, 1)
-	c.StateChanged(1, 1, Leader, 1) // term 1 < 2: entry 1 was committed after it
+	elected(c, 1, 1) // term 1 < 2: entry 1 was committed after it
 	if r := result(c, LeaderCompleteness); r.Status != OK {
 		t.Fatal(r)
 	}
-	c.StateChanged(2, 3, Leader, 2) // term 3 must hold it
+	elected(c, 2, 3) // term 3 must hold it
 	wantFail(t, c, LeaderCompleteness, "n2 became leader of term 3")
 }
 

@@ -58,7 +58,7 @@ func (o Observer) Sent(node int, m *raft.Message) {
 	case m.Type == raft.MsgVoteResp && !m.Reject:
 		o.c.VoteGranted(node, m.To, m.Term)
 	case m.Type == raft.MsgAppResp && !m.Reject:
-		o.c.AppendAcked(node, m.Index)
+		o.c.AppendAcked(node, m.To, m.Term, m.Index)
 	case m.Type == raft.MsgHeartbeat:
 		o.c.HeartbeatSent(node, m.To)
 	}

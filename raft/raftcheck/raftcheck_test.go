@@ -80,7 +80,11 @@ func TestVoteSentBeforeDurablePassesThrough(t *testing.T) {
 
 func TestAckBeforeDurablePassesThrough(t *testing.T) {
 	c, o, _ := newObserved(2)
+	o.Persisted(0, raft.HardState{Term: 1, Vote: 0}, nil)
 	o.Persisted(1, raft.HardState{Term: 1, Vote: 0}, log(1, "a"))
+	o.Sent(1, &raft.Message{Type: raft.MsgVoteResp, From: 1, To: 0, Term: 1})
+	o.StateChanged(0, 1, raft.Leader, 0)
+	o.StateChanged(1, 1, raft.Follower, 0)
 	o.Sent(1, &raft.Message{Type: raft.MsgAppResp, From: 1, To: 0, Term: 1, Index: 2})
 	o.Sent(1, &raft.Message{Type: raft.MsgAppResp, From: 1, To: 0, Term: 1, Index: 5, Reject: true, Hint: 2})
 	wantOK(t, c)
@@ -153,18 +157,19 @@ func TestAdapterAllocatesNothingPerEvent(t *testing.T) {
 	ack := &raft.Message{Type: raft.MsgAppResp, From: 1, To: 0, Term: 1, Index: 3}
 	beat := &raft.Message{Type: raft.MsgHeartbeat, From: 0, To: 1, Term: 1, Commit: 3}
 	o.Persisted(1, hs, es)
+	o.StateChanged(1, 1, raft.Follower, 0)
 	cycle := func() {
 		*now += 1e9
 		o.Recovered(0, rec)
 		o.Persisted(0, hs, es)
 		o.StateSize(0, 300)
+		o.Sent(1, vote)
 		o.StateChanged(0, 1, raft.Leader, 0)
 		o.CommitAdvanced(0, 3)
 		for i := range es {
 			o.Applied(0, &es[i])
 			o.AppliedState(0, es[i].Index, 100+es[i].Index)
 		}
-		o.Sent(1, vote)
 		o.Sent(1, ack)
 		o.Sent(0, beat)
 		o.Probe(0, "leader-elected")
