@@ -90,7 +90,7 @@ func (k *kvRecorder) Call(node int, op *kv.Op) {
 		func() string { return fmt.Sprintf("%s(%q, %q) seq=%d", op.Kind, op.Key, op.Value, op.Seq) })
 }
 
-func (k *kvRecorder) Return(node int, op *kv.Op, value string) {
+func (k *kvRecorder) Return(node int, op *kv.Op, answered uint64, value string) {
 	i, ok := k.open[node]
 	if !ok {
 		return
@@ -104,7 +104,7 @@ func (k *kvRecorder) Return(node int, op *kv.Op, value string) {
 			h.Output = value
 		}
 	}
-	k.h.Return(node, op.Seq, sim.Digest([]byte(value)), func() string {
+	k.h.Return(node, answered, sim.Digest([]byte(value)), func() string {
 		if op.Kind == kv.Get {
 			return fmt.Sprintf("seq=%d -> %q", op.Seq, value)
 		}

@@ -58,3 +58,20 @@ func TestProgressAndNoPanicResults(t *testing.T) {
 		t.Fatalf("no panic: %v", got)
 	}
 }
+
+func TestClientRepliesCatchesAReplyToAnotherCall(t *testing.T) {
+	var c ClientReplies
+	if _, ok := c.Result(); ok {
+		t.Fatal("a result with no return recorded")
+	}
+	c.Returned(4, 7, 7, true, 1e9)
+	if r, ok := c.Result(); !ok || r.Status != OK {
+		t.Fatalf("%v %v", r, ok)
+	}
+	c.Returned(4, 7, 8, true, 2e9)
+	c.Returned(5, 3, 0, false, 3e9)
+	r, _ := c.Result()
+	if r.Status != Fail || !strings.Contains(r.Detail, "client n4's operation 8 returned at 2.000000000s with the reply to its operation 7 (+1 more)") {
+		t.Fatalf("%v", r)
+	}
+}

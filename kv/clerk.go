@@ -11,7 +11,10 @@ import (
 // history the linearizability checker reads.
 type Recorder interface {
 	Call(node int, op *Op)
-	Return(node int, op *Op, value string)
+	// Return reports op done by the reply to the operation numbered
+	// answered (the reply's own Seq, which a correct clerk has matched to
+	// op's), carrying value.
+	Return(node int, op *Op, answered uint64, value string)
 }
 
 // Workload is what a clerk does: operations on its keys in a given mix, with
@@ -112,9 +115,9 @@ func (c *Clerk) Receive(from int, msg []byte) error {
 	}
 	switch rep.Err {
 	case OK:
-		c.finish(rep.Value)
+		c.finish(rep.Seq, rep.Value)
 	case ErrBadRequest:
-		c.finish("") // the reply carries the reason, not a value
+		c.finish(rep.Seq, "") // the reply carries the reason, not a value
 	case ErrWrongLeader:
 		if i := c.indexOf(rep.Leader); i >= 0 && c.servers[i] != from {
 			c.leader = i
@@ -129,11 +132,11 @@ func (c *Clerk) Receive(from int, msg []byte) error {
 	return nil
 }
 
-func (c *Clerk) finish(value string) {
+func (c *Clerk) finish(answered uint64, value string) {
 	c.busy = false
 	c.done++
 	c.env.CancelTimer(c.retry)
-	c.rec.Return(c.env.ID(), &c.cur, value)
+	c.rec.Return(c.env.ID(), &c.cur, answered, value)
 	c.next = c.env.SetTimer(c.env.Rand().Duration(c.wl.Think[0], c.wl.Think[1]))
 }
 

@@ -203,7 +203,7 @@ func (r *recorder) Call(node int, op *Op) {
 	r.ops = append(r.ops, histOp{node: node, op: *op, call: r.w.Now()})
 }
 
-func (r *recorder) Return(node int, op *Op, value string) {
+func (r *recorder) Return(node int, op *Op, _ uint64, value string) {
 	i, ok := r.open[node]
 	if !ok {
 		r.breach = append(r.breach, fmt.Sprintf("n%d returned seq %d with nothing in flight", node, op.Seq))

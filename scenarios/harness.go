@@ -50,10 +50,14 @@ func (h *Harness) Call(client int, seq, digest uint64, text func() string) {
 // CallTime is when client's pending call started (0 if none is pending).
 func (h *Harness) CallTime(client int) sim.Time { return h.r.pending[client].at }
 
-// Return records that client's operation seq returned (digest is its
-// result's): into the trace, and no longer pending.
+// Return records that client's pending operation returned, by the reply to
+// operation seq — the number the reply itself carries, so that a client
+// that took another operation's reply fails the client-reply check — with
+// digest its result's: into the trace, and no longer pending.
 func (h *Harness) Return(client int, seq, digest uint64, text func() string) {
 	r := h.r
+	p, pending := r.pending[client]
+	r.replies.Returned(client, seq, p.seq, pending, r.w.Now())
 	r.exp.Return(client, r.pending[client].at, r.w.Now())
 	delete(r.pending, client)
 	r.ops++

@@ -54,6 +54,9 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 	} else if mh, ok := r.inst.(ModelHistorian); ok {
 		rep.Results = append(rep.Results, r.modelLinearizability(rep, mh, cfg))
 	}
+	if cr, ok := r.replies.Result(); ok {
+		rep.Results = append(rep.Results, cr)
+	}
 	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.Result(r.ownExpectations()),
 		checker.CoverageResult(r.opts.Probes, rep.Probes), checker.ProgressResult(res, r.w.Now()), checker.NoPanicResult(res))
 	rep.Verdict = checker.Verdict(rep.Results)

@@ -42,6 +42,7 @@ type runner struct {
 	lead    Leadership // nil: the system names no leader
 	exp     *checker.ExpectWatch
 	pending map[int]pendingCall // client → its call in flight
+	replies checker.ClientReplies
 	ops     int
 	probes  map[string]int // fired through Harness.Probe
 	keepLog bool           // keep the struck faults, to annotate a history

@@ -10,6 +10,8 @@ import (
 // checkers and the ops count). It is the host's: the simulation's runner.
 type Recorder interface {
 	Call(client int, seq uint64, data []byte)
+	// Return reports the command done by a reply to command seq (the
+	// reply's own number, which a correct client has matched to its own).
 	Return(client int, seq uint64)
 }
 
@@ -82,7 +84,7 @@ func (c *Client) Receive(from int, msg []byte) error {
 	case cmdOK:
 		c.busy = false
 		c.env.CancelTimer(c.retry)
-		c.rec.Return(c.env.ID(), c.seq)
+		c.rec.Return(c.env.ID(), seq)
 		c.next = c.env.SetTimer(c.env.Rand().Duration(c.think[0], c.think[1]))
 	case cmdNotLeader:
 		if i := c.indexOf(leader); i >= 0 && c.servers[i] != from {
