@@ -76,17 +76,23 @@ func (c *Clerk) Timer(id sim.TimerID) error {
 	return nil
 }
 
+// issue starts the next operation of the workload. What it issues — when
+// it stops, which key, which kind, which value — is the scenario's input,
+// not the clerk's protocol: those lines are not mutated (a mutant of them
+// is another workload, which no check should tell apart).
 func (c *Clerk) issue() {
+	//detsim:nomutate the workload's end
 	if c.env.Now() >= c.wl.StopAt || c.wl.MaxOps > 0 && c.done >= c.wl.MaxOps {
 		return
 	}
 	r := c.env.Rand()
 	c.seq++
 	c.cur = Op{Client: c.client, Seq: c.seq, Key: c.wl.Keys[r.Pick(len(c.wl.Keys))]}
+	//detsim:nomutate the workload's mix
 	switch p := uint32(r.Below(1_000_000)); {
-	case p < c.wl.GetPPM:
+	case p < c.wl.GetPPM: //detsim:nomutate the workload's mix
 		c.cur.Kind = Get
-	case p < c.wl.GetPPM+c.wl.PutPPM:
+	case p < c.wl.GetPPM+c.wl.PutPPM: //detsim:nomutate the workload's mix
 		c.cur.Kind = Put
 	default:
 		c.cur.Kind = Append

@@ -173,11 +173,7 @@ func (s *Server) Apply(e *raft.Entry) {
 	twice := op.Kind == Append && s.cfg.Testing.Bugs.Has(planted.AppendExecutedTwice)
 	if sess, ok := s.dedup[op.Client]; !ok || op.Seq > sess.seq || twice {
 		next := session{seq: op.Seq, value: s.execute(&op)}
-		if ok {
-			s.digest.session(op.Client, &sess, next)
-		} else {
-			s.digest.session(op.Client, nil, next)
-		}
+		s.digest.session(op.Client, sess, ok, next) //detsim:nomutate the checker's digest
 		s.dedup[op.Client] = next
 	} else {
 		s.obs.Probe(s.env.ID(), "duplicate-entry-skipped")
@@ -196,10 +192,10 @@ func (s *Server) execute(op *Op) string {
 	switch op.Kind {
 	case Put:
 		s.store[op.Key] = op.Value
-		s.digest.set(op.Key, hashString(op.Value))
+		s.digest.set(op.Key, hashString(op.Value)) //detsim:nomutate the checker's digest
 	case Append:
 		s.store[op.Key] += op.Value
-		s.digest.set(op.Key, s.digest.values[op.Key].extend(op.Value))
+		s.digest.set(op.Key, s.digest.values[op.Key].extend(op.Value)) //detsim:nomutate the checker's digest
 	default:
 		return s.store[op.Key]
 	}
@@ -302,7 +298,7 @@ func (s *Server) Restore(snap *raft.Snapshot) error {
 		dedup[c] = sess
 	}
 	s.store, s.dedup, s.applied = store, dedup, snap.Index
-	s.digest = rebuildDigest(store, dedup)
+	s.digest = rebuildDigest(store, dedup) //detsim:nomutate the checker's digest
 	// Requests waiting at or below the snapshot were decided by entries we
 	// will never apply here: send the clerks elsewhere (a retry of one
 	// that executed is answered from the restored table).

@@ -1,6 +1,7 @@
 package mutate
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -34,6 +35,9 @@ func enumerateFile(pkg, filename string, src []byte, seen map[string]int) ([]Mut
 	}
 	e := &enumerator{pkg: pkg, file: filename, src: src, fset: fset, excluded: Excluded{},
 		directive: directiveLines(fset, f, src), skip: plantedSubtrees(f), seen: seen}
+	if fileDirective(f) {
+		e.wholeFile = exclDirective
+	}
 	for _, d := range f.Decls {
 		e.decl(d)
 	}
@@ -51,6 +55,7 @@ type enumerator struct {
 	seen      map[string]int      // occurrences, for IDs
 	fn        string              // the enclosing function
 	reason    string              // why the current subtree is excluded, or ""
+	wholeFile string              // why the whole file is excluded, or ""
 	out       []Mutant
 	excluded  Excluded
 }
@@ -58,14 +63,14 @@ type enumerator struct {
 func (e *enumerator) decl(d ast.Decl) {
 	switch d := d.(type) {
 	case *ast.FuncDecl:
-		e.fn, e.reason = funcName(d), funcExclusion(d)
+		e.fn, e.reason = funcName(d), cmp.Or(e.wholeFile, funcExclusion(d))
 		if d.Body == nil {
 			return
 		}
 		e.returnEarly(d)
 		e.walk(d.Body)
 	case *ast.GenDecl:
-		e.fn, e.reason = "pkg", genExclusion(d)
+		e.fn, e.reason = "pkg", cmp.Or(e.wholeFile, genExclusion(d))
 		e.walk(d)
 	}
 }

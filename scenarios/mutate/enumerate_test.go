@@ -43,6 +43,8 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		"node.reset return-early: n.commit = 0 -> return n.commit = 0",
 		"node.reset stmt-remove: n.commit = 0 -> \"\"",
 		"node.step cond-drop: term > n.term && !n.Testing.Bugs.Has(planted.X) -> !n.Testing.Bugs.Has(planted.X)",
+		"node.guarded cmp-negate: term == 9 -> term != 9",
+		"node.guarded stmt-remove: n.commit = 2 -> \"\"",
 	} {
 		if !contains(got, want) {
 			t.Errorf("no mutant %q", want)
@@ -52,6 +54,9 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		"node.step cond-drop: term > n.term && !n.Testing.Bugs.Has(planted.X) -> term > n.term", // the switch dropped: inert
 		"node.step stmt-remove: n.obs.Probe(\"term-advanced\") -> \"\"",
 		"node.step if-always: n.commit > limit -> true",
+		"node.guarded cmp-negate: term == 7 -> term != 7",
+		"node.guarded stmt-remove: n.commit = 7 -> \"\"",
+		"node.guarded stmt-remove: n.commit = 1 -> \"\"",
 	} {
 		if contains(got, never) {
 			t.Errorf("mutant %q should be excluded", never)
@@ -66,9 +71,12 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		}
 	}
 	// text: String's n.term + 1 (off-by-one, const-change); planted: the Y
-	// branch's assignment and constant, and dropping the X switch; the
-	// directive: n.commit++.
-	want := Excluded{exclText: 2, exclPlanted: 3, exclInstrumentation: 1, exclAssertion: 1, exclDirective: 1}
+	// branch's condition (cond-negate, if-always), assignment and constant,
+	// dropping the X switch, and in guarded the Z branch (term == 7 is moot
+	// when the switch is off: cmp-negate, const-change, two cond-drops,
+	// cond-negate, if-always, the body's assignment and constant) and the
+	// W case (its assignment and constant); the directive: n.commit++.
+	want := Excluded{exclText: 2, exclPlanted: 15, exclInstrumentation: 1, exclAssertion: 1, exclDirective: 1}
 	for reason, n := range want {
 		if ex[reason] != n {
 			t.Errorf("excluded %s = %d, want %d (all: %v)", reason, ex[reason], n, ex)

@@ -24,7 +24,9 @@ const (
 	// exclEnum: constants of an iota block: their values only name things.
 	exclEnum = "enum"
 	// exclDirective: a //detsim:nomutate comment on the line or the line
-	// above, or in a function's doc comment.
+	// above, in a function's doc comment, or above the package clause (the
+	// whole file: code that only feeds detsim, such as a digest for the
+	// checker).
 	exclDirective = "directive"
 )
 
@@ -104,20 +106,35 @@ func holderName(x ast.Expr) string {
 	return ""
 }
 
-// plantedSubtrees finds the planted-bug switches of a file and the
-// branches they guard.
+// plantedSubtrees finds the planted-bug switches of a file and what they
+// decide. With every bug off a switch is a constant, and so is any && or
+// || it settles: mutating such a condition, or code it never lets run,
+// changes nothing a run can show.
 func plantedSubtrees(f *ast.File) map[ast.Node]string {
 	skip := map[ast.Node]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.IfStmt:
-			if isSwitch(n.Cond) {
-				skip[n.Cond], skip[n.Body] = exclPlanted, exclPlanted
+			if v, known := offValue(n.Cond); known {
+				skip[n.Cond] = exclPlanted
+				if !v {
+					skip[n.Body] = exclPlanted
+				} else if n.Else != nil {
+					skip[n.Else] = exclPlanted
+				}
+			}
+		case *ast.CaseClause:
+			if neverTaken(n) {
+				skip[n] = exclPlanted
 			}
 		case *ast.BinaryExpr:
+			if _, known := offValue(n); known && (n.Op == token.LAND || n.Op == token.LOR) {
+				skip[n] = exclPlanted
+				return false
+			}
 			if n.Op == token.LAND || n.Op == token.LOR {
 				for _, side := range []ast.Expr{n.X, n.Y} {
-					if isPlanted(side) {
+					if _, known := offValue(side); known {
 						skip[side] = exclPlanted
 					}
 				}
@@ -132,19 +149,68 @@ func plantedSubtrees(f *ast.File) map[ast.Node]string {
 	return skip
 }
 
-// isSwitch reports whether a condition is planted-bug switches alone
-// (negated, or joined by && and ||), so that with every bug off the branch
-// it guards never runs (or always does).
-func isSwitch(x ast.Expr) bool {
-	switch x := ast.Unparen(x).(type) {
-	case *ast.UnaryExpr:
-		return x.Op == token.NOT && isSwitch(x.X)
-	case *ast.BinaryExpr:
-		if x.Op == token.LAND || x.Op == token.LOR {
-			return isSwitch(x.X) && isSwitch(x.Y)
+// neverTaken reports whether every expression of a case clause is false
+// with the bugs off.
+func neverTaken(c *ast.CaseClause) bool {
+	if len(c.List) == 0 {
+		return false
+	}
+	for _, x := range c.List {
+		if v, known := offValue(x); !known || v {
+			return false
 		}
 	}
-	return isPlanted(x)
+	return true
+}
+
+// offValue is a condition's value with every planted bug off, when that
+// value depends on nothing else: a switch (a call reading a testing knob,
+// or a knob compared with ==) is false, negations and the && and || they
+// settle follow.
+func offValue(x ast.Expr) (value, known bool) {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.NOT {
+			v, k := offValue(x.X)
+			return !v, k
+		}
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.LAND, token.LOR:
+			settles := x.Op == token.LOR // true settles ||, false settles &&
+			a, ka := offValue(x.X)
+			b, kb := offValue(x.Y)
+			switch {
+			case ka && a == settles, kb && b == settles:
+				return settles, true
+			case ka && kb:
+				return !settles, true
+			}
+			return false, false
+		case token.EQL, token.NEQ:
+			if isPlanted(x) {
+				// A knob is its zero value with the bugs off.
+				equal := isZero(x.X) || isZero(x.Y)
+				return equal == (x.Op == token.EQL), true
+			}
+		}
+	case *ast.CallExpr, *ast.SelectorExpr:
+		if isPlanted(x) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// isZero reports whether x is a literal zero value: "", 0, nil, false.
+func isZero(x ast.Expr) bool {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.BasicLit:
+		return x.Value == `""` || x.Value == "0" || x.Value == "``"
+	case *ast.Ident:
+		return x.Name == "nil" || x.Name == "false"
+	}
+	return false
 }
 
 // isPlanted reports whether an expression reads a planted-bug switch.
@@ -178,6 +244,16 @@ func onlyPanics(b *ast.BlockStmt) bool {
 		}
 	}
 	return true
+}
+
+// fileDirective reports a //detsim:nomutate above the package clause.
+func fileDirective(f *ast.File) bool {
+	for _, g := range f.Comments {
+		if g.Pos() < f.Package && hasDirective(g) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasDirective(g *ast.CommentGroup) bool {

@@ -96,7 +96,8 @@ func isOne(x ast.Expr) bool {
 }
 
 func (e *enumerator) ifStmt(n *ast.IfStmt) {
-	if e.skip[n.Cond] != "" { // a planted-bug branch: its arms are judged on their own
+	if r := e.skip[n.Cond]; r != "" && e.reason == "" { // a planted-bug branch: its arms are judged on their own
+		e.excluded[r] += 2 // its cond-negate and if-always or branch-swap
 		return
 	}
 	cond := n.Cond
