@@ -29,6 +29,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	bug := fs.String("bug", "", "switch a planted bug on (builds with -tags detsimbugs)")
 	budget := fs.Duration("budget", 10*time.Second, "Porcupine's budget per linearizability check")
 	first := fs.Bool("stop-at-first", false, "end the campaign at its first failure in campaign order (seed by seed, scenarios in the order given)")
+	stall := fs.Duration("stall", 0, "end the campaign with exit 5 when no run finishes for this long (a run that never ends)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return 0, err
@@ -40,7 +41,7 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cfg.Swarm, cfg.Bug, cfg.StopAtFirst = *swarm, *bug, *first
+	cfg.Swarm, cfg.Bug, cfg.StopAtFirst, cfg.Stall = *swarm, *bug, *first, *stall
 	if cfg.Scenarios, err = scenariosWithBug(cfg.Scenarios, *bug, *name == "all"); err != nil {
 		return 0, err
 	}
@@ -119,7 +120,7 @@ func writeAsFound(cfg *fuzz.Config, dir string) {
 // pass: 130 after SIGINT, 143 after SIGTERM, as shells report them.
 func fuzzExit(res *fuzz.Result, sig os.Signal) int {
 	code := res.Exit()
-	if !res.Interrupted || code == exitFail || code == exitNondeterminism {
+	if !res.Interrupted || res.Stalled || code == exitFail || code == exitNondeterminism {
 		return code
 	}
 	if sig == syscall.SIGTERM {
@@ -262,6 +263,9 @@ func printFuzzResult(w io.Writer, cfg *fuzz.Config, res *fuzz.Result, dir string
 			g.Signature.Check, g.Seeds, g.Best.Scenario, g.Best.Seed, g.Best.Events, g.Signature.Violation)
 		path, err := writeGroupRepro(g, dir)
 		written(path, err, g.Best)
+	}
+	if res.Stalled {
+		fmt.Fprintf(w, "stalled: no run finished within %s of wall time (a run that never ends: a loop inside one step)\n", cfg.Stall)
 	}
 	if res.StoppedAtFirst {
 		fmt.Fprintf(w, "stopped at the first finding, after %d runs in campaign order\n", res.Runs)

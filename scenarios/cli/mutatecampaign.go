@@ -54,8 +54,8 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	if text {
 		fmt.Fprintln(stdout, mutantsLine(all, excluded))
 		fmt.Fprintf(stdout, "campaign scenarios=%s seeds=%d start=%d%s\n", strings.Join(cfg.Campaign.Scenarios, ","), f.seeds, f.start, swarmWord(f.swarm))
-		fmt.Fprintf(stdout, "baseline pass runs=%d wall=%.1fs timeout=%s (the unmutated build; the timeout is one mutant's wall-clock limit)\n",
-			base.Runs, base.Wall.Seconds(), cfg.Campaign.Timeout.Round(time.Second))
+		fmt.Fprintf(stdout, "baseline pass runs=%d wall=%.1fs timeout=%s stall=%s (the unmutated build; a mutant's wall-clock limits: its campaign, one run)\n",
+			base.Runs, base.Wall.Seconds(), cfg.Campaign.Timeout.Round(time.Second), cfg.Campaign.Stall.Round(100*time.Millisecond))
 		fmt.Fprintf(stdout, "judging %d of %d mutants%s\n", len(selected), len(all), selectionWords(f, shard, shards))
 	}
 	progress := mutationProgress(stderr, len(selected))

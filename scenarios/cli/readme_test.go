@@ -105,7 +105,7 @@ func (s readmeSample) mustMatch(outputs []string) bool {
 	return false
 }
 
-var machineFigures = regexp.MustCompile(`\b(wall|speedup|runs/s|seeds/s|check-wall|mutants/s|timeout)=\S+`)
+var machineFigures = regexp.MustCompile(`\b(wall|speedup|runs/s|seeds/s|check-wall|mutants/s|timeout|stall)=\S+`)
 
 func readmeSamples(t *testing.T) []readmeSample {
 	t.Helper()

@@ -16,6 +16,8 @@ func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan
 	start := time.Now()
 	tick := time.NewTicker(cfg.ProgressEvery)
 	defer tick.Stop()
+	stall := newStaller(cfg.Stall)
+	defer stall.stop()
 	var done []outcome
 	first := -1 // index in done of the earliest finding
 	for {
@@ -24,6 +26,7 @@ func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan
 			if !ok {
 				return firstResult(cfg, res, done, first, total, start, dispatched)
 			}
+			stall.reset()
 			done = append(done, o)
 			if _, failed := scenarios.SignatureOf(o.rep); failed || o.nondet != nil {
 				if first < 0 {
@@ -37,6 +40,8 @@ func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan
 			if cfg.Progress != nil {
 				cfg.Progress(Progress{Done: len(done), Total: total, Failures: min(first+1, 1), Elapsed: time.Since(start)})
 			}
+		case <-stall.c():
+			return &Result{Runs: len(done), Wall: time.Since(start), Stalled: true, Interrupted: true}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package fuzz
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/scenarios"
@@ -50,5 +51,33 @@ func TestStopAtFirstWithoutFindingsRunsEverything(t *testing.T) {
 	}
 	if res.StoppedAtFirst || res.Interrupted || res.Runs != 3 || res.Exit() != 0 {
 		t.Fatalf("stopped=%v interrupted=%v runs=%d exit=%d", res.StoppedAtFirst, res.Interrupted, res.Runs, res.Exit())
+	}
+}
+
+// A run that never finishes stalls the campaign: it ends with Stalled and
+// exit status 5 instead of waiting forever. (The stall is wall-clock by
+// nature; the other runs here are canned and take microseconds, so a
+// second is a margin no scheduler hiccup reaches.)
+func TestStallEndsACampaignWithARunThatNeverEnds(t *testing.T) {
+	never := make(chan struct{}) // never closed: the stuck run's goroutine is left behind
+	sc, _ := scenarios.Lookup("agree")
+	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
+	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		if seed == 3 {
+			<-never
+		}
+		rep := *canned
+		return &rep
+	}
+	defer func() { runScenario = scenarios.Run }()
+	for _, first := range []bool{false, true} {
+		res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 1, StopAtFirst: first,
+			Stall: time.Second, RecheckEvery: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Stalled || res.Exit() != ExitStalled || res.Runs != 2 {
+			t.Fatalf("stop-at-first=%v: stalled=%v exit=%d runs=%d", first, res.Stalled, res.Exit(), res.Runs)
+		}
 	}
 }

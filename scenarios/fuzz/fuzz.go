@@ -35,6 +35,11 @@ type Config struct {
 	// happen to finish: runs before it still complete, and only it is
 	// reported, so every machine reports the same one.
 	StopAtFirst bool
+	// Stall, if set, ends the campaign when no run has finished for this
+	// long of wall time: a run that never ends (a loop inside one step,
+	// which no virtual-time bound can see). Its goroutine cannot be
+	// stopped, so a program should exit after such a campaign.
+	Stall time.Duration
 	// OnBetter is called, from the driver's own goroutine, when a failure
 	// starts a group or becomes its best run, and OnNondet when a seed
 	// gives two trace hashes: so that a finding can be written down at
@@ -78,6 +83,8 @@ type Result struct {
 	Interrupted    bool
 	// StoppedAtFirst: StopAtFirst ended the campaign at a finding.
 	StoppedAtFirst bool
+	// Stalled: no run finished within Config.Stall.
+	Stalled bool
 	// Completed: every seed of the shard in [Start, CompletedThrough] ran,
 	// for every scenario (meaningful when Runs > 0).
 	CompletedThrough uint64
@@ -87,6 +94,8 @@ type Result struct {
 // Exit is the campaign's exit status: the worst it saw, in the order 4, 1, 3, 0.
 func (r *Result) Exit() int {
 	switch {
+	case r.Stalled:
+		return ExitStalled
 	case len(r.Nondet) > 0:
 		return 4
 	case r.Failures > 0:
@@ -96,6 +105,9 @@ func (r *Result) Exit() int {
 	}
 	return 0
 }
+
+// ExitStalled is a campaign's status when a run never finished (Stall).
+const ExitStalled = 5
 
 // RunsPerSecond is the campaign's throughput: runs (a seed of one scenario) per second.
 func (r *Result) RunsPerSecond() float64 {

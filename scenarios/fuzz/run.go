@@ -97,6 +97,8 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 	groups := map[string]*Group{}
 	tick := time.NewTicker(cfg.ProgressEvery)
 	defer tick.Stop()
+	stall := newStaller(cfg.Stall)
+	defer stall.stop()
 	report := func() {
 		if cfg.Progress != nil {
 			cfg.Progress(Progress{Done: res.Runs, Total: total, Failures: res.Failures, Elapsed: time.Since(start)})
@@ -115,6 +117,7 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 				report()
 				return res
 			}
+			stall.reset()
 			if g := res.add(o, groups); g != nil && cfg.OnBetter != nil {
 				cfg.OnBetter(g)
 			}
@@ -123,6 +126,10 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 			}
 		case <-tick.C:
 			report()
+		case <-stall.c():
+			res.Wall, res.Stalled, res.Interrupted = time.Since(start), true, true
+			res.order()
+			return res
 		}
 	}
 }

@@ -22,6 +22,8 @@ type Baseline struct {
 	// Events is each scenario's event count at the campaign's first seed:
 	// the campaign order, cheapest first, on every machine alike.
 	Events map[string]uint64
+	// LongestRun is the wall time of the slowest of those first seeds.
+	LongestRun time.Duration
 }
 
 // Prepare builds the unmutated program, resolves the campaign's scenarios
@@ -29,7 +31,7 @@ type Baseline struct {
 // and runs the campaign on the unmutated build. A failure there is an
 // error: the campaign must pass before mutants are judged against it.
 // The timeout, if unset, becomes ten times the baseline's wall time plus
-// 30 s.
+// 30 s, and the stall twenty times its slowest single run plus 2 s.
 func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 	bin := filepath.Join(cfg.Builder.Work, "baseline")
 	if err := cfg.Builder.Build(ctx, nil, bin); err != nil {
@@ -45,11 +47,11 @@ func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 	}
 	b := &Baseline{Events: map[string]uint64{}}
 	for _, name := range c.Scenarios {
-		ev, err := firstSeedEvents(ctx, bin, name, c.Start)
+		ev, wall, err := firstSeed(ctx, bin, name, c.Start)
 		if err != nil {
 			return nil, err
 		}
-		b.Events[name] = ev
+		b.Events[name], b.LongestRun = ev, max(b.LongestRun, wall)
 	}
 	sort.SliceStable(c.Scenarios, func(i, j int) bool {
 		a, z := c.Scenarios[i], c.Scenarios[j]
@@ -71,6 +73,9 @@ func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 10*b.Wall + 30*time.Second
+	}
+	if c.Stall == 0 {
+		c.Stall = 20*b.LongestRun + 2*time.Second
 	}
 	return b, nil
 }
@@ -94,19 +99,21 @@ func listScenarios(ctx context.Context, bin string) ([]string, error) {
 	return names, nil
 }
 
-// firstSeedEvents runs one seed of a scenario and returns its events.
-func firstSeedEvents(ctx context.Context, bin, name string, seed uint64) (uint64, error) {
+// firstSeed runs one seed of a scenario and returns its events and the
+// run's wall time.
+func firstSeed(ctx context.Context, bin, name string, seed uint64) (uint64, time.Duration, error) {
 	out, err := output(ctx, bin, "run", "--scenario="+name, "--seed="+strconv.FormatUint(seed, 10), "--json")
 	var rep struct {
-		Events uint64 `json:"events"`
+		Events uint64  `json:"events"`
+		Wall   float64 `json:"wall_s"`
 	}
 	if jerr := json.Unmarshal(out, &rep); jerr != nil || rep.Events == 0 {
 		if err == nil {
 			err = fmt.Errorf("no summary (%v)", jerr)
 		}
-		return 0, fmt.Errorf("scenario %s: %v", name, err)
+		return 0, 0, fmt.Errorf("scenario %s: %v", name, err)
 	}
-	return rep.Events, nil // a failing first seed shows in the baseline campaign
+	return rep.Events, time.Duration(rep.Wall * float64(time.Second)), nil // a failing first seed shows in the campaign
 }
 
 // output runs the program and returns its standard output; exit statuses

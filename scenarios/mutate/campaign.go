@@ -25,6 +25,9 @@ type Campaign struct {
 	Swarm     bool
 	Workers   int           // 0: every core
 	Timeout   time.Duration // wall-clock limit on one mutant's campaign
+	// Stall is the wall-clock limit on one run: a mutant that loops inside
+	// a step is stopped this long after its last finished run.
+	Stall time.Duration
 }
 
 // Verdicts.
@@ -68,8 +71,14 @@ func (c *Campaign) args(out string) []string {
 	if c.Workers > 0 {
 		a = append(a, "--workers="+strconv.Itoa(c.Workers))
 	}
+	if c.Stall > 0 {
+		a = append(a, "--stall="+c.Stall.String())
+	}
 	return a
 }
+
+// exitStalled is fuzz's status when a run never finished (--stall).
+const exitStalled = 5
 
 var summaryRuns = regexp.MustCompile(`(?m)^summary runs=([0-9]+) `)
 
@@ -118,6 +127,8 @@ func judge(m Mutant, r runResult) Outcome {
 	switch {
 	case r.timedOut:
 		o.Verdict, o.Detail = TimedOut, "the campaign ran out of its wall-clock limit (a loop, or a mutant that made the system very slow)"
+	case r.exit == exitStalled:
+		o.Verdict, o.Detail = TimedOut, "a run never finished (a loop inside one step): the campaign stalled"
 	case r.exit == 0 || r.exit == 3: // unknown never kills
 		o.Verdict = Survived
 	case (r.exit == 1 || r.exit == 4) && r.repro != "":
@@ -127,7 +138,7 @@ func judge(m Mutant, r runResult) Outcome {
 			o.Check = "nondeterminism"
 		}
 		o.Repro = r.repro
-	case isCrash(r.stderr) || r.exit < 0 || r.exit > 4:
+	case isCrash(r.stderr) || r.exit < 0 || r.exit > exitStalled:
 		o.Verdict, o.Check, o.Detail = Killed, "crash", crashLine(r.stderr, r.exit)
 	default:
 		o.Verdict, o.Check, o.Detail = Killed, "refused", crashLine(r.stderr, r.exit)

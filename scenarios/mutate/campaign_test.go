@@ -27,6 +27,7 @@ func TestJudgeClassifiesEveryEnding(t *testing.T) {
 		{"signal", runResult{exit: -1}, Killed, "crash"},
 		{"refused", runResult{exit: 2, stderr: "detsim: fuzz: unknown scenario \"x\"\n"}, Killed, "refused"},
 		{"timeout", runResult{timedOut: true}, TimedOut, ""},
+		{"stalled", runResult{exit: exitStalled}, TimedOut, ""},
 	} {
 		o := judge(m, c.r)
 		if o.Verdict != c.verdict || o.Check != c.check {
