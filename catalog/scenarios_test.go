@@ -125,7 +125,20 @@ func TestExpectationsCatchLeaderChangeInCalmRun(t *testing.T) {
 	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: scenarios.TargetLeader},
 		sim.Fault{At: 4e9, Kind: sim.FaultRestart, Node: 0})
 	sim.SortFaults(o.Faults)
+	o.Expect.MaxLatency = 0 // the crash also slows an operation: judged below
 	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "leader terms")
+}
+
+// The calm scenarios bound an operation's latency: a leader crash makes
+// one wait for the next election, and the line says how long it took.
+func TestExpectationsCatchASlowOperationInCalmRun(t *testing.T) {
+	sc, _ := scenarios.Lookup("election")
+	o := sc.Resolve(1)
+	o.Faults = append(o.Faults, sim.Fault{At: 3e9, Kind: sim.FaultCrash, Target: scenarios.TargetLeader},
+		sim.Fault{At: 4e9, Kind: sim.FaultRestart, Node: 0})
+	sim.SortFaults(o.Faults)
+	o.Expect.StableLeader = false
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "took 0.312364204s (at most 0.060000000s after 1.000000000s)")
 }
 
 func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 //   - MinorityIdle: while a partition labelled "minority-idle" holds, the
 //     clients cut off from a majority of the servers complete nothing they
 //     started after the cut, and the others complete something.
+//   - MaxLatency: every client operation called at or after LatencyAfter
+//     returns within MaxLatency; the ok line reports the slowest one.
 //
 // The leader promises need a system that names its leaders; without one
 // they fail, saying so. A verdict due after the run ended early is judged
@@ -29,6 +31,8 @@ type ExpectConfig struct {
 	NewLeaderWithin sim.Duration
 	NoDisruption    sim.Duration
 	MinorityIdle    bool
+	MaxLatency      sim.Duration
+	LatencyAfter    sim.Time
 	Servers, Nodes  int     // servers are nodes 0 to Servers-1; clients follow
 	Leaders         Leaders // nil: the system names none
 	// At runs fn at virtual time t, from the event loop (the world's At).
@@ -58,6 +62,8 @@ type ExpectWatch struct {
 
 	firstCall, lastReturn sim.Time
 	returns               int
+	slowest               sim.Duration // of the operations MaxLatency judges
+	slow                  int          // how many of them exceeded it
 
 	pending []*laterCheck // verdicts due at a time the run may end before
 }
@@ -162,6 +168,7 @@ func (e *ExpectWatch) Call(at sim.Time) {
 func (e *ExpectWatch) Return(client int, called, at sim.Time) {
 	e.returns++
 	e.lastReturn = at
+	e.latency(client, called, at)
 	if e.minority == nil {
 		return
 	}
@@ -169,6 +176,22 @@ func (e *ExpectWatch) Return(client int, called, at sim.Time) {
 		e.majorityDone++
 	} else if called >= e.idleFrom {
 		e.fail("n%d, cut off with the minority, completed an operation called at %s", client, sim.AppendTime(nil, called))
+	}
+}
+
+// latency judges one operation against MaxLatency.
+func (e *ExpectWatch) latency(client int, called, at sim.Time) {
+	if e.cfg.MaxLatency <= 0 || called < e.cfg.LatencyAfter {
+		return
+	}
+	took := at.Sub(called)
+	e.slowest = max(e.slowest, took)
+	if took > e.cfg.MaxLatency {
+		e.slow++
+		if e.slow == 1 {
+			e.fail("n%d's operation called at %s took %s (at most %s after %s)", client, sim.AppendTime(nil, called),
+				sim.AppendTime(nil, took), sim.AppendTime(nil, e.cfg.MaxLatency), sim.AppendTime(nil, e.cfg.LatencyAfter))
+		}
 	}
 }
 
@@ -198,11 +221,19 @@ func (e *ExpectWatch) Result(own []string) Result {
 	}
 	e.violations = append(e.violations, own...)
 	if len(e.violations) == 0 {
-		return Result{Name: Expectations, Status: OK}
+		return Result{Name: Expectations, Status: OK, Detail: e.figures()}
 	}
 	d := e.violations[0]
 	if len(e.violations) > 1 {
 		d += fmt.Sprintf(" (+%d more)", len(e.violations)-1)
 	}
 	return Result{Name: Expectations, Status: Fail, Detail: d}
+}
+
+// figures are what the ok line reports of the quantitative expectations.
+func (e *ExpectWatch) figures() string {
+	if e.cfg.MaxLatency <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("slowest-op=%s (at most %s)", sim.AppendTime(nil, e.slowest), sim.AppendTime(nil, e.cfg.MaxLatency))
 }

@@ -60,6 +60,13 @@ type Expectations struct {
 	// with the minority complete nothing they started after the cut, while
 	// the majority's clients do complete operations.
 	MinorityIdle bool `json:"minority_idle,omitempty"`
+	// MaxLatency: every client operation called at or after LatencyAfter
+	// (a warm-up: the first election, say) returns within this long. For
+	// runs whose weather keeps operations quick: a slow path (a missed
+	// leader hint, a retry that waits for its timeout, a waiter answered
+	// late) shows as a number, not as a pass.
+	MaxLatency   sim.Duration `json:"max_latency_ns,omitempty"`
+	LatencyAfter sim.Duration `json:"latency_after_ns,omitempty"`
 }
 
 // Options is a resolved scenario: the whole run as data.
