@@ -22,6 +22,7 @@ func Register() {
 		registerKV()
 		registerSnapshots1()
 		registerSnapshots2()
+		registerDefences()
 		registerProperty()
 	})
 }

@@ -24,6 +24,7 @@ type cluster struct {
 	factories []sim.Factory
 	params    Params
 	cut       cutWatch
+	stepDown  stepDownWatch
 	extra     func() []string // the service's own expectations, judged at the end
 }
 
@@ -135,6 +136,7 @@ func (c *cluster) Fault(at sim.Time, f sim.Fault) {
 		c.chk.Down(f.Node)
 	}
 	c.cut.fault(c, at, f)
+	c.stepDown.fault(c, at, f)
 }
 
 func (c *cluster) Stopped(at sim.Time, node int, err error) {
@@ -157,7 +159,8 @@ func (c *cluster) Results() []checker.Result {
 // Violations are the Raft expectations: nothing committed in a cut, the
 // clerks' throughput per heartbeat, and the service's own.
 func (c *cluster) Violations() []string {
-	v := append([]string(nil), c.cut.violations...)
+	c.stepDown.judge(c, c.h.Now()) // what is due by the run's end
+	v := append(append([]string(nil), c.cut.violations...), c.stepDown.violations...)
 	if n := c.params.MinOpsPerHeartbeat; n > 0 {
 		v = append(v, c.throughput(n)...)
 	}

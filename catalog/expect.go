@@ -77,3 +77,51 @@ func snapshotBound(h []checker.HistoryOp) int {
 	}
 	return n
 }
+
+// stepDownWatch judges Params.StepDownWithin: a leader cut off by a
+// partition aimed at it stops leading that term within the bound. It is
+// what CheckQuorum promises, named as a check rather than left to a
+// coverage probe (checkquorum-stepdown) that only says it happened once.
+type stepDownWatch struct {
+	violations []string
+	due        []stepDownDue
+}
+
+type stepDownDue struct {
+	node    int
+	term    uint64
+	cut, by sim.Time
+	judged  bool
+}
+
+func (w *stepDownWatch) fault(c *cluster, at sim.Time, f sim.Fault) {
+	w.judge(c, at)
+	within := c.params.StepDownWithin
+	if within <= 0 || f.Kind != sim.FaultPartition || !cutsLeaderOff(f.Target) || f.Node < 0 {
+		return
+	}
+	if term, role, _, _ := c.chk.Node(f.Node); role == checker.Leader {
+		w.due = append(w.due, stepDownDue{node: f.Node, term: term, cut: at, by: at.Add(within)})
+	}
+}
+
+// judge settles every step-down due by now (at the run's end, all).
+func (w *stepDownWatch) judge(c *cluster, now sim.Time) {
+	for i := range w.due {
+		d := &w.due[i]
+		if d.judged || now < d.by {
+			continue
+		}
+		d.judged = true
+		if at, ended := c.chk.LeadEnded(d.node, d.term); !ended || at > d.by {
+			w.violations = append(w.violations, fmt.Sprintf("n%d, leader of term %d cut off at %s, still led it %s later (at most %s)",
+				d.node, d.term, sim.AppendTime(nil, d.cut), sim.AppendTime(nil, d.by.Sub(d.cut)), sim.AppendTime(nil, c.params.StepDownWithin)))
+		}
+	}
+}
+
+// cutsLeaderOff: the targets whose partition leaves the leader without a
+// majority that answers it.
+func cutsLeaderOff(t sim.Target) bool {
+	return t == scenarios.TargetLeader || t == scenarios.TargetMinorityLeader || t == scenarios.TargetLeaderInbound
+}

@@ -29,9 +29,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	cfg := kv.DefaultServerConfig(servers)
 	cfg.MaxRaftState = p.MaxRaftState
 	cfg.Testing.Bugs, cfg.Raft.Testing.Bugs = bugSet(o.Bug), bugSet(o.Bug)
-	if p.MaxBatch > 0 {
-		cfg.Raft.MaxBatch = p.MaxBatch
-	}
+	p.configure(&cfg.Raft)
 	if cfg.MaxRaftState > 0 {
 		c.chk.SetStateLimit(cfg.MaxRaftState, cfg.Raft.MaxBatch)
 	}

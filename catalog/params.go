@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/detsim/detsim/raft"
 	"github.com/detsim/detsim/scenarios"
 	"github.com/detsim/detsim/sim"
 )
@@ -22,9 +23,20 @@ type Params struct {
 	MaxRaftState int64 `json:"max_raft_state,omitempty"`
 	// MaxBatch: entries per AppendEntries; 0 the default (64).
 	MaxBatch int `json:"max_batch,omitempty"`
+	// MaxInflight: pipelined AppendEntries per follower; 0 the default
+	// (8), 1 no pipelining.
+	MaxInflight int `json:"max_inflight,omitempty"`
+	// NoPreVote and NoCheckQuorum switch a defence off, so that a scenario
+	// tests the other alone: with both on, CheckQuorum's lease hides what
+	// PreVote gets wrong and the reverse.
+	NoPreVote     bool `json:"no_pre_vote,omitempty"`
+	NoCheckQuorum bool `json:"no_check_quorum,omitempty"`
 	// NoCommitInCut: nothing commits while a "majority-cut" partition holds
 	// but what a majority already held at the cut.
 	NoCommitInCut bool `json:"no_commit_in_cut,omitempty"`
+	// StepDownWithin: a leader cut off by a partition aimed at it stops
+	// leading that term within this long (CheckQuorum's promise).
+	StepDownWithin sim.Duration `json:"step_down_within_ns,omitempty"`
 	// MinOpsPerHeartbeat: the clients' operations per heartbeat interval,
 	// over the span of the workload, is at least this.
 	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
@@ -94,8 +106,8 @@ func (p *Params) check(kv *bool) error {
 		return fmt.Errorf("burst %d out of range (0 to %d)", p.Burst, MaxBurst)
 	case p.Think[0] < 0 || p.Think[1] < p.Think[0] || p.Think[1] > MaxThink:
 		return fmt.Errorf("think_ns %d out of range (0 <= low <= high <= %d, a virtual minute)", p.Think, int64(MaxThink))
-	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MinOpsPerHeartbeat < 0:
-		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch or min_ops_per_heartbeat")
+	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MaxInflight < 0 || p.MinOpsPerHeartbeat < 0 || p.StepDownWithin < 0:
+		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch, max_inflight, min_ops_per_heartbeat or step_down_within_ns")
 	}
 	if p.KV != nil {
 		return p.KV.validate()
@@ -144,6 +156,15 @@ func (p *Params) line() string {
 	if p.MaxBatch > 0 {
 		out += fmt.Sprintf(" max-batch=%d", p.MaxBatch)
 	}
+	if p.MaxInflight > 0 {
+		out += fmt.Sprintf(" max-inflight=%d", p.MaxInflight)
+	}
+	if p.NoPreVote {
+		out += " pre-vote=off"
+	}
+	if p.NoCheckQuorum {
+		out += " check-quorum=off"
+	}
 	return out
 }
 
@@ -151,3 +172,14 @@ func (p *Params) line() string {
 // began) compactly ("1.5s", "200ms"): exact integer arithmetic, the same on
 // every machine.
 func dur[T ~int64](ns T) string { return sim.Duration(ns).String() }
+
+// configure applies the Raft settings of p to a host's configuration.
+func (p *Params) configure(c *raft.HostConfig) {
+	if p.MaxBatch > 0 {
+		c.MaxBatch = p.MaxBatch
+	}
+	if p.MaxInflight > 0 {
+		c.MaxInflight = p.MaxInflight
+	}
+	c.PreVote, c.CheckQuorum = c.PreVote && !p.NoPreVote, c.CheckQuorum && !p.NoCheckQuorum
+}

@@ -39,7 +39,7 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
 			}
 		},
-		Params: Params{Think: think},
+		Params: Params{Think: think, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
 		Name: "many-elections", Description: "7 nodes, random partitions of any shape for 60 virtual s",
@@ -77,7 +77,7 @@ func registerRaft() {
 			g.Targeted(at(2*s), scenarios.TargetMinorityLeader, g.Clients(), "majority-cut")
 			g.Add(sim.Fault{At: at(6 * s), Kind: sim.FaultHeal})
 		},
-		Params: Params{Think: think, NoCommitInCut: true},
+		Params: Params{Think: think, NoCommitInCut: true, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
 		Name: "rejoin", Description: "a partitioned old leader with uncommitted entries rejoins and gives them up",
@@ -156,7 +156,7 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.WithClients(sim.OneWay(g.Servers()[:k], g.Servers()[k:]))})
 			}
 		},
-		Params: Params{Think: think},
+		Params: Params{Think: think, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
 		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",

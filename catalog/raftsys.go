@@ -27,9 +27,7 @@ func (raftSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	servers := h.Servers()
 	hostCfg := raft.DefaultHostConfig(servers)
 	hostCfg.Testing.Bugs = bugSet(o.Bug)
-	if p.MaxBatch > 0 {
-		hostCfg.MaxBatch = p.MaxBatch
-	}
+	p.configure(&hostCfg)
 	for range servers {
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
 			return logservice.NewServer(env, hostCfg, p.SnapshotEvery, raftcheck.Observe(c.chk))

@@ -49,8 +49,9 @@ type nodeView struct {
 	lead        int
 	commit      uint64
 	lastApplied uint64
-	ack         acked   // the most acknowledged in the current term
-	rewrite     rewrite // a batch rewriting protected entries, being checked
+	ack         acked    // the most acknowledged in the current term
+	led         leadSpan // its latest term as leader
+	rewrite     rewrite  // a batch rewriting protected entries, being checked
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
@@ -124,12 +125,16 @@ func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	n := &c.nodes[node]
 	c.termMoved(node, term)
 	wasLeader := n.role == Leader && n.term == term
+	if n.role == Leader && !wasLeader || n.role == Leader && role != Leader {
+		n.led.until = c.now() // its leadership ended: another term, or another role
+	}
 	n.term, n.role, n.lead = term, role, lead
 	if role != Leader {
 		return
 	}
 	if !wasLeader {
 		c.checkQuorum(node, term)
+		n.led = leadSpan{term: term, from: c.now(), until: -1}
 	}
 	if other, ok := c.leaders[term]; ok && other != node {
 		c.v.add(ElectionSafety, "two leaders in term %d: n%d and n%d at %s", term, other, node, sim.AppendTime(nil, c.now()))
@@ -271,8 +276,31 @@ func (c *Raft) Leader() int {
 
 // Down records that a node crashed: it leads nothing until it reports again.
 func (c *Raft) Down(node int) {
+	if n := &c.nodes[node]; n.role == Leader {
+		n.led.until = c.now()
+	}
 	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
 	c.settle(node)
+}
+
+// leadSpan is when a node led a term: until is -1 while it still does.
+type leadSpan struct {
+	term        uint64
+	from, until sim.Time
+}
+
+// LeadEnded reports when node stopped leading term: ended is false while
+// it still leads it. A node that never led term, or led a later one since,
+// ended it long ago (at is 0 then).
+func (c *Raft) LeadEnded(node int, term uint64) (at sim.Time, ended bool) {
+	l := c.nodes[node].led
+	switch {
+	case l.term != term:
+		return 0, true
+	case l.until < 0:
+		return 0, false
+	}
+	return l.until, true
 }
 
 // CommittedInTerm reports whether a node has committed an entry of its

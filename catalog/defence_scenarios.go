@@ -1,0 +1,82 @@
+package catalog
+
+import (
+	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+)
+
+// Defences alone. Raft's defences cover for one another: with CheckQuorum's
+// lease on, a mistake in PreVote never shows (the lease ignores the votes
+// PreVote should have refused), and pipelining and batching hide a slow or
+// wrong single-entry path. These scenarios switch one off so that the
+// others are tested on their own.
+// stepDownWithin bounds how long a leader cut off from a majority keeps
+// leading: CheckQuorum checks every election timeout (300–600 ms here), so
+// two of them and a margin.
+const stepDownWithin = 1500 * ms
+
+func registerDefences() {
+	register(&scenarios.Scenario{
+		Name: "prevote-alone", Description: "nothing reaches one server for 3 s, twice, with CheckQuorum off: PreVote alone keeps its campaigns from raising the term",
+		Servers: [2]int{3, 3}, Clients: 2, Duration: 13 * s, Bound: 5 * s,
+		Probes: probes(),
+		Faults: func(g *scenarios.Gen) {
+			// The last server hears nobody, so it campaigns; its pre-votes
+			// reach the others, whose logs are ahead of its own.
+			deaf := g.Servers()[len(g.Servers())-1:]
+			others := append(append([]int(nil), g.Servers()[:len(g.Servers())-1]...), g.Clients()...)
+			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
+				g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: sim.OneWay(others, deaf)})
+				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
+			}
+		},
+		Expect: scenarios.Expectations{NoDisruption: 2 * s},
+		Params: Params{Think: think, NoCheckQuorum: true},
+	})
+	register(&scenarios.Scenario{
+		Name: "reelection-no-checkquorum", Description: "leader isolated with CheckQuorum off: the majority elects a new leader; the old one learns on rejoin",
+		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
+		Probes: probes("leader-changed"),
+		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
+		Faults: func(g *scenarios.Gen) {
+			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
+				g.Targeted(t, scenarios.TargetLeader, nil, "")
+				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
+			}
+		},
+		Params: Params{Think: think, NoCheckQuorum: true},
+	})
+	register(&scenarios.Scenario{
+		Name: "checkquorum-alone", Description: "leader isolated with PreVote off: CheckQuorum steps it down; a new leader within 5 s",
+		Servers: [2]int{5, 5}, Clients: 2, Duration: 14 * s, Bound: 5 * s,
+		Probes: probes("leader-changed", "checkquorum-stepdown"),
+		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Faults: func(g *scenarios.Gen) {
+			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
+				g.Targeted(t, scenarios.TargetLeader, nil, "")
+				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
+			}
+		},
+		Params: Params{Think: think, NoPreVote: true, StepDownWithin: stepDownWithin},
+	})
+	register(&scenarios.Scenario{
+		Name: "agree-one-by-one", Description: "no pipelining and one entry per AppendEntries, a follower cut off: the single-entry path alone",
+		Servers: [2]int{3, 5}, Clients: 3, Duration: 13 * s, Bound: 5 * s,
+		Probes: probes("lagging-follower-reprobed"),
+		Faults: func(g *scenarios.Gen) {
+			g.Targeted(at(4*s), scenarios.TargetFollower, nil, "")
+			g.Add(sim.Fault{At: at(7 * s), Kind: sim.FaultHeal})
+		},
+		Params: Params{Think: think, MaxBatch: 1, MaxInflight: 1},
+	})
+	register(&scenarios.Scenario{
+		Name: "snapshot-frequent", Description: "a snapshot every 3 entries under crashes and a cut-off follower: compaction on every path",
+		Servers: [2]int{3, 5}, Clients: 3, Duration: 20 * s, Bound: 10 * s,
+		Probes: probes("snapshot-installed", "restart-from-snapshot"),
+		Faults: func(g *scenarios.Gen) {
+			cutFollowers(g, at(2*s), at(9*s))
+			g.Chaos(at(10*s), at(17*s), [2]sim.Duration{300 * ms, 2 * s}, sim.FaultCrash, sim.FaultCrashSync)
+		},
+		Params: Params{Think: think, SnapshotEvery: 3},
+	})
+}

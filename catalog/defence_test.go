@@ -1,0 +1,39 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/detsim/detsim/scenarios"
+)
+
+// Each defence-alone scenario fails when its defence is switched off too:
+// what it checks is the defence, not the weather.
+func TestDefenceAloneScenariosNeedTheirDefence(t *testing.T) {
+	for _, c := range []struct {
+		scenario string
+		off      func(*Params)
+		want     string
+	}{
+		{"prevote-alone", func(p *Params) { p.NoPreVote = true }, "term rose from"},
+		{"checkquorum-alone", func(p *Params) { p.NoCheckQuorum = true }, "still led it"},
+		{"reelection", func(p *Params) { p.NoCheckQuorum = true }, "still led it"},
+	} {
+		sc, _ := scenarios.Lookup(c.scenario)
+		failed := 0
+		for seed := uint64(1); seed <= 5; seed++ {
+			o := sc.Resolve(seed)
+			p := paramsOf(&o)
+			c.off(&p)
+			rep := scenarios.Run(withParams(o, p), seed, scenarios.RunConfig{NoHistory: true})
+			for _, r := range rep.Results {
+				if r.Name == "expectations" && strings.Contains(r.Detail, c.want) {
+					failed++
+				}
+			}
+		}
+		if failed == 0 {
+			t.Errorf("%s with its defence off: no seed of 5 failed with %q", c.scenario, c.want)
+		}
+	}
+}
