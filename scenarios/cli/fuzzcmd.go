@@ -37,6 +37,9 @@ func cmdFuzz(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(rest) > 0 {
 		return 0, usagef("fuzz: unexpected argument %q", rest[0])
 	}
+	if *stall < 0 {
+		return 0, usagef("fuzz: --stall=%s cannot be negative", *stall)
+	}
 	cfg, err := fuzzConfig(*name, *count, *start, *shard, *workers, *budget)
 	if err != nil {
 		return 0, err

@@ -46,8 +46,13 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	stop, caught, release := stopOnSignal()
 	defer release()
 	cfg.Stop = stop
-	base, err := mutate.Prepare(context.Background(), cfg)
+	ctx, cancel := contextUntil(stop)
+	defer cancel()
+	base, err := mutate.Prepare(ctx, cfg)
 	if err != nil {
+		if sig := caught(); sig != nil {
+			return mutationExit(f, mutate.Counts{}, true, sig), nil
+		}
 		return 0, usagef("mutate: %v", err)
 	}
 	text := !f.json
@@ -66,10 +71,7 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 		progress(o)
 	}
 	start := time.Now()
-	outcomes, err := mutate.Judge(context.Background(), cfg, selected)
-	if err != nil {
-		return 0, usagef("mutate: %v", err)
-	}
+	outcomes, judgeErr := mutate.Judge(ctx, cfg, selected)
 	counts := mutate.Tally(outcomes)
 	if text {
 		printMutationTables(stdout, outcomes, stale)
@@ -78,7 +80,24 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	} else if err := printMutationJSON(stdout, all, excluded, outcomes, stale, counts, time.Since(start)); err != nil {
 		return 0, err
 	}
+	if judgeErr != nil { // what was judged is printed above; the rest could not be
+		return 0, usagef("mutate: after %d of %d mutants: %v", len(outcomes), len(selected), judgeErr)
+	}
 	return mutationExit(f, counts, len(outcomes) < len(selected), caught()), nil
+}
+
+// contextUntil is a context cancelled when stop closes: a signal stops the
+// builds and runs in flight, not only the next one.
+func contextUntil(stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { //detsim:allow goroutine the command line's signal handling, outside any run
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 func readEquivalents(path string, all []mutate.Mutant) (map[string]string, []string, error) {

@@ -46,7 +46,7 @@ func parseMutateFlags(args []string) (*mutateFlags, []string, error) {
 	fs.BoolVar(&f.json, "json", false, "print the verdicts and the summary as one JSON object")
 	fs.BoolVar(&f.list, "list", false, "list the mutants and what was excluded, and judge none")
 	fs.StringVar(&f.show, "show", "", "print mutant ID's diff and the command that replays its kill")
-	fs.StringVar(&f.exec, "exec", "", "build mutant ID and run it with the arguments after the flags")
+	fs.StringVar(&f.exec, "exec", "", "build mutant ID and run it with the arguments after the flags (after --, when they hold flags)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, nil, err
@@ -78,6 +78,13 @@ func (f *mutateFlags) validate(rest []string) error {
 		return usagef("mutate: --sample, --workers and --timeout cannot be negative")
 	case f.minScore < 0 || f.minScore > 100:
 		return usagef("mutate: --min-score=%g: want a percentage from 0 to 100", f.minScore)
+	}
+	seen := map[string]bool{}
+	for _, n := range strings.Split(f.scenario, ",") {
+		if seen[n] && f.scenario != "all" {
+			return usagef("mutate: --scenario names %s twice", n)
+		}
+		seen[n] = true
 	}
 	return nil
 }

@@ -11,13 +11,11 @@ import (
 // finding earliest in campaign order. Every run before that one was
 // dispatched before it and has completed, so the choice, and the runs and
 // unknowns counted (those up to it), are the same on every machine.
-func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint64, halt chan struct{}) *Result {
+func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint64, halt chan struct{}, stall *staller) *Result {
 	res := &Result{}
 	start := time.Now()
 	tick := time.NewTicker(cfg.ProgressEvery)
 	defer tick.Stop()
-	stall := newStaller(cfg.Stall)
-	defer stall.stop()
 	var done []outcome
 	first := -1 // index in done of the earliest finding
 	for {
@@ -26,7 +24,6 @@ func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan
 			if !ok {
 				return firstResult(cfg, res, done, first, total, start, dispatched)
 			}
-			stall.reset()
 			done = append(done, o)
 			if _, failed := scenarios.SignatureOf(o.rep); failed || o.nondet != nil {
 				if first < 0 {
@@ -40,7 +37,15 @@ func collectFirst(cfg *Config, total int, outs <-chan outcome, dispatched <-chan
 			if cfg.Progress != nil {
 				cfg.Progress(Progress{Done: len(done), Total: total, Failures: min(first+1, 1), Elapsed: time.Since(start)})
 			}
-		case <-stall.c():
+		case now := <-stall.c():
+			if !stall.stuck(now) {
+				continue
+			}
+			if first >= 0 && decided(done, done[first].order) {
+				// What stalls comes after the finding: every run before it
+				// finished, so it is the campaign's first all the same.
+				return firstResult(cfg, res, done, first, total, start, dispatched)
+			}
 			return &Result{Runs: len(done), Wall: time.Since(start), Stalled: true, Interrupted: true}
 		}
 	}
@@ -71,4 +76,15 @@ func firstResult(cfg *Config, res *Result, done []outcome, first, total int, sta
 		cfg.OnBetter(res.Groups[0])
 	}
 	return res
+}
+
+// decided reports whether every run before order in campaign order is done.
+func decided(done []outcome, order int) bool {
+	before := 0
+	for _, o := range done {
+		if o.order < order {
+			before++
+		}
+	}
+	return before == order
 }

@@ -81,3 +81,32 @@ func TestStallEndsACampaignWithARunThatNeverEnds(t *testing.T) {
 		}
 	}
 }
+
+// A finding decided before a later run stalls is still the finding: the
+// verdict does not depend on how many workers there were.
+func TestStopAtFirstKeepsAFindingWhenALaterRunStalls(t *testing.T) {
+	never := make(chan struct{})
+	sc, _ := scenarios.Lookup("agree")
+	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
+	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		if seed == 3 {
+			<-never
+		}
+		rep := *canned
+		rep.Seed = seed
+		if seed == 2 {
+			rep.Results = append(append([]checker.Result(nil), rep.Results...), checker.Result{Name: "planted", Status: checker.Fail, Detail: "x"})
+			rep.Verdict = checker.Fail
+		}
+		return &rep
+	}
+	defer func() { runScenario = scenarios.Run }()
+	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 2, StopAtFirst: true,
+		Stall: time.Second, RecheckEvery: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stalled || !res.StoppedAtFirst || len(res.Groups) != 1 || res.Groups[0].Best.Seed != 2 {
+		t.Fatalf("stalled=%v stopped=%v groups=%d", res.Stalled, res.StoppedAtFirst, len(res.Groups))
+	}
+}

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/detsim/detsim/scenarios"
@@ -39,13 +40,15 @@ func Run(cfg Config) (*Result, error) {
 	}
 	seeds := cfg.seeds()
 	jobs, outs := make(chan job), make(chan outcome)
+	stall := newStaller(cfg.Stall, cfg.workers())
+	defer stall.stop()
 	var wg sync.WaitGroup
-	for range cfg.workers() {
+	for w := range cfg.workers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				outs <- runJob(&cfg, j)
+				outs <- runJob(&cfg, j, &stall.sims[w])
 			}
 		}()
 	}
@@ -59,9 +62,9 @@ func Run(cfg Config) (*Result, error) {
 	}()
 	total := len(seeds) * len(cfg.Scenarios)
 	if cfg.StopAtFirst {
-		return collectFirst(&cfg, total, outs, dispatched, halt), nil
+		return collectFirst(&cfg, total, outs, dispatched, halt, stall), nil
 	}
-	return collect(&cfg, total, outs, dispatched), nil
+	return collect(&cfg, total, outs, dispatched, stall), nil
 }
 
 func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- uint64, halt <-chan struct{}) {
@@ -91,14 +94,12 @@ func dispatch(cfg *Config, seeds []uint64, jobs chan<- job, dispatched chan<- ui
 	}
 }
 
-func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint64) *Result {
+func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint64, stall *staller) *Result {
 	res := &Result{}
 	start := time.Now()
 	groups := map[string]*Group{}
 	tick := time.NewTicker(cfg.ProgressEvery)
 	defer tick.Stop()
-	stall := newStaller(cfg.Stall)
-	defer stall.stop()
 	report := func() {
 		if cfg.Progress != nil {
 			cfg.Progress(Progress{Done: res.Runs, Total: total, Failures: res.Failures, Elapsed: time.Since(start)})
@@ -117,7 +118,6 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 				report()
 				return res
 			}
-			stall.reset()
 			if g := res.add(o, groups); g != nil && cfg.OnBetter != nil {
 				cfg.OnBetter(g)
 			}
@@ -126,10 +126,12 @@ func collect(cfg *Config, total int, outs <-chan outcome, dispatched <-chan uint
 			}
 		case <-tick.C:
 			report()
-		case <-stall.c():
-			res.Wall, res.Stalled, res.Interrupted = time.Since(start), true, true
-			res.order()
-			return res
+		case now := <-stall.c():
+			if stall.stuck(now) {
+				res.Wall, res.Stalled, res.Interrupted = time.Since(start), true, true
+				res.order()
+				return res
+			}
 		}
 	}
 }
@@ -169,14 +171,17 @@ func (res *Result) add(o outcome, groups map[string]*Group) *Group {
 // runJob runs one seed, rechecks an unknown verdict with ten times the
 // budget, and runs a failing seed (and one passing seed in RecheckEvery)
 // again to compare trace hashes.
-func runJob(cfg *Config, j job) outcome {
+// inSim is when the worker's simulation started, kept for the stall watch.
+func runJob(cfg *Config, j job, inSim *atomic.Int64) outcome {
 	opts := j.sc.Resolve(j.seed)
 	if cfg.Swarm {
 		opts = j.sc.ResolveSwarm(j.seed)
 	}
 	opts.Bug = cfg.Bug
 	run := func(budget time.Duration) *scenarios.Report {
-		return runScenario(opts, j.seed, scenarios.RunConfig{LinBudget: budget})
+		inSim.Store(time.Now().UnixNano())
+		defer inSim.Store(0)
+		return runScenario(opts, j.seed, scenarios.RunConfig{LinBudget: budget, OnSimEnd: func() { inSim.Store(0) }})
 	}
 	budget := cfg.LinBudget
 	if budget == 0 {

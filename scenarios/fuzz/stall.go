@@ -1,38 +1,48 @@
 package fuzz
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
-// staller fires when no run has finished for its duration (0: never).
+// staller watches the workers' simulations: the campaign stalls when one
+// has been simulating for longer than its duration (0: never). Only the
+// simulation counts — the checks after it are bounded by their own budget
+// (Porcupine's, and ten times it for a recheck), and a long one is no loop.
 type staller struct {
-	t *time.Timer
-	d time.Duration
+	d    time.Duration
+	tick *time.Ticker
+	sims []atomic.Int64 // per worker: when its simulation started (Unix ns), 0 while none runs
 }
 
-func newStaller(d time.Duration) *staller {
-	s := &staller{d: d}
+func newStaller(d time.Duration, workers int) *staller {
+	s := &staller{d: d, sims: make([]atomic.Int64, workers)}
 	if d > 0 {
-		s.t = time.NewTimer(d)
+		s.tick = time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
 	}
 	return s
 }
 
-// c is the channel that fires, nil (never ready) without a duration.
+// c is the channel to look again on, nil (never ready) without a duration.
 func (s *staller) c() <-chan time.Time {
-	if s.t == nil {
+	if s.tick == nil {
 		return nil
 	}
-	return s.t.C
+	return s.tick.C
 }
 
-// reset restarts the wait: a run just finished.
-func (s *staller) reset() {
-	if s.t != nil {
-		s.t.Reset(s.d)
+// stuck reports whether a simulation has run for longer than the duration.
+func (s *staller) stuck(now time.Time) bool {
+	for i := range s.sims {
+		if t := s.sims[i].Load(); t != 0 && now.UnixNano()-t > int64(s.d) {
+			return true
+		}
 	}
+	return false
 }
 
 func (s *staller) stop() {
-	if s.t != nil {
-		s.t.Stop()
+	if s.tick != nil {
+		s.tick.Stop()
 	}
 }

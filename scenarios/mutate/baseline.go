@@ -47,7 +47,7 @@ func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 	}
 	b := &Baseline{Events: map[string]uint64{}}
 	for _, name := range c.Scenarios {
-		ev, wall, err := firstSeed(ctx, bin, name, c.Start)
+		ev, wall, err := firstSeed(ctx, bin, name, c.Start, c.Swarm)
 		if err != nil {
 			return nil, err
 		}
@@ -60,12 +60,18 @@ func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 		}
 		return a < z
 	})
+	if c.Stall == 0 {
+		c.Stall = 20*b.LongestRun + 2*time.Second
+	}
 	start := time.Now()
 	r, err := c.run(ctx, bin, filepath.Join(cfg.Builder.Work, "baseline-out"), 24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
 	b.Wall, b.Runs = time.Since(start), r.runs
+	if r.exit == exitStalled {
+		return nil, fmt.Errorf("the unmutated build stalled under the campaign's limit of %s on one simulation: the machine is too slow for it", c.Stall)
+	}
 	if r.exit != 0 && r.exit != 3 {
 		o := judge(Mutant{}, r)
 		return nil, fmt.Errorf("the unmutated build fails the campaign (%s in %s seed %d: %s): it must pass before mutants are judged",
@@ -73,9 +79,6 @@ func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 10*b.Wall + 30*time.Second
-	}
-	if c.Stall == 0 {
-		c.Stall = 20*b.LongestRun + 2*time.Second
 	}
 	return b, nil
 }
@@ -100,9 +103,13 @@ func listScenarios(ctx context.Context, bin string) ([]string, error) {
 }
 
 // firstSeed runs one seed of a scenario and returns its events and the
-// run's wall time.
-func firstSeed(ctx context.Context, bin, name string, seed uint64) (uint64, time.Duration, error) {
-	out, err := output(ctx, bin, "run", "--scenario="+name, "--seed="+strconv.FormatUint(seed, 10), "--json")
+// simulation's wall time (the checks after it are not counted).
+func firstSeed(ctx context.Context, bin, name string, seed uint64, swarm bool) (uint64, time.Duration, error) {
+	args := []string{"run", "--scenario=" + name, "--seed=" + strconv.FormatUint(seed, 10), "--json"}
+	if swarm {
+		args = append(args, "--swarm")
+	}
+	out, err := output(ctx, bin, args...)
 	var rep struct {
 		Events uint64  `json:"events"`
 		Wall   float64 `json:"wall_s"`
@@ -120,6 +127,7 @@ func firstSeed(ctx context.Context, bin, name string, seed uint64) (uint64, time
 // 1 and 3 (a run that failed or was inconclusive) are not errors here.
 func output(ctx context.Context, bin string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
+	detach(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

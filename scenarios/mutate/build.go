@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/detsim/detsim/scenarios"
@@ -24,14 +25,15 @@ type Builder struct {
 	Env  []string // added to the environment of go build (GOCACHE=…)
 }
 
-// Stillborn is a mutant that does not compile: outside the score.
-type Stillborn struct{ Reason string }
+// CompileError is a mutant that does not compile (a stillborn one,
+// outside the score).
+type CompileError struct{ Reason string }
 
-func (s *Stillborn) Error() string { return "did not build: " + s.Reason }
+func (e *CompileError) Error() string { return "did not build: " + e.Reason }
 
 // Build builds the binary of mutant m (nil: the unmutated program) at
-// out. A compile error of the mutant is a *Stillborn; any other error is
-// the builder's own (no go command, a bad --build).
+// out. A compile error in the mutated file is a *CompileError; any other
+// error is the builder's own (no go command, a bad --build, a full disk).
 func (b *Builder) Build(ctx context.Context, m *Mutant, out string) error {
 	args := []string{"build", "-buildvcs=false", "-o", out}
 	if b.Tags != "" {
@@ -45,6 +47,7 @@ func (b *Builder) Build(ctx context.Context, m *Mutant, out string) error {
 		args = append(args, "-overlay="+overlay, "-ldflags=-X="+scenarios.MutantIDSymbol+"="+m.ID)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, b.Main)...)
+	detach(cmd)
 	cmd.Dir = b.Dir
 	cmd.Env = append(os.Environ(), b.Env...)
 	var stderr bytes.Buffer
@@ -54,8 +57,12 @@ func (b *Builder) Build(ctx context.Context, m *Mutant, out string) error {
 			return ctx.Err()
 		}
 		msg := compileError(stderr.String(), err)
-		if m != nil { // the unmutated program built (Prepare): the mutant is what fails
-			return &Stillborn{Reason: strings.ReplaceAll(msg, filepath.Join(b.Work, fileSafe(m.ID)+".go"), filepath.Base(m.File))}
+		// The unmutated program built (Prepare): a compiler's diagnostic is
+		// the mutant's doing, wherever it points (a constant's new value
+		// may break a caller); anything else is the machine's.
+		if m != nil && diagnostic.MatchString(stderr.String()) {
+			overlaid := filepath.Join(b.Work, fileSafe(m.ID)+".go")
+			return &CompileError{Reason: strings.ReplaceAll(msg, overlaid, filepath.Base(m.File))}
 		}
 		return fmt.Errorf("go build %s: %s", b.Main, msg)
 	}
@@ -85,6 +92,9 @@ func (b *Builder) overlay(m *Mutant) (string, error) {
 	overlay := filepath.Join(b.Work, name+".overlay.json")
 	return overlay, os.WriteFile(overlay, data, 0o644)
 }
+
+// diagnostic is a compiler's message: file.go:line:col: text.
+var diagnostic = regexp.MustCompile(`(?m)\.go:[0-9]+:[0-9]+: `)
 
 // fileSafe turns an ID into a file name on every system.
 func fileSafe(id string) string {

@@ -35,7 +35,7 @@ const (
 	Killed     = "killed"
 	Survived   = "survived"
 	TimedOut   = "timeout"
-	StillBorn  = "stillborn"
+	Stillborn  = "stillborn"
 	Equivalent = "equivalent"
 )
 
@@ -102,23 +102,32 @@ func (c *Campaign) run(ctx context.Context, bin, out string, timeout time.Durati
 	}
 	var exit *exec.ExitError
 	switch {
-	case ctx.Err() == context.DeadlineExceeded:
+	case ctx.Err() == context.DeadlineExceeded && err != nil:
 		res.timedOut = true
 		return res, nil
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && err != nil:
 		return res, ctx.Err() // stopped: no verdict
 	case errors.As(err, &exit):
 		res.exit = exit.ExitCode() // -1 for a signal
 	case err != nil:
 		return res, err
 	}
-	entries, _ := os.ReadDir(out)
+	res.repro = pickRepro(out, res.exit)
+	return res, nil
+}
+
+// pickRepro is the repro file of the campaign's finding: of a
+// nondeterminism (exit 4) the -nondeterminism file, else the failure's
+// (a first finding that is both writes both).
+func pickRepro(dir string, exit int) string {
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".json") {
-			res.repro = filepath.Join(out, e.Name())
+		name := e.Name()
+		if strings.HasSuffix(name, ".json") && strings.HasSuffix(name, "-nondeterminism.json") == (exit == 4) {
+			return filepath.Join(dir, name)
 		}
 	}
-	return res, nil
+	return ""
 }
 
 // judge turns a campaign's result into a verdict on m.

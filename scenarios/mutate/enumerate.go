@@ -6,7 +6,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Excluded counts, by reason, the mutants not made (see exclude.go).
@@ -63,16 +65,38 @@ type enumerator struct {
 func (e *enumerator) decl(d ast.Decl) {
 	switch d := d.(type) {
 	case *ast.FuncDecl:
-		e.fn, e.reason = funcName(d), cmp.Or(e.wholeFile, funcExclusion(d))
+		e.fn, e.reason = funcName(d, e.file), cmp.Or(e.wholeFile, funcExclusion(d))
 		if d.Body == nil {
 			return
 		}
 		e.returnEarly(d)
 		e.walk(d.Body)
 	case *ast.GenDecl:
-		e.fn, e.reason = "pkg", cmp.Or(e.wholeFile, genExclusion(d))
-		e.walk(d)
+		for _, spec := range d.Specs {
+			name := specName(d.Tok, spec)
+			if name == "" {
+				continue // an import
+			}
+			e.fn, e.reason = name, cmp.Or(e.wholeFile, genExclusion(d))
+			e.walk(spec)
+		}
 	}
+}
+
+// specName names a package-level declaration in IDs: "var:a,b",
+// "const:limit", "type:node"; "" for an import.
+func specName(tok token.Token, spec ast.Spec) string {
+	switch s := spec.(type) {
+	case *ast.ValueSpec:
+		var names []string
+		for _, n := range s.Names {
+			names = append(names, n.Name)
+		}
+		return tok.String() + ":" + strings.Join(names, ",")
+	case *ast.TypeSpec:
+		return "type:" + s.Name.Name
+	}
+	return ""
 }
 
 // walk applies every operator to every node under n, keeping track of
@@ -130,9 +154,13 @@ func (e *enumerator) text(n ast.Node) string {
 	return string(e.src[e.offset(n.Pos()):e.offset(n.End())])
 }
 
-// funcName is "Type.method" for a method, the name for a function.
-func funcName(d *ast.FuncDecl) string {
+// funcName is "Type.method" for a method, the name for a function, and
+// "init@file.go" for an init (a package may have one per file).
+func funcName(d *ast.FuncDecl, file string) string {
 	if d.Recv == nil || len(d.Recv.List) == 0 {
+		if d.Name.Name == "init" {
+			return "init@" + filepath.Base(file)
+		}
 		return d.Name.Name
 	}
 	t := d.Recv.List[0].Type

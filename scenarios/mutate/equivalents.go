@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -24,8 +25,10 @@ func ReadEquivalents(r io.Reader, name string) (map[string]string, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		id, why, _ := strings.Cut(line, " ")
-		why = strings.TrimSpace(why)
+		id, why := line, ""
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			id, why = line[:i], strings.TrimSpace(line[i:])
+		}
 		switch {
 		case strings.Count(id, ":") != 3:
 			return nil, fmt.Errorf("%s:%d: %q is not a mutant ID (package:function:operator:hash)", name, n, id)
@@ -55,7 +58,7 @@ func CheckEquivalents(eq map[string]string, mutants []Mutant) (stale []string, e
 			stale = append(stale, id)
 		}
 	}
-	sortStrings(stale)
+	sort.Strings(stale)
 	if float64(listed) > MaxEquivalentShare*float64(len(mutants)) {
 		return stale, fmt.Errorf("%d of %d mutants are listed as equivalent: more than %.0f%% hides survivors", listed, len(mutants), 100*MaxEquivalentShare)
 	}

@@ -36,11 +36,12 @@ const directive = "//detsim:nomutate"
 var textFuncs = map[string]bool{"String": true, "GoString": true, "Error": true, "Format": true}
 
 // instrumentationHolders are the names of values whose calls only observe.
-var instrumentationHolders = map[string]bool{"obs": true, "observer": true, "Observer": true, "trace": true,
-	"tracer": true, "log": true, "logger": true}
+// (Not "log": that is a Raft node's log, whose calls are the protocol.)
+var instrumentationHolders = map[string]bool{"obs": true, "observer": true, "Observer": true, "tracer": true, "logger": true}
 
-// instrumentationPrefixes start the names of calls that only observe.
-var instrumentationPrefixes = []string{"Trace", "Tracef", "Log", "Logf", "Probe", "Debug", "Printf", "Println"}
+// instrumentationCalls are the names of methods that only observe.
+var instrumentationCalls = map[string]bool{"Trace": true, "Tracef": true, "Logf": true, "Probe": true, "Debugf": true,
+	"Printf": true, "Println": true}
 
 func funcExclusion(d *ast.FuncDecl) string {
 	switch name := d.Name.Name; {
@@ -83,13 +84,8 @@ func (e *enumerator) exclusionOf(n ast.Node) string {
 		if pkg, ok := fn.X.(*ast.Ident); ok && (pkg.Name == "fmt" || pkg.Name == "errors") {
 			return exclText
 		}
-		if holderName(fn.X) != "" && instrumentationHolders[holderName(fn.X)] {
+		if instrumentationHolders[holderName(fn.X)] || instrumentationCalls[fn.Sel.Name] {
 			return exclInstrumentation
-		}
-		for _, p := range instrumentationPrefixes {
-			if strings.HasPrefix(fn.Sel.Name, p) {
-				return exclInstrumentation
-			}
 		}
 	}
 	return ""
@@ -239,7 +235,10 @@ func onlyPanics(b *ast.BlockStmt) bool {
 			return false
 		}
 		call, ok := es.X.(*ast.CallExpr)
-		if id, isIdent := call.Fun.(*ast.Ident); !ok || !isIdent || id.Name != "panic" {
+		if !ok {
+			return false
+		}
+		if id, isIdent := call.Fun.(*ast.Ident); !isIdent || id.Name != "panic" {
 			return false
 		}
 	}

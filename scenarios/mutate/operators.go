@@ -97,7 +97,7 @@ func isOne(x ast.Expr) bool {
 
 func (e *enumerator) ifStmt(n *ast.IfStmt) {
 	if r := e.skip[n.Cond]; r != "" && e.reason == "" { // a planted-bug branch: its arms are judged on their own
-		e.excluded[r] += 2 // its cond-negate and if-always or branch-swap
+		e.excluded[r] += 1 + countIf(n.Else == nil && !onlyPanics(n.Body)) + countIf(isBlock(n.Else))
 		return
 	}
 	cond := n.Cond
@@ -114,7 +114,11 @@ func (e *enumerator) ifStmt(n *ast.IfStmt) {
 		e.emit(OpCondNegate, cond.Pos(), cond.End(), "!"+e.text(cond))
 	}
 	if n.Else == nil && !onlyPanics(n.Body) { // an assertion made to fire is cond-negate's
-		e.emit(OpIfAlways, cond.Pos(), cond.End(), "true")
+		always := "true"
+		if n.Init != nil {
+			always = "(" + e.text(cond) + ") || true" // keeps what the init declares in use
+		}
+		e.emit(OpIfAlways, cond.Pos(), cond.End(), always)
 	}
 	if els, ok := n.Else.(*ast.BlockStmt); ok {
 		e.emit(OpBranchSwap, n.Body.Pos(), els.End(), e.text(els)+" else "+e.text(n.Body))
@@ -158,4 +162,16 @@ func (e *enumerator) returnEarly(d *ast.FuncDecl) {
 	}
 	first := d.Body.List[0]
 	e.emit(OpReturnEarly, first.Pos(), first.End(), "return\n"+e.text(first))
+}
+
+func countIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func isBlock(s ast.Stmt) bool {
+	_, ok := s.(*ast.BlockStmt)
+	return ok
 }

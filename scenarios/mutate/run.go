@@ -22,7 +22,8 @@ type Config struct {
 	Equivalents map[string]string
 	// OnOutcome is called with each verdict as it is reached.
 	OnOutcome func(Outcome)
-	// Stop, when closed, ends the campaign after the mutant being judged.
+	// Stop, when closed, ends the campaign: the mutant being judged is
+	// stopped and gets no verdict.
 	Stop <-chan struct{}
 }
 
@@ -80,9 +81,9 @@ func judgeOne(ctx context.Context, cfg *Config, m *Mutant) (Outcome, error) {
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "mutant")
 	if err := cfg.Builder.Build(ctx, m, bin); err != nil {
-		var sb *Stillborn
-		if errors.As(err, &sb) {
-			return Outcome{Mutant: *m, Verdict: StillBorn, Detail: sb.Reason, Wall: time.Since(start)}, nil
+		var ce *CompileError
+		if errors.As(err, &ce) {
+			return Outcome{Mutant: *m, Verdict: Stillborn, Detail: ce.Reason, Wall: time.Since(start)}, nil
 		}
 		return Outcome{}, err
 	}
@@ -92,7 +93,7 @@ func judgeOne(ctx context.Context, cfg *Config, m *Mutant) (Outcome, error) {
 	}
 	o := judge(*m, r)
 	if o.Repro != "" {
-		kept := filepath.Join(cfg.Out, fileSafe(m.ID)+".json")
+		kept := KillReproPath(cfg.Out, m.ID)
 		if err := moveFile(o.Repro, kept); err != nil {
 			return Outcome{}, fmt.Errorf("keeping the repro of %s: %v", m.ID, err)
 		}

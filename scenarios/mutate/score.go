@@ -28,7 +28,7 @@ func (c *Counts) add(verdict string) {
 		c.Survived++
 	case TimedOut:
 		c.TimedOut++
-	case StillBorn:
+	case Stillborn:
 		c.Stillborn++
 	case Equivalent:
 		c.Equivalent++
@@ -105,5 +105,3 @@ func Select(mutants []Mutant, sample int, sampleSeed uint64, shard, shards int) 
 	sort.Slice(out, func(i, j int) bool { return pos[out[i].ID] < pos[out[j].ID] })
 	return out
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

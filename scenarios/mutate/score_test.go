@@ -54,7 +54,7 @@ func TestSelectSamplesAndShards(t *testing.T) {
 // mutants out.
 func TestScore(t *testing.T) {
 	c := Tally([]Outcome{{Verdict: Killed}, {Verdict: Killed}, {Verdict: TimedOut}, {Verdict: Survived},
-		{Verdict: StillBorn}, {Verdict: Equivalent}})
+		{Verdict: Stillborn}, {Verdict: Equivalent}})
 	want := "mutation-score killed=2 survived=1 timeout=1 stillborn=1 equivalent=1 score=75.0%"
 	if c.Line() != want {
 		t.Fatalf("got  %s\nwant %s", c.Line(), want)
