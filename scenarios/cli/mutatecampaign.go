@@ -63,15 +63,17 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 			base.Runs, base.Wall.Seconds(), cfg.Campaign.Timeout.Round(time.Second), cfg.Campaign.Stall.Round(100*time.Millisecond))
 		fmt.Fprintf(stdout, "judging %d of %d mutants%s\n", len(selected), len(all), selectionWords(f, shard, shards))
 	}
-	progress := mutationProgress(stderr, len(selected))
+	progress, clearProgress, endProgress := mutationProgress(stderr, len(selected))
 	cfg.OnOutcome = func(o mutate.Outcome) {
 		if text {
+			clearProgress()
 			fmt.Fprintln(stdout, outcomeLine(o))
 		}
 		progress(o)
 	}
 	start := time.Now()
 	outcomes, judgeErr := mutate.Judge(ctx, cfg, selected)
+	endProgress()
 	counts := mutate.Tally(outcomes)
 	if text {
 		printMutationTables(stdout, outcomes, stale)
@@ -201,22 +203,41 @@ func printMutationTables(w io.Writer, outcomes []mutate.Outcome, stale []string)
 	}
 }
 
-// mutationProgress prints, on stderr, a line every 10 s of wall time.
-func mutationProgress(w io.Writer, total int) func(mutate.Outcome) {
+// mutationProgress shows the campaign's progress on stderr as fuzz does: a
+// line redrawn after each mutant on a terminal, else a plain line every
+// 10 s of wall time. end finishes the terminal's line.
+func mutationProgress(w io.Writer, total int) (show func(mutate.Outcome), clear, end func()) {
 	start, last := time.Now(), time.Now()
+	bar := isTerminal(w) && os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
 	var seen []mutate.Outcome
-	return func(o mutate.Outcome) {
+	show = func(o mutate.Outcome) {
 		seen = append(seen, o)
-		if time.Since(last) < 10*time.Second && len(seen) < total {
+		if !bar && time.Since(last) < 10*time.Second && len(seen) < total {
 			return
 		}
 		last = time.Now()
 		c := mutate.Tally(seen)
 		rate := float64(len(seen)) / max(time.Since(start).Seconds(), 1e-9)
 		left := time.Duration(float64(total-len(seen)) / rate * float64(time.Second)).Round(time.Second)
-		fmt.Fprintf(w, "progress %d/%d mutants killed=%d survived=%d timeout=%d stillborn=%d score=%s %.2f mutants/s left %s\n",
+		line := fmt.Sprintf("%d/%d mutants killed=%d survived=%d timeout=%d stillborn=%d score=%s %.2f mutants/s left %s",
 			len(seen), total, c.Killed, c.Survived, c.TimedOut, c.Stillborn, c.ScoreText(), rate, left)
+		if bar {
+			fmt.Fprintf(w, "\r%s\x1b[K", line)
+		} else {
+			fmt.Fprintln(w, "progress "+line)
+		}
 	}
+	clear = func() { // before a verdict line, on the same terminal
+		if bar && len(seen) > 0 {
+			fmt.Fprint(w, "\r\x1b[K")
+		}
+	}
+	end = func() {
+		if bar && len(seen) > 0 {
+			fmt.Fprintln(w)
+		}
+	}
+	return show, clear, end
 }
 
 // mutationExit: interrupted (130, 143), the score below --min-score (1), or 0.
