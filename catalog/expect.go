@@ -79,7 +79,8 @@ func snapshotBound(h []checker.HistoryOp) int {
 }
 
 // stepDownWatch judges Params.StepDownWithin: a leader cut off by a
-// partition aimed at it stops leading that term within the bound. It is
+// partition aimed at it stops leading that term within the bound, unless
+// another fault changes the picture first (see void). It is
 // what CheckQuorum promises, named as a check rather than left to a
 // coverage probe (checkquorum-stepdown) that only says it happened once.
 type stepDownWatch struct {
@@ -96,12 +97,32 @@ type stepDownDue struct {
 
 func (w *stepDownWatch) fault(c *cluster, at sim.Time, f sim.Fault) {
 	w.judge(c, at)
+	w.void(at, f)
 	within := c.params.StepDownWithin
 	if within <= 0 || f.Kind != sim.FaultPartition || !cutsLeaderOff(f.Target) || f.Node < 0 {
 		return
 	}
 	if term, role, _, _ := c.chk.Node(f.Node); role == checker.Leader {
 		w.due = append(w.due, stepDownDue{node: f.Node, term: term, cut: at, by: at.Add(within)})
+	}
+}
+
+// void drops the promises a later fault makes moot before they are due:
+// a heal or another partition (the leader may hear a majority again), a
+// pause of the leader (a paused node runs no timer) or its crash (which
+// ends its leadership anyway).
+func (w *stepDownWatch) void(at sim.Time, f sim.Fault) {
+	for i := range w.due {
+		d := &w.due[i]
+		if d.judged || at >= d.by {
+			continue
+		}
+		switch f.Kind {
+		case sim.FaultHeal, sim.FaultPartition:
+			d.judged = true
+		case sim.FaultPause, sim.FaultCrash, sim.FaultCrashSync:
+			d.judged = d.judged || f.Node == d.node
+		}
 	}
 }
 

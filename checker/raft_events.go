@@ -95,6 +95,7 @@ func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
 	c.settle(node)
 	n := &c.nodes[node]
 	c.durableTermMoved(node, hs, "read back")
+	c.expectRecovery(node)
 	n.ack = acked{}
 	n.log, n.chain = n.log[:0], n.chain[:0]
 	n.commit, n.lastApplied = 0, 0
@@ -102,6 +103,7 @@ func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
 	n.hs, n.batch = hs, batchRecovering
 	if snap != nil {
 		c.rebase(node, snap.Index, snap.Term)
+		c.recoveredSnapshot(node, snap.Index)
 		n.commit, n.batch = snap.Index, batchContinue
 		c.Probe(node, "restart-recovered")
 	}

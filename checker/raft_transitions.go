@@ -27,6 +27,9 @@ import (
 //     its own log while it leads (Figure 3).
 //   - commit-monotonic: a node's commit index never goes back within an
 //     incarnation.
+//   - durability: a restarted node reads back every entry it had made
+//     durable and knew committed (the disk may lose what was never synced,
+//     never what was).
 
 // Names of the transition checks.
 const (
@@ -36,10 +39,11 @@ const (
 	AckedEntriesKept = "acked-entries-kept"
 	LeaderAppendOnly = "leader-append-only"
 	CommitMonotonic  = "commit-monotonic"
+	Durability       = "durability"
 )
 
 // transitionChecks lists them in the order reports show them.
-var transitionChecks = []string{TermMonotonic, ElectionQuorum, AppendFromLeader, AckedEntriesKept, LeaderAppendOnly, CommitMonotonic}
+var transitionChecks = []string{TermMonotonic, ElectionQuorum, AppendFromLeader, AckedEntriesKept, LeaderAppendOnly, CommitMonotonic, Durability}
 
 // acked is the most a node acknowledged in one term.
 type acked struct {
@@ -117,6 +121,7 @@ type rewrite struct {
 	old     []entryID // what the log held from there through the last protected index
 	leader  uint64    // protected through here because the node leads (0: not)
 	acked   uint64    // protected through here because it was acknowledged (0: none)
+	durable uint64    // protected through here across a restart: durable and committed (0: none)
 	checked uint64    // the batch has shown entries through here
 }
 
@@ -133,7 +138,7 @@ func (c *Raft) checkTruncate(node int, first uint64) {
 	// node that learned of a newer term in this very step is no longer
 	// bound by what it did in the old one, though its role changes later.
 	rw := &n.rewrite // reused, so that a rewrite allocates nothing once warm
-	rw.from, rw.checked, rw.leader, rw.acked, rw.old = first, first-1, 0, 0, rw.old[:0]
+	rw.from, rw.checked, rw.leader, rw.acked, rw.durable, rw.old = first, first-1, 0, 0, 0, rw.old[:0]
 	if n.role == Leader && n.hs.Term == n.term {
 		rw.leader = n.lastIndex()
 	}
@@ -180,6 +185,10 @@ func (c *Raft) rewriteViolation(node int, rw *rewrite, index uint64, how string)
 		c.v.add(LeaderAppendOnly, "n%d, leader of term %d, %s entry %d of its own log at %s",
 			node, n.term, how, index, sim.AppendTime(nil, c.now()))
 	}
+	if index <= rw.durable {
+		c.v.add(Durability, "n%d restarted without entry %d, which it had made durable and knew committed (%s on reading back, at %s)",
+			node, index, how, sim.AppendTime(nil, c.now()))
+	}
 	if index <= rw.acked {
 		c.v.add(AckedEntriesKept, "n%d acknowledged entries through %d in term %d, then %s entry %d in the same term at %s",
 			node, rw.acked, n.term, how, index, sim.AppendTime(nil, c.now()))
@@ -190,5 +199,30 @@ func (c *Raft) rewriteViolation(node int, rw *rewrite, index uint64, how string)
 func (c *Raft) commitMoved(node int, commit uint64) {
 	if n := &c.nodes[node]; commit < n.commit {
 		c.v.add(CommitMonotonic, "n%d's commit went back from %d to %d at %s", node, n.commit, commit, sim.AppendTime(nil, c.now()))
+	}
+}
+
+// expectRecovery is called as a node restarts, before its view is reset:
+// what it holds durable and committed, after its snapshot, must come back.
+func (c *Raft) expectRecovery(node int) {
+	n := &c.nodes[node]
+	upTo := min(n.commit, n.lastIndex())
+	rw := &n.rewrite
+	rw.active = false
+	if upTo <= n.base {
+		return
+	}
+	rw.from, rw.checked, rw.leader, rw.acked, rw.durable, rw.old = n.base+1, n.base, 0, 0, upTo, rw.old[:0]
+	for i := n.base + 1; i <= upTo; i++ {
+		id, _ := n.entry(i)
+		rw.old = append(rw.old, id)
+	}
+	rw.active = true
+}
+
+// recoveredSnapshot: entries a restarted node's snapshot covers came back.
+func (c *Raft) recoveredSnapshot(node int, index uint64) {
+	if rw := &c.nodes[node].rewrite; rw.active {
+		rw.checked = max(rw.checked, index)
 	}
 }

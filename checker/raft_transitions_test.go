@@ -110,3 +110,30 @@ func TestCommitMonotonicCatchesACommitGoingBack(t *testing.T) {
 	c.CommitAdvanced(1, 1)
 	wantFail(t, c, CommitMonotonic, "commit went back from 2 to 1")
 }
+
+// A restart that reads back less than the node made durable and knew
+// committed loses data the cluster counted on.
+func TestDurabilityCatchesACommittedEntryLostAcrossARestart(t *testing.T) {
+	c, _ := newTestChecker(3)
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a", "b", "c"))
+	c.CommitAdvanced(1, 3)
+	restart(c, 1, HardState{Term: 1}, nil, entries(1, 1, "a", "b")) // the disk kept two
+	c.StateChanged(1, 1, Follower, NoNode)
+	wantFail(t, c, Durability, "n1 restarted without entry 3, which it had made durable and knew committed (dropped")
+}
+
+// What a snapshot covers came back; entries beyond the commit index may be
+// lost (never promised), and more than was reported may come back (a
+// crash after a sync, before its report).
+func TestDurabilityAllowsSnapshotsAndUncommittedTails(t *testing.T) {
+	c, _ := newTestChecker(3)
+	persist(c, 1, HardState{Term: 1}, entries(1, 1, "a", "b", "c", "d"))
+	c.CommitAdvanced(1, 3)
+	restart(c, 1, HardState{Term: 1}, &Snapshot{Index: 2, Term: 1}, entries(1, 3, "c"))
+	c.StateChanged(1, 1, Follower, NoNode)
+	c.CommitAdvanced(1, 3)
+	restart(c, 1, HardState{Term: 1}, nil, entries(1, 1, "a", "b", "c", "d", "e"))
+	if r := result(c, Durability); r.Status != OK {
+		t.Fatal(r)
+	}
+}
