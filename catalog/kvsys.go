@@ -90,11 +90,8 @@ func (k *kvRecorder) Call(node int, op *kv.Op) {
 
 func (k *kvRecorder) Return(node int, op *kv.Op, answered uint64, value string) {
 	i, ok := k.open[node]
-	if !ok {
-		return
-	}
 	delete(k.open, node)
-	if i >= 0 {
+	if ok && i >= 0 { // (a return with nothing open still reaches the harness, whose client-reply check fails it)
 		h := &k.history[i]
 		now := int64(k.h.Now()) // the history keeps plain nanoseconds
 		h.Return = &now
