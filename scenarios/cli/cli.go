@@ -83,8 +83,15 @@ func Main(c Config) {
 		cfg.GoRun = "go run ."
 	}
 	progName = programName(os.Args[0], cfg.GoRun)
+	if p := os.Getenv(programEnv); p != "" {
+		progName = p // a mutant run by mutate --exec: its temporary binary is gone after
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// programEnv names, for a child such as a mutant that mutate --exec runs,
+// the command that runs it again, for the hints it prints.
+const programEnv = "DETSIM_PROGRAM"
 
 // progName is how the commands detsim prints (replay hints, rerun lines)
 // name the program: the binary that printed them can run them, and a repro

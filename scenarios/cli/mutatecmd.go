@@ -225,6 +225,7 @@ func execMutant(stdout, stderr io.Writer, f *mutateFlags, mutants []mutate.Mutan
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	cmd.Env = append(os.Environ(), programEnv+"="+fmt.Sprintf("%s mutate --pkg=%s%s --exec=%s --", progName, f.pkg, buildFlags(f), m.ID))
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), nil
