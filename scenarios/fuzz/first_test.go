@@ -14,7 +14,7 @@ import (
 func TestStopAtFirstReportsTheEarliestInCampaignOrder(t *testing.T) {
 	later := make(chan struct{})
 	var once sync.Once
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		if seed == 4 {
 			<-later // seed 8 fails and returns first
 		}
@@ -28,9 +28,8 @@ func TestStopAtFirstReportsTheEarliestInCampaignOrder(t *testing.T) {
 		}
 		return rep
 	}
-	defer func() { runScenario = scenarios.Run }()
 	sc, _ := scenarios.Lookup("agree")
-	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 40, Workers: 4, StopAtFirst: true, RecheckEvery: 1000})
+	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 40, Workers: 4, StopAtFirst: true, RecheckEvery: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,16 +61,15 @@ func TestStallEndsACampaignWithARunThatNeverEnds(t *testing.T) {
 	never := make(chan struct{}) // never closed: the stuck run's goroutine is left behind
 	sc, _ := scenarios.Lookup("agree")
 	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		if seed == 3 {
 			<-never
 		}
 		rep := *canned
 		return &rep
 	}
-	defer func() { runScenario = scenarios.Run }()
 	for _, first := range []bool{false, true} {
-		res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 1, StopAtFirst: first,
+		res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 1, StopAtFirst: first,
 			Stall: time.Second, RecheckEvery: 1000})
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +86,7 @@ func TestStopAtFirstKeepsAFindingWhenALaterRunStalls(t *testing.T) {
 	never := make(chan struct{})
 	sc, _ := scenarios.Lookup("agree")
 	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		if seed == 3 {
 			<-never
 		}
@@ -100,8 +98,7 @@ func TestStopAtFirstKeepsAFindingWhenALaterRunStalls(t *testing.T) {
 		}
 		return &rep
 	}
-	defer func() { runScenario = scenarios.Run }()
-	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 2, StopAtFirst: true,
+	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 2, StopAtFirst: true,
 		Stall: time.Second, RecheckEvery: 1000})
 	if err != nil {
 		t.Fatal(err)

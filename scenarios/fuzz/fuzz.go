@@ -49,6 +49,12 @@ type Config struct {
 	// Progress is called now and then from the driver's own goroutine.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+
+	// run runs one simulation: scenarios.Run, or a test's stand-in (one
+	// that is not deterministic, to show the driver catching it). A field,
+	// not a package variable, so that a stand-in left blocked by a stall
+	// test races with nothing.
+	run func(scenarios.Options, uint64, scenarios.RunConfig) *scenarios.Report
 }
 
 // Progress is a snapshot of a campaign for a progress display.

@@ -110,15 +110,14 @@ func TestCampaignSameResultOnAnyNumberOfWorkers(t *testing.T) {
 func TestStopCompletesAPrefix(t *testing.T) {
 	stop := make(chan struct{})
 	var n atomic.Int32
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		if n.Add(1) == 5 {
 			close(stop)
 		}
 		return scenarios.Run(o, seed, cfg)
 	}
-	defer func() { runScenario = scenarios.Run }()
 	sc, _ := scenarios.Lookup("agree")
-	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 100, Workers: 1, Stop: stop, RecheckEvery: 1000})
+	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 100, Workers: 1, Stop: stop, RecheckEvery: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +128,7 @@ func TestStopCompletesAPrefix(t *testing.T) {
 
 func TestNondeterminismIsCaught(t *testing.T) {
 	var calls atomic.Int64
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		rep := scenarios.Run(o, seed, cfg)
 		if calls.Add(1)%2 == 0 { // every second run takes another path
 			rep.TraceHash = "ffffffffffffffff"
@@ -138,9 +137,8 @@ func TestNondeterminismIsCaught(t *testing.T) {
 		}
 		return rep
 	}
-	defer func() { runScenario = scenarios.Run }()
 	sc, _ := scenarios.Lookup("agree")
-	res, err := Run(Config{Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 32, Workers: 1})
+	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 32, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,15 +184,14 @@ func TestConfigRefusesBadInput(t *testing.T) {
 // as a failure, in its signature's group, as well as nondeterminism.
 func TestFailingNondeterministicSeedIsBothFindings(t *testing.T) {
 	var calls atomic.Int64
-	runScenario = func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
 		rep := scenarios.Run(o, seed, cfg)
 		if calls.Add(1)%2 == 0 {
 			rep.TraceHash = "ffffffffffffffff"
 		}
 		return rep
 	}
-	defer func() { runScenario = scenarios.Run }()
-	res, err := Run(Config{Scenarios: []*scenarios.Scenario{isolatedLeader}, Start: 1, Count: 1, Workers: 1})
+	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{isolatedLeader}, Start: 1, Count: 1, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

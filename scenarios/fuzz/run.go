@@ -8,10 +8,6 @@ import (
 	"github.com/detsim/detsim/scenarios"
 )
 
-// runScenario runs one simulation (a test may stand in a runner that is not
-// deterministic, to show the driver catching it).
-var runScenario = scenarios.Run
-
 type job struct {
 	sc    *scenarios.Scenario
 	seed  uint64
@@ -181,7 +177,11 @@ func runJob(cfg *Config, j job, inSim *atomic.Int64) outcome {
 	run := func(budget time.Duration) *scenarios.Report {
 		inSim.Store(time.Now().UnixNano())
 		defer inSim.Store(0)
-		return runScenario(opts, j.seed, scenarios.RunConfig{LinBudget: budget, OnSimEnd: func() { inSim.Store(0) }})
+		run := cfg.run
+		if run == nil {
+			run = scenarios.Run
+		}
+		return run(opts, j.seed, scenarios.RunConfig{LinBudget: budget, OnSimEnd: func() { inSim.Store(0) }})
 	}
 	budget := cfg.LinBudget
 	if budget == 0 {
