@@ -25,6 +25,7 @@ type cluster struct {
 	params    Params
 	cut       cutWatch
 	stepDown  stepDownWatch
+	commits   commitWatch
 	extra     func() []string // the service's own expectations, judged at the end
 }
 
@@ -137,6 +138,7 @@ func (c *cluster) Fault(at sim.Time, f sim.Fault) {
 	}
 	c.cut.fault(c, at, f)
 	c.stepDown.fault(c, at, f)
+	c.commits.fault(at, f)
 }
 
 func (c *cluster) Stopped(at sim.Time, node int, err error) {
@@ -161,6 +163,7 @@ func (c *cluster) Results() []checker.Result {
 func (c *cluster) Violations() []string {
 	c.stepDown.judge(c, c.h.Now()) // what is due by the run's end
 	v := append(append([]string(nil), c.cut.violations...), c.stepDown.violations...)
+	v = append(v, c.commits.violations(c)...)
 	if n := c.params.MinOpsPerHeartbeat; n > 0 {
 		v = append(v, c.throughput(n)...)
 	}

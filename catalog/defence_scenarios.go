@@ -79,4 +79,16 @@ func registerDefences() {
 		},
 		Params: Params{Think: think, SnapshotEvery: 3},
 	})
+	register(&scenarios.Scenario{
+		Name: "idle-reelection", Description: "two leaders crash while clients are idle: each new leader commits an entry of its term within 1 s anyway (its no-op)",
+		Servers: [2]int{5, 5}, Clients: 1, Duration: 12 * s, Bound: 5 * s,
+		Probes: probes("leader-changed", "leader-crashed"),
+		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Faults: func(g *scenarios.Gen) {
+			for _, t := range []sim.Time{at(3 * s), at(8 * s)} {
+				g.Add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: scenarios.TargetLeader})
+			}
+		},
+		Params: Params{Think: [2]sim.Duration{4 * s, 8 * s}, CommitInTermWithin: 1 * s},
+	})
 }

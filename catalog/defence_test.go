@@ -37,3 +37,23 @@ func TestDefenceAloneScenariosNeedTheirDefence(t *testing.T) {
 		}
 	}
 }
+
+// commit_in_term_within_ns names a leader that has not committed in its
+// term in time; a bound no leader can meet shows the check firing on the
+// real run (the mutant that drops the leader's no-op fails it at 1 s).
+func TestCommitInTermCatchesALeaderThatDoesNotCommit(t *testing.T) {
+	sc, _ := scenarios.Lookup("idle-reelection")
+	o := sc.Resolve(1)
+	p := paramsOf(&o)
+	p.CommitInTermWithin = 1 // a nanosecond
+	rep := scenarios.Run(withParams(o, p), 1, scenarios.RunConfig{NoHistory: true})
+	for _, r := range rep.Results {
+		if r.Name == "expectations" {
+			if !strings.Contains(r.Detail, "without committing an entry of its term within 0.000000001s") {
+				t.Fatalf("%v", r)
+			}
+			return
+		}
+	}
+	t.Fatal("no expectations result")
+}

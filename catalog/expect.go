@@ -146,3 +146,63 @@ func (w *stepDownWatch) judge(c *cluster, now sim.Time) {
 func cutsLeaderOff(t sim.Target) bool {
 	return t == scenarios.TargetLeader || t == scenarios.TargetMinorityLeader || t == scenarios.TargetLeaderInbound
 }
+
+// commitWatch judges Params.CommitInTermWithin: a leader that keeps its
+// term for that long commits an entry of the term within it, client
+// traffic or not (its no-op: without one, entries of older terms wait for
+// the next client's write to commit, §5.4.2 and §8). A term is not judged
+// when a fault in its first stretch may have stopped it — a partition or
+// heal anywhere, a pause or crash of its leader.
+type commitWatch struct {
+	faults []struct {
+		at   sim.Time
+		kind sim.FaultKind
+		node int
+	}
+}
+
+func (w *commitWatch) fault(at sim.Time, f sim.Fault) {
+	w.faults = append(w.faults, struct {
+		at   sim.Time
+		kind sim.FaultKind
+		node int
+	}{at, f.Kind, f.Node})
+}
+
+// violations judges every term that has had the time to commit by now.
+func (w *commitWatch) violations(c *cluster) []string {
+	within := c.params.CommitInTermWithin
+	if within <= 0 {
+		return nil
+	}
+	var out []string
+	now := c.h.Now()
+	for _, sp := range c.chk.LeaderSpans() {
+		by := sp.From.Add(within)
+		if by > now || sp.Until >= 0 && sp.Until < by || w.disturbed(sp, by) {
+			continue
+		}
+		if sp.Committed < 0 || sp.Committed > by {
+			out = append(out, fmt.Sprintf("n%d led term %d from %s without committing an entry of its term within %s",
+				sp.Node, sp.Term, sim.AppendTime(nil, sp.From), sim.AppendTime(nil, within)))
+		}
+	}
+	return out
+}
+
+func (w *commitWatch) disturbed(sp checker.LeaderSpan, by sim.Time) bool {
+	for _, f := range w.faults {
+		if f.at < sp.From || f.at > by {
+			continue
+		}
+		switch f.kind {
+		case sim.FaultPartition, sim.FaultHeal:
+			return true
+		case sim.FaultPause, sim.FaultCrash, sim.FaultCrashSync:
+			if f.node == sp.Node {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -37,6 +37,9 @@ type Params struct {
 	// StepDownWithin: a leader cut off by a partition aimed at it stops
 	// leading that term within this long (CheckQuorum's promise).
 	StepDownWithin sim.Duration `json:"step_down_within_ns,omitempty"`
+	// CommitInTermWithin: a leader that keeps its term this long commits
+	// an entry of the term within it, with or without client traffic.
+	CommitInTermWithin sim.Duration `json:"commit_in_term_within_ns,omitempty"`
 	// MinOpsPerHeartbeat: the clients' operations per heartbeat interval,
 	// over the span of the workload, is at least this.
 	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
@@ -106,8 +109,8 @@ func (p *Params) check(kv *bool) error {
 		return fmt.Errorf("burst %d out of range (0 to %d)", p.Burst, MaxBurst)
 	case p.Think[0] < 0 || p.Think[1] < p.Think[0] || p.Think[1] > MaxThink:
 		return fmt.Errorf("think_ns %d out of range (0 <= low <= high <= %d, a virtual minute)", p.Think, int64(MaxThink))
-	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MaxInflight < 0 || p.MinOpsPerHeartbeat < 0 || p.StepDownWithin < 0:
-		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch, max_inflight, min_ops_per_heartbeat or step_down_within_ns")
+	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MaxInflight < 0 || p.MinOpsPerHeartbeat < 0 || p.StepDownWithin < 0 || p.CommitInTermWithin < 0:
+		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch, max_inflight, min_ops_per_heartbeat, step_down_within_ns or commit_in_term_within_ns")
 	}
 	if p.KV != nil {
 		return p.KV.validate()

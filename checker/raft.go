@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 
 	"github.com/detsim/detsim/sim"
@@ -23,6 +24,7 @@ type Raft struct {
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
 	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
 	votes   map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
+	spans   []LeaderSpan         // every term's leadership, in the order they began
 	probes  map[string]int
 
 	maxLeaderTerm uint64
@@ -50,7 +52,7 @@ type nodeView struct {
 	commit      uint64
 	lastApplied uint64
 	ack         acked    // the most acknowledged in the current term
-	led         leadSpan // its latest term as leader
+	led         int      // its latest term as leader: an index in Raft.spans, -1 none
 	rewrite     rewrite  // a batch rewriting protected entries, being checked
 }
 
@@ -61,7 +63,7 @@ func NewRaft(n int, now func() sim.Time) *Raft {
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{}, votes: map[voteKey]uint64{},
 	}
 	for i := range c.nodes {
-		c.nodes[i].hs.Vote, c.nodes[i].lead = NoNode, NoNode // nothing durable yet
+		c.nodes[i].hs.Vote, c.nodes[i].lead, c.nodes[i].led = NoNode, NoNode, -1 // nothing durable yet
 	}
 	return c
 }
@@ -126,7 +128,7 @@ func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	c.termMoved(node, term)
 	wasLeader := n.role == Leader && n.term == term
 	if n.role == Leader && !wasLeader || n.role == Leader && role != Leader {
-		n.led.until = c.now() // its leadership ended: another term, or another role
+		c.spans[n.led].Until = c.now() // its leadership ended: another term, or another role
 	}
 	n.term, n.role, n.lead = term, role, lead
 	if role != Leader {
@@ -134,7 +136,8 @@ func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	}
 	if !wasLeader {
 		c.checkQuorum(node, term)
-		n.led = leadSpan{term: term, from: c.now(), until: -1}
+		n.led = len(c.spans)
+		c.spans = append(c.spans, LeaderSpan{Node: node, Term: term, From: c.now(), Until: -1, Committed: -1})
 	}
 	if other, ok := c.leaders[term]; ok && other != node {
 		c.v.add(ElectionSafety, "two leaders in term %d: n%d and n%d at %s", term, other, node, sim.AppendTime(nil, c.now()))
@@ -190,6 +193,9 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 	if commit > n.lastIndex() {
 		c.v.add(StateMachineSafety, "n%d committed %d beyond its log ending at %d", node, commit, n.lastIndex())
 		commit = n.lastIndex()
+	}
+	if e, ok := n.entry(commit); ok && n.role == Leader && e.term == n.term && n.led >= 0 && c.spans[n.led].Committed < 0 {
+		c.spans[n.led].Committed = c.now()
 	}
 	if e, ok := n.entry(commit); ok && n.role == Leader && commit > n.commit && e.term != n.term {
 		c.v.add(StateMachineSafety, "n%d, leader of term %d, committed through %d at %s, an entry of term %d: an older term's entry committed by counting replicas (Figure 8, §5.4.2)",
@@ -277,30 +283,36 @@ func (c *Raft) Leader() int {
 // Down records that a node crashed: it leads nothing until it reports again.
 func (c *Raft) Down(node int) {
 	if n := &c.nodes[node]; n.role == Leader {
-		n.led.until = c.now()
+		c.spans[n.led].Until = c.now()
 	}
 	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
 	c.settle(node)
 }
 
-// leadSpan is when a node led a term: until is -1 while it still does.
-type leadSpan struct {
-	term        uint64
-	from, until sim.Time
+// LeaderSpan is one term's leadership: who led it, from when, until when
+// (-1: still), and when it first committed an entry of its own term (-1:
+// never) — which it must do to commit anything at all (§5.4.2).
+type LeaderSpan struct {
+	Node                   int
+	Term                   uint64
+	From, Until, Committed sim.Time
 }
+
+// LeaderSpans returns every term's leadership, in the order they began.
+func (c *Raft) LeaderSpans() []LeaderSpan { return slices.Clone(c.spans) }
 
 // LeadEnded reports when node stopped leading term: ended is false while
 // it still leads it. A node that never led term, or led a later one since,
 // ended it long ago (at is 0 then).
 func (c *Raft) LeadEnded(node int, term uint64) (at sim.Time, ended bool) {
-	l := c.nodes[node].led
+	i := c.nodes[node].led
 	switch {
-	case l.term != term:
+	case i < 0 || c.spans[i].Term != term:
 		return 0, true
-	case l.until < 0:
+	case c.spans[i].Until < 0:
 		return 0, false
 	}
-	return l.until, true
+	return c.spans[i].Until, true
 }
 
 // CommittedInTerm reports whether a node has committed an entry of its
