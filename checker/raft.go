@@ -51,9 +51,9 @@ type nodeView struct {
 	lead        int
 	commit      uint64
 	lastApplied uint64
-	ack         acked    // the most acknowledged in the current term
-	led         int      // its latest term as leader: an index in Raft.spans, -1 none
-	rewrite     rewrite  // a batch rewriting protected entries, being checked
+	ack         acked   // the most acknowledged in the current term
+	led         int     // its latest term as leader: an index in Raft.spans, -1 none
+	rewrite     rewrite // a batch rewriting protected entries, being checked
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
