@@ -83,8 +83,9 @@ func (e *enumerator) decl(d ast.Decl) {
 	}
 }
 
-// specName names a package-level declaration in IDs: "var:a,b",
-// "const:limit", "type:node"; "" for an import.
+// specName names a package-level declaration in IDs: "var.a,b",
+// "const.limit", "type.node" (keywords, so never a type's method); "" for
+// an import.
 func specName(tok token.Token, spec ast.Spec) string {
 	switch s := spec.(type) {
 	case *ast.ValueSpec:
@@ -92,9 +93,9 @@ func specName(tok token.Token, spec ast.Spec) string {
 		for _, n := range s.Names {
 			names = append(names, n.Name)
 		}
-		return tok.String() + ":" + strings.Join(names, ",")
+		return tok.String() + "." + strings.Join(names, ",")
 	case *ast.TypeSpec:
-		return "type:" + s.Name.Name
+		return "type." + s.Name.Name
 	}
 	return ""
 }

@@ -30,7 +30,7 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		got = append(got, m.Func+" "+m.Operator+": "+oneLine(m.Original)+" -> "+oneLine(m.Mutated))
 	}
 	for _, want := range []string{
-		"const:limit const-change: 3 -> 4",
+		"const.limit const-change: 3 -> 4",
 		"node.step cmp-negate: term < n.term -> term >= n.term",
 		"node.step cmp-boundary: term < n.term -> term <= n.term",
 		"node.step if-always: term < n.term -> true",
@@ -63,7 +63,7 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		}
 	}
 	for _, m := range ms {
-		if m.Func == "node.String" || strings.HasPrefix(m.Func, "const:kind") {
+		if m.Func == "node.String" || strings.HasPrefix(m.Func, "const.kind") {
 			t.Errorf("excluded scope mutated: %s", m.Describe())
 		}
 		if m.Line == 43 {

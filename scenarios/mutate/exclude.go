@@ -40,8 +40,8 @@ var textFuncs = map[string]bool{"String": true, "GoString": true, "Error": true,
 var instrumentationHolders = map[string]bool{"obs": true, "observer": true, "Observer": true, "tracer": true, "logger": true}
 
 // instrumentationCalls are the names of methods that only observe.
-var instrumentationCalls = map[string]bool{"Trace": true, "Tracef": true, "Logf": true, "Probe": true, "Debugf": true,
-	"Printf": true, "Println": true}
+var instrumentationCalls = map[string]bool{"Trace": true, "Tracef": true, "Logf": true, "Probe": true, "probe": true,
+	"Debugf": true, "Printf": true, "Println": true}
 
 func funcExclusion(d *ast.FuncDecl) string {
 	switch name := d.Name.Name; {

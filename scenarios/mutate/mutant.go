@@ -26,7 +26,7 @@ type Mutant struct {
 	Package  string // import path
 	File     string // the file's path, as go list gave its directory
 	Line     int    // where the change starts, for people (not part of the ID)
-	Func     string // the enclosing function ("Type.method", "func", "init@file.go"), or the declaration ("var:a", "const:b")
+	Func     string // the enclosing function ("Type.method", "func", "init@file.go"), or the declaration ("var.a", "const.b")
 	Operator string
 	Original string // the source text replaced
 	Mutated  string // its replacement
