@@ -350,6 +350,9 @@ func TestSecondSignalEndsTheProcess(t *testing.T) {
 			syscall.Kill(os.Getpid(), syscall.SIGINT)
 			<-stop                                    // the first is caught, and the handler is gone
 			syscall.Kill(os.Getpid(), syscall.SIGINT) // ends the process, unless caught
+			// Delivery is asynchronous: wait for it here, or the campaign,
+			// already stopped, could end before the signal lands.
+			time.Sleep(5 * time.Second)
 		}
 		runCLI("fuzz", "--scenario=election", "--seeds=1000", "--workers=1", "--out="+t.TempDir())
 		t.Fatal("the campaign ended on its own")
