@@ -38,12 +38,7 @@ func registerDefences() {
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed"),
 		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
-		Faults: func(g *scenarios.Gen) {
-			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
-				g.Targeted(t, scenarios.TargetLeader, nil, "")
-				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
-			}
-		},
+		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, NoCheckQuorum: true},
 	})
 	register(&scenarios.Scenario{
@@ -51,12 +46,7 @@ func registerDefences() {
 		Servers: [2]int{5, 5}, Clients: 2, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
 		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
-		Faults: func(g *scenarios.Gen) {
-			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
-				g.Targeted(t, scenarios.TargetLeader, nil, "")
-				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
-			}
-		},
+		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, NoPreVote: true, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
@@ -91,4 +81,12 @@ func registerDefences() {
 		},
 		Params: Params{Think: [2]sim.Duration{4 * s, 8 * s}, CommitInTermWithin: 1 * s},
 	})
+}
+
+// isolateLeaderTwice cuts the leader off for 3 s at 2 s and again at 8 s.
+func isolateLeaderTwice(g *scenarios.Gen) {
+	for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
+		g.Targeted(t, scenarios.TargetLeader, nil, "")
+		g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
+	}
 }

@@ -33,12 +33,7 @@ func registerRaft() {
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
 		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
-		Faults: func(g *scenarios.Gen) {
-			for _, t := range []sim.Time{at(2 * s), at(8 * s)} {
-				g.Targeted(t, scenarios.TargetLeader, nil, "")
-				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
-			}
-		},
+		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{

@@ -58,16 +58,8 @@ func TestStopAtFirstWithoutFindingsRunsEverything(t *testing.T) {
 // nature; the other runs here are canned and take microseconds, so a
 // second is a margin no scheduler hiccup reaches.)
 func TestStallEndsACampaignWithARunThatNeverEnds(t *testing.T) {
-	never := make(chan struct{}) // never closed: the stuck run's goroutine is left behind
 	sc, _ := scenarios.Lookup("agree")
-	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
-	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
-		if seed == 3 {
-			<-never
-		}
-		rep := *canned
-		return &rep
-	}
+	stand := cannedRunner(sc, 3, 0)
 	for _, first := range []bool{false, true} {
 		res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 1, StopAtFirst: first,
 			Stall: time.Second, RecheckEvery: 1000})
@@ -83,21 +75,8 @@ func TestStallEndsACampaignWithARunThatNeverEnds(t *testing.T) {
 // A finding decided before a later run stalls is still the finding: the
 // verdict does not depend on how many workers there were.
 func TestStopAtFirstKeepsAFindingWhenALaterRunStalls(t *testing.T) {
-	never := make(chan struct{})
 	sc, _ := scenarios.Lookup("agree")
-	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
-	stand := func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
-		if seed == 3 {
-			<-never
-		}
-		rep := *canned
-		rep.Seed = seed
-		if seed == 2 {
-			rep.Results = append(append([]checker.Result(nil), rep.Results...), checker.Result{Name: "planted", Status: checker.Fail, Detail: "x"})
-			rep.Verdict = checker.Fail
-		}
-		return &rep
-	}
+	stand := cannedRunner(sc, 3, 2)
 	res, err := Run(Config{run: stand, Scenarios: []*scenarios.Scenario{sc}, Start: 1, Count: 5, Workers: 2, StopAtFirst: true,
 		Stall: time.Second, RecheckEvery: 1000})
 	if err != nil {
@@ -105,5 +84,25 @@ func TestStopAtFirstKeepsAFindingWhenALaterRunStalls(t *testing.T) {
 	}
 	if res.Stalled || !res.StoppedAtFirst || len(res.Groups) != 1 || res.Groups[0].Best.Seed != 2 {
 		t.Fatalf("stalled=%v stopped=%v groups=%d", res.Stalled, res.StoppedAtFirst, len(res.Groups))
+	}
+}
+
+// cannedRunner stands in for scenarios.Run with one real run's report,
+// returned at once: seed stuck never returns (its goroutine is left
+// behind), seed failing (if not 0) fails a planted check.
+func cannedRunner(sc *scenarios.Scenario, stuck, failing uint64) func(scenarios.Options, uint64, scenarios.RunConfig) *scenarios.Report {
+	never := make(chan struct{}) // never closed
+	canned := scenarios.Run(sc.Resolve(1), 1, scenarios.RunConfig{})
+	return func(o scenarios.Options, seed uint64, cfg scenarios.RunConfig) *scenarios.Report {
+		if seed == stuck {
+			<-never
+		}
+		rep := *canned
+		rep.Seed = seed
+		if seed == failing {
+			rep.Results = append(append([]checker.Result(nil), rep.Results...), checker.Result{Name: "planted", Status: checker.Fail, Detail: "x"})
+			rep.Verdict = checker.Fail
+		}
+		return &rep
 	}
 }
