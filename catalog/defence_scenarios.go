@@ -30,14 +30,14 @@ func registerDefences() {
 				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
 			}
 		},
-		Expect: scenarios.Expectations{NoDisruption: 2 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 2, NoDisruption: 2 * s},
 		Params: Params{Think: think, NoCheckQuorum: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "reelection-no-checkquorum", Description: "leader isolated with CheckQuorum off: the majority elects a new leader; the old one learns on rejoin",
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed"),
-		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 4, NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
 		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, NoCheckQuorum: true},
 	})
@@ -45,7 +45,7 @@ func registerDefences() {
 		Name: "checkquorum-alone", Description: "leader isolated with PreVote off: CheckQuorum steps it down; a new leader within 5 s",
 		Servers: [2]int{5, 5}, Clients: 2, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
-		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 8, NewLeaderWithin: 5 * s},
 		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, NoPreVote: true, StepDownWithin: stepDownWithin},
 	})
@@ -73,7 +73,7 @@ func registerDefences() {
 		Name: "idle-reelection", Description: "two leaders crash while clients are idle: each new leader commits an entry of its term within 1 s anyway (its no-op)",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 12 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "leader-crashed"),
-		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 4, NewLeaderWithin: 5 * s},
 		Faults: func(g *scenarios.Gen) {
 			for _, t := range []sim.Time{at(3 * s), at(8 * s)} {
 				g.Add(sim.Fault{At: t, Kind: sim.FaultCrash, Target: scenarios.TargetLeader})

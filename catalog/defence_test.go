@@ -57,3 +57,21 @@ func TestCommitInTermCatchesALeaderThatDoesNotCommit(t *testing.T) {
 	}
 	t.Fatal("no expectations result")
 }
+
+// max_leader_terms counts elections: reelection needs three leader terms
+// (the first, and one per isolation); a bound of two fails with the figure.
+func TestMaxLeaderTermsCatchesExtraElections(t *testing.T) {
+	sc, _ := scenarios.Lookup("reelection")
+	o := sc.Resolve(1)
+	o.Expect.MaxLeaderTerms = 2
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{NoHistory: true})
+	for _, r := range rep.Results {
+		if r.Name == "expectations" {
+			if !strings.Contains(r.Detail, "3 leader terms, at most 2: more elections than the faults call for") {
+				t.Fatalf("%v", r)
+			}
+			return
+		}
+	}
+	t.Fatal("no expectations result")
+}

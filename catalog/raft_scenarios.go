@@ -32,7 +32,7 @@ func registerRaft() {
 		Name: "reelection", Description: "leader isolated: a new leader within 5 s; the old one rejoins without disrupting (PreVote)",
 		Servers: [2]int{3, 3}, Clients: 1, Duration: 14 * s, Bound: 5 * s,
 		Probes: probes("leader-changed", "checkquorum-stepdown"),
-		Expect: scenarios.Expectations{NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 4, NewLeaderWithin: 5 * s, NoDisruption: 2 * s},
 		Faults: isolateLeaderTwice,
 		Params: Params{Think: think, StepDownWithin: stepDownWithin},
 	})
@@ -61,7 +61,7 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
 			}
 		},
-		Expect: scenarios.Expectations{MaxLatency: calmLatency, LatencyAfter: 1 * s},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 2, MaxLatency: calmLatency, LatencyAfter: 1 * s},
 		Params: Params{Think: think},
 	})
 	register(&scenarios.Scenario{
@@ -72,6 +72,7 @@ func registerRaft() {
 			g.Targeted(at(2*s), scenarios.TargetMinorityLeader, g.Clients(), "majority-cut")
 			g.Add(sim.Fault{At: at(6 * s), Kind: sim.FaultHeal})
 		},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 3},
 		Params: Params{Think: think, NoCommitInCut: true, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
@@ -84,6 +85,7 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t.Add(3 * s), Kind: sim.FaultHeal})
 			}
 		},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 4},
 		Params: Params{Think: [2]sim.Duration{1 * ms, 10 * ms}},
 	})
 	register(&scenarios.Scenario{
@@ -95,6 +97,7 @@ func registerRaft() {
 			g.Targeted(at(5*s), scenarios.TargetLeaderAndFollower, g.Clients()[1:2], "")
 			g.Add(sim.Fault{At: at(8 * s), Kind: sim.FaultHeal})
 		},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 4},
 		Params: Params{Burst: 20, Think: [2]sim.Duration{20 * ms, 50 * ms}},
 	})
 	register(&scenarios.Scenario{
@@ -151,12 +154,13 @@ func registerRaft() {
 				g.Add(sim.Fault{At: t, Kind: sim.FaultPartition, Links: g.WithClients(sim.OneWay(g.Servers()[:k], g.Servers()[k:]))})
 			}
 		},
+		Expect: scenarios.Expectations{MaxLeaderTerms: 8},
 		Params: Params{Think: think, StepDownWithin: stepDownWithin},
 	})
 	register(&scenarios.Scenario{
 		Name: "pause", Description: "a leader paused past its followers' election timeout, then resumed",
 		Servers: [2]int{3, 5}, Clients: 2, Duration: 12 * s, Bound: 5 * s, Skew: true,
-		Probes: probes("leader-changed", "leader-deposed"), Expect: scenarios.Expectations{NewLeaderWithin: 5 * s},
+		Probes: probes("leader-changed", "leader-deposed"), Expect: scenarios.Expectations{MaxLeaderTerms: 4, NewLeaderWithin: 5 * s},
 		Faults: func(g *scenarios.Gen) {
 			for _, t := range []sim.Time{at(2 * s), at(7 * s)} {
 				g.Add(sim.Fault{At: t, Kind: sim.FaultPause, Target: scenarios.TargetLeader})

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -20,6 +21,9 @@ import (
 //     started after the cut, and the others complete something.
 //   - MaxLatency: every client operation called at or after LatencyAfter
 //     returns within MaxLatency; the ok line reports the slowest one.
+//   - MaxLeaderTerms: at most this many terms had a leader (elections
+//     per fault: a storm of extra ones is a defect even when it heals);
+//     the ok line reports how many.
 //
 // The leader promises need a system that names its leaders; without one
 // they fail, saying so. A verdict due after the run ended early is judged
@@ -33,6 +37,7 @@ type ExpectConfig struct {
 	MinorityIdle    bool
 	MaxLatency      sim.Duration
 	LatencyAfter    sim.Time
+	MaxLeaderTerms  int
 	Servers, Nodes  int     // servers are nodes 0 to Servers-1; clients follow
 	Leaders         Leaders // nil: the system names none
 	// At runs fn at virtual time t, from the event loop (the world's At).
@@ -211,12 +216,17 @@ func (e *ExpectWatch) Result(own []string) Result {
 		}
 	}
 	x := e.cfg
-	if x.Leaders == nil && (x.StableLeader || x.NewLeaderWithin > 0 || x.NoDisruption > 0) {
+	if x.Leaders == nil && (x.StableLeader || x.NewLeaderWithin > 0 || x.NoDisruption > 0 || x.MaxLeaderTerms > 0) {
 		e.fail("the scenario expects things of its leaders, but the system names none (it does not implement Leadership)")
 	}
 	if x.StableLeader && x.Leaders != nil {
 		if n := x.Leaders.LeaderTerms(); n != 1 {
 			e.fail("%d leader terms in a run that should keep one leader", n)
+		}
+	}
+	if x.MaxLeaderTerms > 0 && x.Leaders != nil {
+		if n := x.Leaders.LeaderTerms(); n > x.MaxLeaderTerms {
+			e.fail("%d leader terms, at most %d: more elections than the faults call for", n, x.MaxLeaderTerms)
 		}
 	}
 	e.violations = append(e.violations, own...)
@@ -232,8 +242,12 @@ func (e *ExpectWatch) Result(own []string) Result {
 
 // figures are what the ok line reports of the quantitative expectations.
 func (e *ExpectWatch) figures() string {
-	if e.cfg.MaxLatency <= 0 {
-		return ""
+	var f []string
+	if e.cfg.MaxLatency > 0 {
+		f = append(f, fmt.Sprintf("slowest-op=%s (at most %s)", sim.AppendTime(nil, e.slowest), sim.AppendTime(nil, e.cfg.MaxLatency)))
 	}
-	return fmt.Sprintf("slowest-op=%s (at most %s)", sim.AppendTime(nil, e.slowest), sim.AppendTime(nil, e.cfg.MaxLatency))
+	if e.cfg.MaxLeaderTerms > 0 && e.cfg.Leaders != nil {
+		f = append(f, fmt.Sprintf("leader-terms=%d (at most %d)", e.cfg.Leaders.LeaderTerms(), e.cfg.MaxLeaderTerms))
+	}
+	return strings.Join(f, " ")
 }

@@ -76,7 +76,7 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	r.w.Schedule(opts.Faults)
 	x := opts.Expect
 	r.exp = checker.NewExpectWatch(checker.ExpectConfig{StableLeader: x.StableLeader, NewLeaderWithin: x.NewLeaderWithin,
-		NoDisruption: x.NoDisruption, MinorityIdle: x.MinorityIdle, MaxLatency: x.MaxLatency, LatencyAfter: sim.Time(x.LatencyAfter),
+		NoDisruption: x.NoDisruption, MinorityIdle: x.MinorityIdle, MaxLatency: x.MaxLatency, LatencyAfter: sim.Time(x.LatencyAfter), MaxLeaderTerms: x.MaxLeaderTerms,
 		Servers: opts.Servers, Nodes: opts.Nodes(), Leaders: r.lead, At: r.w.At})
 
 	start := time.Now()

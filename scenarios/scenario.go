@@ -67,6 +67,9 @@ type Expectations struct {
 	// late) shows as a number, not as a pass.
 	MaxLatency   sim.Duration `json:"max_latency_ns,omitempty"`
 	LatencyAfter sim.Duration `json:"latency_after_ns,omitempty"`
+	// MaxLeaderTerms: at most this many terms have a leader in the run —
+	// the elections the faults call for, and no storm of extra ones.
+	MaxLeaderTerms int `json:"max_leader_terms,omitempty"`
 }
 
 // Options is a resolved scenario: the whole run as data.
