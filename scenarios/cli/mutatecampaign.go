@@ -46,9 +46,7 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	stop, caught, release := stopOnSignal()
 	defer release()
 	cfg.Stop = stop
-	ctx, cancel := contextUntil(stop)
-	defer cancel()
-	base, err := mutate.Prepare(ctx, cfg)
+	base, err := mutate.Prepare(context.Background(), cfg)
 	if err != nil {
 		if sig := caught(); sig != nil {
 			return mutationExit(f, mutate.Counts{}, true, sig), nil
@@ -72,7 +70,7 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 		progress(o)
 	}
 	start := time.Now()
-	outcomes, judgeErr := mutate.Judge(ctx, cfg, selected)
+	outcomes, judgeErr := mutate.Judge(context.Background(), cfg, selected)
 	endProgress()
 	counts := mutate.Tally(outcomes)
 	if text {
@@ -86,20 +84,6 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 		return 0, usagef("mutate: after %d of %d mutants: %v", len(outcomes), len(selected), judgeErr)
 	}
 	return mutationExit(f, counts, len(outcomes) < len(selected), caught()), nil
-}
-
-// contextUntil is a context cancelled when stop closes: a signal stops the
-// builds and runs in flight, not only the next one.
-func contextUntil(stop <-chan struct{}) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { //detsim:allow goroutine the command line's signal handling, outside any run
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
 }
 
 func readEquivalents(path string, all []mutate.Mutant) (map[string]string, []string, error) {

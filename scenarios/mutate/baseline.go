@@ -32,7 +32,10 @@ type Baseline struct {
 // error: the campaign must pass before mutants are judged against it.
 // The timeout, if unset, becomes ten times the baseline's wall time plus
 // 30 s, and the stall twenty times its slowest single run plus 2 s.
+// Closing cfg.Stop ends it.
 func Prepare(ctx context.Context, cfg *Config) (*Baseline, error) {
+	ctx, cancel := untilStop(ctx, cfg.Stop)
+	defer cancel()
 	bin := filepath.Join(cfg.Builder.Work, "baseline")
 	if err := cfg.Builder.Build(ctx, nil, bin); err != nil {
 		return nil, err

@@ -30,17 +30,8 @@ type Config struct {
 // Judge builds and runs every mutant in order, stopping early when Stop
 // closes; it returns the verdicts reached.
 func Judge(ctx context.Context, cfg *Config, mutants []Mutant) ([]Outcome, error) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := untilStop(ctx, cfg.Stop)
 	defer cancel()
-	if cfg.Stop != nil {
-		go func() { //detsim:allow goroutine stops the child of the mutant being judged, outside any run
-			select {
-			case <-cfg.Stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-	}
 	var out []Outcome
 	for i := range mutants {
 		if stopped(cfg.Stop) {
@@ -61,8 +52,24 @@ func Judge(ctx context.Context, cfg *Config, mutants []Mutant) ([]Outcome, error
 	return out, nil
 }
 
+// untilStop is ctx, cancelled too when stop closes: a stop ends the build
+// or run in flight, not only the next one. (Outside any simulation.)
+func untilStop(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if stop != nil {
+		go func() { //detsim:allow goroutine the campaign's stop, outside any run
+			select { //detsim:allow select the campaign's stop, outside any run
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
 func stopped(stop <-chan struct{}) bool {
-	select {
+	select { //detsim:allow select a non-blocking look at the campaign's stop, outside any run
 	case <-stop:
 		return true
 	default:
