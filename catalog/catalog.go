@@ -23,6 +23,7 @@ func Register() {
 		registerSnapshots1()
 		registerSnapshots2()
 		registerDefences()
+		registerCorruption()
 		registerProperty()
 	})
 }

@@ -114,7 +114,8 @@ func (s *Server) Timer(id sim.TimerID) error {
 func (s *Server) handleRequest(from int, msg []byte) error {
 	op, err := DecodeRequest(msg)
 	if err != nil {
-		return nil // garbage from the network is dropped
+		s.obs.Probe(s.env.ID(), "bad-request-dropped") // garbage from the network
+		return nil
 	}
 	if err := op.Validate(); err != nil {
 		s.obs.Probe(s.env.ID(), "bad-request-refused")

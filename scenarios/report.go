@@ -117,6 +117,9 @@ func (o *Options) OptionsLine() string {
 		}
 	}
 	extra := ""
+	if n.CorruptPPM != 0 {
+		extra += fmt.Sprintf(" corrupt=%dppm", n.CorruptPPM)
+	}
 	if o.Swarm != "" {
 		extra += " swarm=" + o.Swarm
 	}
@@ -142,7 +145,11 @@ func (rep *Report) Text() string {
 	fmt.Fprintf(&b, "trace-hash=%s\n", rep.TraceHash)
 	fmt.Fprintf(&b, "virtual=%.3fs wall=%.3fs events=%d speedup=%.0fx\n", float64(rep.Virtual)/1e9, rep.Wall.Seconds(), rep.Events, rep.Speedup())
 	st := rep.Stats
-	fmt.Fprintf(&b, "ops=%d messages=%d dropped=%d duplicated=%d crashes=%d partitions=%d\n", rep.Ops, st.Sent, st.Dropped, st.Duplicated, st.Crashes, st.Partitions)
+	corrupted := ""
+	if st.Corrupted != 0 {
+		corrupted = fmt.Sprintf(" corrupted=%d", st.Corrupted)
+	}
+	fmt.Fprintf(&b, "ops=%d messages=%d dropped=%d duplicated=%d%s crashes=%d partitions=%d\n", rep.Ops, st.Sent, st.Dropped, st.Duplicated, corrupted, st.Crashes, st.Partitions)
 	for _, res := range rep.Results {
 		fmt.Fprintln(&b, res.String())
 	}
@@ -192,6 +199,7 @@ func (rep *Report) JSON() ([]byte, error) {
 		Messages  uint64         `json:"messages"`
 		Dropped   uint64         `json:"dropped"`
 		Dup       uint64         `json:"duplicated"`
+		Corrupted uint64         `json:"corrupted,omitempty"`
 		Crashes   int            `json:"crashes"`
 		Parts     int            `json:"partitions"`
 		Checks    []check        `json:"checks"`
@@ -203,7 +211,8 @@ func (rep *Report) JSON() ([]byte, error) {
 		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
 		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
 		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
-		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
+		Corrupted: rep.Stats.Corrupted,
+		Crashes:   rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
 		CheckWall: rep.CheckWall.Seconds(), HTML: rep.HTMLPath,
 	}
 	for _, res := range rep.Results {

@@ -156,7 +156,7 @@ func (s *Scenario) ResolveFor(seed uint64, duration sim.Duration) Options {
 	if s.Faults != nil {
 		s.Faults(g)
 	}
-	g.FinalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM) != 0)
+	g.FinalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM|s.Net.CorruptPPM) != 0)
 	o.Faults = g.faults
 	sim.SortFaults(o.Faults)
 	return o
@@ -287,7 +287,7 @@ func validateNet(n sim.NetParams) error {
 	for _, p := range []struct {
 		name string
 		ppm  uint32
-	}{{"loss_ppm", n.LossPPM}, {"dup_ppm", n.DupPPM}, {"reorder_ppm", n.ReorderPPM}} {
+	}{{"loss_ppm", n.LossPPM}, {"dup_ppm", n.DupPPM}, {"reorder_ppm", n.ReorderPPM}, {"corrupt_ppm", n.CorruptPPM}} {
 		if p.ppm > sim.CertainPPM {
 			return fmt.Errorf("net %s %d is over %d (a probability of one)", p.name, p.ppm, sim.CertainPPM)
 		}

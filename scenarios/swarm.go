@@ -67,6 +67,7 @@ func (scn *Scenario) ResolveSwarm(seed uint64) Options {
 	o.Net.LossPPM = min(o.Net.LossPPM*sc.num/sc.den, 300_000)
 	o.Net.DupPPM = min(o.Net.DupPPM*sc.num/sc.den, 300_000)
 	o.Net.ReorderPPM = min(o.Net.ReorderPPM*sc.num/sc.den, 300_000)
+	o.Net.CorruptPPM = min(o.Net.CorruptPPM*sc.num/sc.den, 300_000)
 	desc = append(desc, "net×"+sc.name)
 	sim.SortFaults(o.Faults)
 	o.Swarm = strings.Join(desc, ",")

@@ -52,6 +52,7 @@ type NetFault struct {
 	LossPPM    uint32 `json:"loss_ppm"`
 	DupPPM     uint32 `json:"dup_ppm"`
 	ReorderPPM uint32 `json:"reorder_ppm"`
+	CorruptPPM uint32 `json:"corrupt_ppm,omitempty"`
 }
 
 // String renders a fault for traces and summaries.
@@ -73,6 +74,9 @@ func (f Fault) String() string {
 	case FaultNet:
 		if f.Net != nil {
 			fmt.Fprintf(&b, " loss=%dppm dup=%dppm reorder=%dppm", f.Net.LossPPM, f.Net.DupPPM, f.Net.ReorderPPM)
+			if f.Net.CorruptPPM != 0 {
+				fmt.Fprintf(&b, " corrupt=%dppm", f.Net.CorruptPPM)
+			}
 		}
 	}
 	if f.Target != "" {

@@ -109,7 +109,8 @@ func (w *World) strike(f Fault) {
 	case FaultHeal:
 		w.net.setPartition(nil)
 	case FaultNet:
-		w.net.params.LossPPM, w.net.params.DupPPM, w.net.params.ReorderPPM = f.Net.LossPPM, f.Net.DupPPM, f.Net.ReorderPPM
+		p := &w.net.params
+		p.LossPPM, p.DupPPM, p.ReorderPPM, p.CorruptPPM = f.Net.LossPPM, f.Net.DupPPM, f.Net.ReorderPPM, f.Net.CorruptPPM
 	case FaultCrash:
 		w.crashNode(n, "")
 	case FaultCrashSync:
@@ -171,6 +172,9 @@ func faultCode(f Fault) uint64 {
 		h = h*31 + uint64(f.Net.LossPPM)
 		h = h*31 + uint64(f.Net.DupPPM)
 		h = h*31 + uint64(f.Net.ReorderPPM)
+		if f.Net.CorruptPPM != 0 { // only then, so that older schedules hash as they did
+			h = h*31 + uint64(f.Net.CorruptPPM)
+		}
 	}
 	return h
 }

@@ -12,6 +12,9 @@ type NetParams struct {
 	DupPPM     uint32   `json:"dup_ppm,omitempty"`
 	ReorderPPM uint32   `json:"reorder_ppm,omitempty"`
 	ReorderMax Duration `json:"reorder_max_ns,omitempty"`
+	// CorruptPPM is the chance a message arrives with one bit flipped, as a
+	// bad NIC or a buggy middlebox delivers it: what a checksum is for.
+	CorruptPPM uint32 `json:"corrupt_ppm,omitempty"`
 }
 
 // DefaultNet is a calm LAN: 1–5 ms, nothing lost.
@@ -94,6 +97,12 @@ func (w *World) send(from, to int, msg []byte) {
 		ev.at = w.now + d + r.Range(0, int64(p.ReorderMax))
 		ev.id = w.holdMessage(buf) // the same bytes, delivered twice
 		w.push(ev)
+	}
+	// Drawn last, so that a network that never corrupts draws what it did
+	// before corruption existed, and old seeds replay unchanged.
+	if len(buf) > 0 && r.Chance(p.CorruptPPM) {
+		w.Stats.Corrupted++
+		buf[r.Pick(len(buf))] ^= 1 << r.Pick(8) // a duplicate carries the same damage
 	}
 }
 

@@ -63,10 +63,10 @@ type node struct {
 
 // Stats counts what happened in a run.
 type Stats struct {
-	Sent, Delivered, Dropped, Duplicated, Reordered uint64
-	Timers                                          uint64
-	Crashes, Restarts, Partitions, Pauses           int
-	DiskFaults, Stops                               int
+	Sent, Delivered, Dropped, Duplicated, Reordered, Corrupted uint64
+	Timers                                                     uint64
+	Crashes, Restarts, Partitions, Pauses                      int
+	DiskFaults, Stops                                          int
 }
 
 // World is one simulation: a single goroutine, a virtual clock and one queue
