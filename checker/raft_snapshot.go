@@ -57,6 +57,12 @@ func (c *Raft) SnapshotRestored(node int, s Snapshot, state uint64) {
 		c.v.add(ApplyOrder, "n%d restored a snapshot at %d after applying %d at %s: state rolled back",
 			node, s.Index, n.lastApplied, sim.AppendTime(nil, c.now()))
 	}
+	if s.Index > n.commit {
+		// A node that installs a snapshot must know it committed: else its
+		// commit lags what its service holds, as an entry applied early would.
+		c.v.add(ApplyOrder, "n%d restored a snapshot at %d beyond its commit %d at %s",
+			node, s.Index, n.commit, sim.AppendTime(nil, c.now()))
+	}
 	n.lastApplied = max(n.lastApplied, s.Index)
 	c.Probe(node, "snapshot-restored")
 	c.checkState(node, s.Index, state, "restored a snapshot")

@@ -56,6 +56,7 @@ func TestStateMachineSafetyCatchesRestoredStateThatDiffers(t *testing.T) {
 	applyAll(c, 0, es)
 	c.SnapshotSaved(0, snapAt(3, 1, "store-without-dedup"))
 	c.SnapshotSaved(1, snapAt(3, 1, "store-without-dedup"))
+	c.CommitAdvanced(1, 3) // a host reports its commit before restoring
 	c.SnapshotRestored(1, snapAt(3, 1, "store-without-dedup"), 7777)
 	wantFail(t, c, StateMachineSafety, "n1 restored a snapshot through 3")
 }
@@ -98,6 +99,17 @@ func TestApplyOrderCatchesSnapshotRollingStateBack(t *testing.T) {
 	applyAll(c, 1, es)
 	c.SnapshotRestored(1, snapAt(2, 1, "old"), 1002) // a stale InstallSnapshot accepted
 	wantFail(t, c, ApplyOrder, "state rolled back")
+}
+
+func TestApplyOrderCatchesSnapshotRestoredBeyondCommit(t *testing.T) {
+	c, _ := newTestChecker(2)
+	es := entries(1, 1, "a", "b", "c", "d")
+	applyAll(c, 0, es)
+	c.SnapshotSaved(1, snapAt(3, 1, "s3"))
+	persist(c, 1, HardState{Term: 1}, es[3:])
+	// Installed, but its commit never moved through the snapshot.
+	c.SnapshotRestored(1, snapAt(3, 1, "s3"), 1003)
+	wantFail(t, c, ApplyOrder, "n1 restored a snapshot at 3 beyond its commit 0")
 }
 
 func TestLogMatchingCatchesSnapshotOfUnknownEntry(t *testing.T) {
