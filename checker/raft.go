@@ -132,6 +132,7 @@ func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 	}
 	n.term, n.role, n.lead = term, role, lead
 	if role != Leader {
+		c.checkFollows(node, term, lead)
 		return
 	}
 	if !wasLeader {
@@ -154,6 +155,18 @@ func (c *Raft) StateChanged(node int, term uint64, role Role, lead int) {
 		c.maxLeaderTerm = term
 	}
 	c.checkCompleteness(node, term)
+}
+
+// checkFollows: a node that names a leader for its term names the one that
+// won it. A leader it learned of in an older term, or itself after losing
+// its leadership, is a stale belief that misroutes clients and proposals.
+func (c *Raft) checkFollows(node int, term uint64, lead int) {
+	if lead == NoNode {
+		return
+	}
+	if won, ok := c.leaders[term]; !ok || won != lead {
+		c.v.add(ElectionSafety, "n%d follows n%d in term %d at %s, which n%d did not win", node, lead, term, sim.AppendTime(nil, c.now()), lead)
+	}
 }
 
 // checkCompleteness: a new leader's log holds every entry committed in an

@@ -79,6 +79,21 @@ func TestElectionSafetyCatchesTwoLeadersInOneTerm(t *testing.T) {
 	wantFail(t, c, ElectionSafety, "two leaders in term 2")
 }
 
+func TestElectionSafetyCatchesAFollowerOfALeaderOfAnotherTerm(t *testing.T) {
+	c, _ := newTestChecker(3)
+	elected(c, 1, 2)
+	c.StateChanged(0, 2, Follower, 1) // right: n1 won term 2
+	c.StateChanged(0, 3, Follower, 1) // stale: n1 led term 2, nobody has won 3
+	wantFail(t, c, ElectionSafety, "n0 follows n1 in term 3")
+}
+
+func TestElectionSafetyCatchesADeposedLeaderFollowingItself(t *testing.T) {
+	c, _ := newTestChecker(3)
+	elected(c, 0, 2)
+	c.StateChanged(0, 3, Follower, 0) // stepped down but kept itself as leader
+	wantFail(t, c, ElectionSafety, "n0 follows n0 in term 3")
+}
+
 func TestElectionSafetyAllowsLeadersOfDifferentTerms(t *testing.T) {
 	c, _ := newTestChecker(3)
 	elected(c, 0, 1)

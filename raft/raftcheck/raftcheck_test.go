@@ -157,7 +157,10 @@ func TestAdapterAllocatesNothingPerEvent(t *testing.T) {
 	ack := &raft.Message{Type: raft.MsgAppResp, From: 1, To: 0, Term: 1, Index: 3}
 	beat := &raft.Message{Type: raft.MsgHeartbeat, From: 0, To: 1, Term: 1, Commit: 3}
 	o.Persisted(1, hs, es)
-	o.StateChanged(1, 1, raft.Follower, 0)
+	o.Persisted(0, hs, es)
+	o.Sent(1, vote)
+	o.StateChanged(0, 1, raft.Leader, 0)
+	o.StateChanged(1, 1, raft.Follower, 0) // once n0 has won term 1
 	cycle := func() {
 		*now += 1e9
 		o.Recovered(0, rec)
