@@ -110,7 +110,7 @@ func drawOptionsFor(d scenarios.Drawer, kv bool, duration sim.Duration) scenario
 	}
 	o.Faults = scenarios.DrawSchedule(d, o.Servers, o.Clients, o.Duration, propMaxFaults)
 	g := scenarios.NewGen(nil, o.Servers, o.Clients, o.Duration)
-	g.FinalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM|o.Net.CorruptPPM != 0)
+	g.FinalHeal(o.Net.Unreliable())
 	o.Faults = append(o.Faults, g.Faults()...)
 	sim.SortFaults(o.Faults)
 	return withParams(o, p)

@@ -140,7 +140,7 @@ func TestPropertyShrinksToOneFault(t *testing.T) {
 	if len(before) != 1 || before[0].Kind != sim.FaultCrash || before[0].Node != 0 || before[0].At != 0 {
 		t.Fatalf("last draw (the minimal one) has faults %v, want one crash of n0 at 0", before)
 	}
-	if last.Servers != 3 || last.Clients != 1 || last.Net.LossPPM|last.Net.DupPPM|last.Net.ReorderPPM != 0 ||
+	if last.Servers != 3 || last.Clients != 1 || last.Net.Unreliable() ||
 		last.TornPPM != 0 || len(last.Clocks) != 0 || last.Duration != propMinDuration || last.Bound != propMinBound {
 		t.Fatalf("minimal draw not simplest elsewhere: %s", last.OptionsLine())
 	}
@@ -280,7 +280,7 @@ func TestPropertyDrawsAreWellFormed(t *testing.T) {
 				rt.Fatalf("fault %s at the final heal", f)
 			}
 		}
-		unreliable := o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0
+		unreliable := o.Net.Unreliable()
 		if !healed || len(restarted) != o.Servers || len(resumed) != o.Servers || unreliable != calm {
 			rt.Fatalf("final heal incomplete: heal %v restarts %d resumes %d calm %v", healed, len(restarted), len(resumed), calm)
 		}
@@ -389,7 +389,7 @@ func TestPropertyScenarioCoversTheSpace(t *testing.T) {
 		} else {
 			raft++
 		}
-		if o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM != 0 {
+		if o.Net.Unreliable() {
 			weather++
 		} else {
 			calm++

@@ -24,7 +24,8 @@ type Observer interface {
 	SnapshotSaved(node int, snap *Snapshot)
 	// SnapshotRestored reports the service's state replaced by a snapshot
 	// (at start, or installed), with the service's state digest after it
-	// (0 if it has none).
+	// (0 if it has none). An installed snapshot's commit is reported
+	// (CommitAdvanced) before it is restored.
 	SnapshotRestored(node int, snap *Snapshot, state uint64)
 	// AppliedState reports the service's state digest after applying index.
 	AppliedState(node int, index, state uint64)

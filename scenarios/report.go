@@ -210,9 +210,8 @@ func (rep *Report) JSON() ([]byte, error) {
 	}{
 		Scenario: rep.Scenario, Seed: fmt.Sprint(rep.Seed), Options: rep.Options, TraceHash: rep.TraceHash,
 		Virtual: float64(rep.Virtual) / 1e9, Wall: rep.Wall.Seconds(), Events: rep.Events, Speedup: rep.Speedup(),
-		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated,
-		Corrupted: rep.Stats.Corrupted,
-		Crashes:   rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
+		Ops: rep.Ops, Messages: rep.Stats.Sent, Dropped: rep.Stats.Dropped, Dup: rep.Stats.Duplicated, Corrupted: rep.Stats.Corrupted,
+		Crashes: rep.Stats.Crashes, Parts: rep.Stats.Partitions, Verdict: rep.VerdictWord(), Probes: rep.Probes,
 		CheckWall: rep.CheckWall.Seconds(), HTML: rep.HTMLPath,
 	}
 	for _, res := range rep.Results {

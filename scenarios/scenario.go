@@ -156,7 +156,7 @@ func (s *Scenario) ResolveFor(seed uint64, duration sim.Duration) Options {
 	if s.Faults != nil {
 		s.Faults(g)
 	}
-	g.FinalHeal(s.Net != sim.NetParams{} && (s.Net.LossPPM|s.Net.DupPPM|s.Net.ReorderPPM|s.Net.CorruptPPM) != 0)
+	g.FinalHeal(s.Net.Unreliable())
 	o.Faults = g.faults
 	sim.SortFaults(o.Faults)
 	return o

@@ -17,6 +17,12 @@ type NetParams struct {
 	CorruptPPM uint32 `json:"corrupt_ppm,omitempty"`
 }
 
+// Unreliable reports whether the network loses, duplicates, reorders or
+// damages anything: the weather a final heal must calm.
+func (p NetParams) Unreliable() bool {
+	return p.LossPPM|p.DupPPM|p.ReorderPPM|p.CorruptPPM != 0
+}
+
 // DefaultNet is a calm LAN: 1–5 ms, nothing lost.
 var DefaultNet = NetParams{MinLatency: 1 * Millisecond, MaxLatency: 5 * Millisecond, ReorderMax: 200 * Millisecond}
 
@@ -74,7 +80,7 @@ func (w *World) send(from, to int, msg []byte) {
 		w.Stats.Dropped++
 		return
 	}
-	buf := w.copyMessage(msg) // the one copy: read-only from here on
+	buf := w.copyMessage(msg) // the one copy: only corruption below writes to it
 	// A message in flight is lost if its target crashes before it lands; one
 	// sent while the target is down (or not yet started) reaches its next
 	// incarnation, as a datagram would.

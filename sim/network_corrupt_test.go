@@ -43,6 +43,9 @@ func TestCorruption(t *testing.T) {
 	for _, in := range h.inputs(1, "msg") {
 		seen[in.msg]++
 	}
+	if st := h.w.Stats; st.Corrupted != 300 || st.Duplicated != 300 {
+		t.Errorf("every message duplicated and corrupted: stats %+v", st)
+	}
 	for m, c := range seen {
 		if c%2 != 0 {
 			t.Errorf("%q arrived %d times: a duplicate and its original differ", m, c)

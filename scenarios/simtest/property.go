@@ -64,7 +64,7 @@ func Property(t *testing.T, scenario string, cfg PropertyConfig) {
 		o.Bug = cfg.Bug
 		o.Faults = scenarios.DrawSchedule(RapidDrawer(rt), o.Servers, o.Clients, o.Duration, cfg.MaxSlots)
 		g := scenarios.NewGen(nil, o.Servers, o.Clients, o.Duration)
-		g.FinalHeal(o.Net.LossPPM|o.Net.DupPPM|o.Net.ReorderPPM|o.Net.CorruptPPM != 0)
+		g.FinalHeal(o.Net.Unreliable())
 		o.Faults = append(o.Faults, g.Faults()...)
 		sim.SortFaults(o.Faults)
 		scenarios.ForOtherWeather(&o)
