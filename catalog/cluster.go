@@ -26,6 +26,7 @@ type cluster struct {
 	cut       cutWatch
 	stepDown  stepDownWatch
 	commits   commitWatch
+	stops     stopWatch
 	extra     func() []string // the service's own expectations, judged at the end
 }
 
@@ -139,6 +140,7 @@ func (c *cluster) Fault(at sim.Time, f sim.Fault) {
 	c.cut.fault(c, at, f)
 	c.stepDown.fault(c, at, f)
 	c.commits.fault(at, f)
+	c.stops.fault(f)
 }
 
 func (c *cluster) Stopped(at sim.Time, node int, err error) {
@@ -146,16 +148,17 @@ func (c *cluster) Stopped(at sim.Time, node int, err error) {
 	if errors.Is(err, raft.ErrCorrupt) {
 		c.h.Probe("node-stopped-corrupt")
 	}
+	c.stops.stopped(at, node, err)
 }
 
 // Results: the safety invariants, then raft-state-size (when the service
-// snapshots by size) and heartbeat-rate.
+// snapshots by size), heartbeat-rate and recovery.
 func (c *cluster) Results() []checker.Result {
 	rs := c.chk.Results()
 	if res, ok := c.chk.StateSizeResult(); ok {
 		rs = append(rs, res)
 	}
-	return append(rs, c.chk.HeartbeatResult())
+	return append(rs, c.chk.HeartbeatResult(), c.stops.result())
 }
 
 // Violations are the Raft expectations: nothing committed in a cut, the
