@@ -37,6 +37,7 @@ func enumerateFile(pkg, filename string, src []byte, seen map[string]int) ([]Mut
 	}
 	e := &enumerator{pkg: pkg, file: filename, src: src, fset: fset, excluded: Excluded{},
 		directive: directiveLines(fset, f, src), skip: plantedSubtrees(f), seen: seen}
+	observingConds(f, e.skip)
 	if fileDirective(f) {
 		e.wholeFile = exclDirective
 	}

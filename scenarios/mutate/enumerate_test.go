@@ -45,6 +45,9 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		"node.step cond-drop: term > n.term && !n.Testing.Bugs.Has(planted.X) -> !n.Testing.Bugs.Has(planted.X)",
 		"node.guarded cmp-negate: term == 9 -> term != 9",
 		"node.guarded stmt-remove: n.commit = 2 -> \"\"",
+		"node.watch if-always: n.ahead() -> true", // forcing it skips ahead's decrement
+		"node.watch if-always: term == 3 -> true", // the body does more than observe
+		"node.watch stmt-remove: n.commit = 3 -> \"\"",
 	} {
 		if !contains(got, want) {
 			t.Errorf("no mutant %q", want)
@@ -57,6 +60,9 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 		"node.guarded cmp-negate: term == 7 -> term != 7",
 		"node.guarded stmt-remove: n.commit = 7 -> \"\"",
 		"node.guarded stmt-remove: n.commit = 1 -> \"\"",
+		"node.watch if-always: term > n.commit+2 -> true", // decides only whether a probe fires
+		"node.watch cmp-negate: term > n.commit+2 -> term <= n.commit+2",
+		"node.watch stmt-remove: n.obs.Probe(\"three\") -> \"\"",
 	} {
 		if contains(got, never) {
 			t.Errorf("mutant %q should be excluded", never)
@@ -75,8 +81,11 @@ func TestEnumerateFileOperatorsAndExclusions(t *testing.T) {
 	// dropping the X switch, and in guarded the Z branch (term == 7 is moot
 	// when the switch is off: cmp-negate, const-change, two cond-drops,
 	// cond-negate, if-always, the body's assignment and constant) and the
-	// W case (its assignment and constant); the directive: n.commit++.
-	want := Excluded{exclText: 2, exclPlanted: 15, exclInstrumentation: 1, exclAssertion: 1, exclDirective: 1}
+	// W case (its assignment and constant); the directive: n.commit++;
+	// instrumentation: the four probe calls and, in watch, the four
+	// mutants of the condition that only decides whether "far-ahead" fires
+	// (cmp-negate, cmp-boundary, const-change, if-always).
+	want := Excluded{exclText: 2, exclPlanted: 15, exclInstrumentation: 8, exclAssertion: 1, exclDirective: 1}
 	for reason, n := range want {
 		if ex[reason] != n {
 			t.Errorf("excluded %s = %d, want %d (all: %v)", reason, ex[reason], n, ex)

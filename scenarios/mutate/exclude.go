@@ -75,6 +75,11 @@ func (e *enumerator) exclusionOf(n ast.Node) string {
 	if !ok {
 		return ""
 	}
+	return callExclusion(call)
+}
+
+// callExclusion is why a call is excluded, or "".
+func callExclusion(call *ast.CallExpr) string {
 	switch fn := ast.Unparen(call.Fun).(type) {
 	case *ast.Ident:
 		if fn.Name == "panic" {
@@ -100,6 +105,53 @@ func holderName(x ast.Expr) string {
 		return x.Sel.Name
 	}
 	return ""
+}
+
+// observingConds finds the conditions of ifs without an else whose body
+// only observes (a probe, a trace line): such a condition decides what is
+// reported, never what the system does, so its mutants are
+// instrumentation's. A condition that calls a function is left alone:
+// if-always would drop the call, which is a mutant of the system.
+func observingConds(f *ast.File, skip map[ast.Node]string) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n, ok := n.(*ast.IfStmt); ok && n.Else == nil && onlyObserves(n.Body) && !callsAny(n.Cond) && skip[n.Cond] == "" {
+			skip[n.Cond] = exclInstrumentation
+		}
+		return true
+	})
+}
+
+// callsAny reports whether x calls a function other than len or cap.
+func callsAny(x ast.Expr) bool {
+	calls := false
+	ast.Inspect(x, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if id, ok := ast.Unparen(c.Fun).(*ast.Ident); !ok || (id.Name != "len" && id.Name != "cap") {
+				calls = true
+			}
+		}
+		return !calls
+	})
+	return calls
+}
+
+// onlyObserves reports whether a block does nothing but instrumentation
+// calls.
+func onlyObserves(b *ast.BlockStmt) bool {
+	if len(b.List) == 0 {
+		return false
+	}
+	for _, s := range b.List {
+		es, ok := s.(*ast.ExprStmt)
+		if !ok {
+			return false
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if !ok || callExclusion(call) != exclInstrumentation {
+			return false
+		}
+	}
+	return true
 }
 
 // plantedSubtrees finds the planted-bug switches of a file and what they

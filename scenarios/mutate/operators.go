@@ -97,21 +97,12 @@ func isOne(x ast.Expr) bool {
 
 func (e *enumerator) ifStmt(n *ast.IfStmt) {
 	if r := e.skip[n.Cond]; r != "" && e.reason == "" { // a planted-bug branch: its arms are judged on their own
-		e.excluded[r] += 1 + countIf(n.Else == nil && !onlyPanics(n.Body)) + countIf(isBlock(n.Else))
+		e.excluded[r] += countIf(condNegation(n.Cond, e.text) != "") + countIf(n.Else == nil && !onlyPanics(n.Body)) + countIf(isBlock(n.Else))
 		return
 	}
 	cond := n.Cond
-	switch c := ast.Unparen(cond).(type) {
-	case *ast.BinaryExpr:
-		if _, isCmp := negated[c.Op]; !isCmp { // a comparison's negation is cmp-negate's
-			e.emit(OpCondNegate, cond.Pos(), cond.End(), "!("+e.text(cond)+")")
-		}
-	case *ast.UnaryExpr:
-		if c.Op == token.NOT {
-			e.emit(OpCondNegate, cond.Pos(), cond.End(), e.text(c.X))
-		}
-	default:
-		e.emit(OpCondNegate, cond.Pos(), cond.End(), "!"+e.text(cond))
+	if neg := condNegation(cond, e.text); neg != "" {
+		e.emit(OpCondNegate, cond.Pos(), cond.End(), neg)
 	}
 	if n.Else == nil && !onlyPanics(n.Body) { // an assertion made to fire is cond-negate's
 		always := "true"
@@ -122,6 +113,25 @@ func (e *enumerator) ifStmt(n *ast.IfStmt) {
 	}
 	if els, ok := n.Else.(*ast.BlockStmt); ok {
 		e.emit(OpBranchSwap, n.Body.Pos(), els.End(), e.text(els)+" else "+e.text(n.Body))
+	}
+}
+
+// condNegation is cond-negate's text for an if's condition, or "" where
+// the operator does not apply.
+func condNegation(cond ast.Expr, text func(ast.Node) string) string {
+	switch c := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		if _, isCmp := negated[c.Op]; isCmp { // a comparison's negation is cmp-negate's
+			return ""
+		}
+		return "!(" + text(cond) + ")"
+	case *ast.UnaryExpr:
+		if c.Op == token.NOT {
+			return text(c.X)
+		}
+		return ""
+	default:
+		return "!" + text(cond)
 	}
 }
 
