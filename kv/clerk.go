@@ -58,7 +58,7 @@ func NewClerk(env sim.Env, servers []int, rec Recorder, wl Workload) *Clerk {
 	// reuse the id under which the servers remember the old ones.
 	c.client = env.Rand().Uint64()
 	c.leader = env.Rand().Pick(len(servers))
-	c.next = env.SetTimer(env.Rand().Duration(wl.Think[0], wl.Think[1]))
+	c.next = env.SetTimer(c.think())
 	return c
 }
 
@@ -143,8 +143,14 @@ func (c *Clerk) finish(answered uint64, value string) {
 	c.done++
 	c.env.CancelTimer(c.retry)
 	c.rec.Return(c.env.ID(), &c.cur, answered, value)
-	c.next = c.env.SetTimer(c.env.Rand().Duration(c.wl.Think[0], c.wl.Think[1]))
+	c.next = c.env.SetTimer(c.think())
 }
+
+// think draws the pause before the next operation: the workload's input,
+// like what issue issues, so a mutant of it is another workload.
+//
+//detsim:nomutate the workload's think time
+func (c *Clerk) think() sim.Duration { return c.env.Rand().Duration(c.wl.Think[0], c.wl.Think[1]) }
 
 // backoff waits briefly before trying the next server: nobody knows the
 // leader yet, and asking again at once would only storm the network.

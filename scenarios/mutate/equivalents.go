@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"path"
 	"sort"
 	"strings"
 )
@@ -44,17 +45,22 @@ func ReadEquivalents(r io.Reader, name string) (map[string]string, error) {
 
 // CheckEquivalents returns the listed IDs no mutant has any more (sorted:
 // code changed, and the judgement should go), and refuses a list longer
-// than MaxEquivalentShare of the mutants.
+// than MaxEquivalentShare of the mutants. A listed ID of a package that is
+// not being mutated is neither: one list serves campaigns over any subset
+// of the packages it judges.
 func CheckEquivalents(eq map[string]string, mutants []Mutant) (stale []string, err error) {
-	have := map[string]bool{}
+	have, pkgs := map[string]bool{}, map[string]bool{}
 	for _, m := range mutants {
 		have[m.ID] = true
+		pkgs[path.Base(m.Package)] = true // an ID names its package so
 	}
 	listed := 0
 	for id := range eq {
-		if have[id] {
+		pkg, _, _ := strings.Cut(id, ":")
+		switch {
+		case have[id]:
 			listed++
-		} else {
+		case pkgs[pkg]:
 			stale = append(stale, id)
 		}
 	}
