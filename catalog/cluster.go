@@ -132,10 +132,14 @@ func (c *cluster) Probes() map[string]int {
 	return c.chk.Probes()
 }
 
-// Fault: a crashed server leads nothing until it reports again.
+// Fault: a crashed server leads nothing until it reports again, and no
+// apply is timed across a fault (a checkpoint is none).
 func (c *cluster) Fault(at sim.Time, f sim.Fault) {
 	if f.Kind == sim.FaultCrash {
 		c.chk.Down(f.Node)
+	}
+	if f.Kind != sim.FaultCheckpoint {
+		c.chk.Disturbed(at)
 	}
 	c.cut.fault(c, at, f)
 	c.stepDown.fault(c, at, f)
@@ -167,6 +171,7 @@ func (c *cluster) Violations() []string {
 	c.stepDown.judge(c, c.h.Now()) // what is due by the run's end
 	v := append(append([]string(nil), c.cut.violations...), c.stepDown.violations...)
 	v = append(v, c.commits.violations(c)...)
+	v = append(v, c.applyLag()...)
 	if n := c.params.MinOpsPerHeartbeat; n > 0 {
 		v = append(v, c.throughput(n)...)
 	}

@@ -40,6 +40,10 @@ type Params struct {
 	// CommitInTermWithin: a leader that keeps its term this long commits
 	// an entry of the term within it, with or without client traffic.
 	CommitInTermWithin sim.Duration `json:"commit_in_term_within_ns,omitempty"`
+	// ApplyLagWithin: every server applies an entry within this long of
+	// its first commit anywhere, unless a fault came between (the
+	// protocol's own delay: a follower told of a commit late shows here).
+	ApplyLagWithin sim.Duration `json:"apply_lag_within_ns,omitempty"`
 	// MinOpsPerHeartbeat: the clients' operations per heartbeat interval,
 	// over the span of the workload, is at least this.
 	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
@@ -109,8 +113,8 @@ func (p *Params) check(kv *bool) error {
 		return fmt.Errorf("burst %d out of range (0 to %d)", p.Burst, MaxBurst)
 	case p.Think[0] < 0 || p.Think[1] < p.Think[0] || p.Think[1] > MaxThink:
 		return fmt.Errorf("think_ns %d out of range (0 <= low <= high <= %d, a virtual minute)", p.Think, int64(MaxThink))
-	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MaxInflight < 0 || p.MinOpsPerHeartbeat < 0 || p.StepDownWithin < 0 || p.CommitInTermWithin < 0:
-		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch, max_inflight, min_ops_per_heartbeat, step_down_within_ns or commit_in_term_within_ns")
+	case p.SnapshotEvery < 0 || p.MaxRaftState < -1 || p.MaxBatch < 0 || p.MaxInflight < 0 || p.MinOpsPerHeartbeat < 0 || p.StepDownWithin < 0 || p.CommitInTermWithin < 0 || p.ApplyLagWithin < 0:
+		return fmt.Errorf("negative snapshot_every, max_raft_state, max_batch, max_inflight, min_ops_per_heartbeat, step_down_within_ns, commit_in_term_within_ns or apply_lag_within_ns")
 	}
 	if p.KV != nil {
 		return p.KV.validate()

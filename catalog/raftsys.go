@@ -98,13 +98,16 @@ func (bundled) ParamsLine(o *scenarios.Options) string {
 // RecordsHistory: the key/value clerks record one; raw Raft clients do not.
 func (bundled) RecordsHistory(o *scenarios.Options) bool { return paramsOf(o).KV != nil }
 
-// Swarm keeps the probes any run fires and, of the bundled expectations,
-// only the snapshot-size bound, which reads the history: the others were
-// promised for the scenario's own weather.
+// Swarm keeps the probes any run fires and drops the bundled expectations
+// promised for the scenario's own weather: nothing committed in a cut, the
+// throughput, and a calm scenario's apply lag (which would time a follower
+// catching up after an extra partition). The snapshot-size bound reads the
+// history, and the step-down and commit-in-term bounds skip what a fault
+// disturbed, so they stay.
 func (bundled) Swarm(o *scenarios.Options) {
 	o.Probes = probes()
 	p := paramsOf(o)
-	p.NoCommitInCut, p.MinOpsPerHeartbeat = false, 0
+	p.NoCommitInCut, p.MinOpsPerHeartbeat, p.ApplyLagWithin = false, 0, 0
 	*o = withParams(*o, p)
 }
 

@@ -138,7 +138,7 @@ func TestExpectationsCatchASlowOperationInCalmRun(t *testing.T) {
 		sim.Fault{At: 4e9, Kind: sim.FaultRestart, Node: 0})
 	sim.SortFaults(o.Faults)
 	o.Expect.StableLeader = false
-	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "took 0.312364204s (at most 0.060000000s after 1.000000000s)")
+	mustFail(t, scenarios.Run(o, 1, scenarios.RunConfig{}), "expectations", "took 0.616632128s (at most 0.060000000s after 1.000000000s)")
 }
 
 func TestExpectationsCatchCommitDuringMajorityCut(t *testing.T) {

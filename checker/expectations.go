@@ -207,8 +207,10 @@ func (e *ExpectWatch) ClientOps() (firstCall, lastReturn sim.Time, returns int) 
 }
 
 // Result judges what is still due and returns the verdict; own are the
-// system's own violations, after the watch's.
-func (e *ExpectWatch) Result(own []string) Result {
+// system's own violations, after the watch's, and figures what the
+// system's own expectations measured, reported after the watch's when
+// everything holds.
+func (e *ExpectWatch) Result(own []string, figures ...string) Result {
 	for _, c := range e.pending {
 		if !c.done {
 			c.done = true
@@ -231,7 +233,7 @@ func (e *ExpectWatch) Result(own []string) Result {
 	}
 	e.violations = append(e.violations, own...)
 	if len(e.violations) == 0 {
-		return Result{Name: Expectations, Status: OK, Detail: e.figures()}
+		return Result{Name: Expectations, Status: OK, Detail: strings.Join(append(e.figures(), figures...), " ")}
 	}
 	d := e.violations[0]
 	if len(e.violations) > 1 {
@@ -241,7 +243,7 @@ func (e *ExpectWatch) Result(own []string) Result {
 }
 
 // figures are what the ok line reports of the quantitative expectations.
-func (e *ExpectWatch) figures() string {
+func (e *ExpectWatch) figures() []string {
 	var f []string
 	if e.cfg.MaxLatency > 0 {
 		f = append(f, fmt.Sprintf("slowest-op=%s (at most %s)", sim.AppendTime(nil, e.slowest), sim.AppendTime(nil, e.cfg.MaxLatency)))
@@ -249,5 +251,5 @@ func (e *ExpectWatch) figures() string {
 	if e.cfg.MaxLeaderTerms > 0 && e.cfg.Leaders != nil {
 		f = append(f, fmt.Sprintf("leader-terms=%d (at most %d)", e.cfg.Leaders.LeaderTerms(), e.cfg.MaxLeaderTerms))
 	}
-	return strings.Join(f, " ")
+	return f
 }

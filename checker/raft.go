@@ -26,6 +26,7 @@ type Raft struct {
 	votes   map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
 	spans   []LeaderSpan         // every term's leadership, in the order they began
 	probes  map[string]int
+	lag     lagWatch
 
 	maxLeaderTerm uint64
 	dropped       uint64 // indexes at or below this are forgotten
@@ -230,6 +231,7 @@ func (c *Raft) CommitAdvanced(node int, commit uint64) {
 		if !atBase {
 			c.commits.set(i, id)
 			c.commitT.set(i, max(n.term, 1))
+			c.lag.committed(i, c.now())
 		}
 	}
 	n.commit = max(n.commit, commit)
@@ -248,6 +250,7 @@ func (c *Raft) Applied(node int, e Entry) {
 		c.v.add(ApplyOrder, "n%d applied %d before committing it (commit %d)", node, e.Index, n.commit)
 	}
 	n.lastApplied = e.Index
+	c.lag.applied(node, e.Index, c.now())
 	if e.Command {
 		c.probes["command-applied"]++
 	}

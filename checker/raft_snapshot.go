@@ -104,6 +104,7 @@ func (c *Raft) dropForgotten() {
 	c.commitT.dropTo(low - 1)
 	c.applied.dropTo(low - 1)
 	c.states.dropTo(low - 1)
+	c.lag.commitAt.dropTo(low - 1)
 	for k := range c.chains {
 		if k[0] < low {
 			delete(c.chains, k) // deleting is order-independent

@@ -11,6 +11,9 @@ type progress struct {
 	probeSent bool
 	inflight  []uint64 // last index of each AppendEntries in flight, ascending
 	active    bool     // heard from since the last CheckQuorum round
+	// sentCommit is the highest commit index an AppendEntries has told
+	// it of (capped, as the follower caps it, at the append's last entry).
+	sentCommit uint64
 
 	matchAtHeartbeat uint64 // match when the last heartbeat response came
 }
@@ -34,6 +37,12 @@ func (p *progress) becomeReplicate() {
 	p.probeSent = false
 	p.inflight = p.inflight[:0]
 	p.next = p.match + 1
+}
+
+// needsCommit reports whether the follower has entries, sent to it, that
+// commit covers and no AppendEntries has yet told it are committed.
+func (p *progress) needsCommit(commit uint64) bool {
+	return min(commit, p.next-1) > p.sentCommit
 }
 
 // freeTo forgets in-flight messages whose entries are all acknowledged.

@@ -69,7 +69,10 @@ func (r *Raft) handleAppendResp(pr *progress, m Message) {
 		pr.next = max(pr.next, m.Index+1)
 		r.maybeCommit()
 	}
-	r.sendAppend(pr, false)
+	// A follower that was paused (probing, or its window full) when the
+	// commit index moved missed the broadcast: tell it now, not at the
+	// next heartbeat.
+	r.sendAppend(pr, pr.needsCommit(r.commit))
 }
 
 // sendAppend sends the entries pr lacks, as many AppendEntries as its window
@@ -102,6 +105,7 @@ func (r *Raft) sendOneAppend(pr *progress, withCommit bool) bool {
 	hi := min(last+1, pr.next+uint64(r.cfg.MaxBatch))
 	ents := r.log.slice(pr.next, hi)
 	r.send(Message{Type: MsgApp, To: pr.id, Index: prev, LogTerm: prevTerm, Entries: ents, Commit: r.commit})
+	pr.sentCommit = max(pr.sentCommit, min(r.commit, hi-1))
 	if !pr.replicate {
 		pr.probeSent = true
 		return false
@@ -116,7 +120,8 @@ func (r *Raft) sendOneAppend(pr *progress, withCommit bool) bool {
 
 func (r *Raft) bcastAppend() {
 	for i := range r.prs {
-		r.sendAppend(&r.prs[i], true)
+		pr := &r.prs[i]
+		r.sendAppend(pr, pr.needsCommit(r.commit))
 	}
 }
 

@@ -57,7 +57,7 @@ func (r *runner) report(res sim.Result, live bool, wall time.Duration, cfg RunCo
 	if cr, ok := r.replies.Result(); ok {
 		rep.Results = append(rep.Results, cr)
 	}
-	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.Result(r.ownExpectations()),
+	rep.Results = append(rep.Results, r.liveness(live, res), r.exp.Result(r.ownExpectations(), r.ownFigures()...),
 		checker.CoverageResult(r.opts.Probes, rep.Probes), checker.ProgressResult(res, r.w.Now()), checker.NoPanicResult(res))
 	rep.Verdict = checker.Verdict(rep.Results)
 	return rep
@@ -252,6 +252,14 @@ func (rep *Report) Recheck(budget time.Duration) {
 func SeedString(seed uint64) string { return fmt.Sprint(seed) }
 
 // ownExpectations are the system's own expectation violations (Expecter).
+// ownFigures are the system's own measurements (Measurer).
+func (r *runner) ownFigures() []string {
+	if sys, ok := r.inst.(Measurer); ok {
+		return sys.Figures()
+	}
+	return nil
+}
+
 func (r *runner) ownExpectations() []string {
 	if sys, ok := r.inst.(Expecter); ok {
 		return sys.Violations()

@@ -117,6 +117,13 @@ type Expecter interface {
 	Violations() []string
 }
 
+// Measurer is an Expecter that reports what its expectations measured:
+// each figure ("name=value (at most bound)") joins the engine's on the
+// expectations line when every expectation holds.
+type Measurer interface {
+	Figures() []string
+}
+
 // LivenessReporter is an Instance that explains a failed drain: Why is one
 // clause saying what was not live (particulars after a ';'), State each
 // node's state (" n0:…" per node). Without it the check says the system

@@ -170,7 +170,7 @@ func TestUpgradeThenReplay(t *testing.T) {
 	if code, _, errOut := runCLI("replay", path); code != exitUsage || !strings.Contains(errOut, "convert it with 'detsim upgrade FILE'") {
 		t.Fatalf("replay of an older file: exit %d %q", code, errOut)
 	}
-	if code, out, errOut := runCLI("upgrade", path); code != exitPass || !strings.Contains(out, "format 3, trace-hash=f60d10f17de116ac, wrote "+path) {
+	if code, out, errOut := runCLI("upgrade", path); code != exitPass || !strings.Contains(out, "format 3, trace-hash=d60cb16dccb7e489, wrote "+path) {
 		t.Fatalf("upgrade: exit %d %q %q", code, out, errOut)
 	}
 	if code, out, _ := runCLI("upgrade", path); code != exitPass || !strings.Contains(out, "already format 3") {

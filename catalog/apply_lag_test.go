@@ -1,0 +1,47 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/detsim/detsim/scenarios"
+)
+
+// apply_lag_within_ns names the slowest calm apply; a bound no follower
+// can meet shows the check firing on a real run (the mutant whose
+// followers learn of commits only by heartbeat fails agree's 40 ms at
+// 100 ms), and the ok line reports the figure.
+func TestApplyLagCatchesASlowApply(t *testing.T) {
+	sc, _ := scenarios.Lookup("agree")
+	o := sc.Resolve(1)
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{NoHistory: true})
+	if d := expectationsDetail(t, rep); !strings.Contains(d, "apply-lag=") || !strings.Contains(d, "(at most 0.040000000s,") {
+		t.Fatalf("ok line without the apply-lag figure: %q", d)
+	}
+	p := paramsOf(&o)
+	p.ApplyLagWithin = 1 // a nanosecond
+	rep = scenarios.Run(withParams(o, p), 1, scenarios.RunConfig{NoHistory: true})
+	if d := expectationsDetail(t, rep); !strings.Contains(d, "after it first committed at") || !strings.Contains(d, "with no fault between (at most 0.000000001s)") {
+		t.Fatalf("a nanosecond's bound: %q", d)
+	}
+}
+
+// A swarm seed changes the weather: the calm bound is dropped.
+func TestSwarmDropsTheApplyLagBound(t *testing.T) {
+	sc, _ := scenarios.Lookup("agree")
+	o := sc.ResolveSwarm(1)
+	if p := paramsOf(&o); p.ApplyLagWithin != 0 {
+		t.Fatalf("swarm kept apply_lag_within_ns=%d", p.ApplyLagWithin)
+	}
+}
+
+func expectationsDetail(t *testing.T, rep *scenarios.Report) string {
+	t.Helper()
+	for _, r := range rep.Results {
+		if r.Name == "expectations" {
+			return r.Detail
+		}
+	}
+	t.Fatal("no expectations result")
+	return ""
+}
