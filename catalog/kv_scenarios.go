@@ -17,13 +17,13 @@ func registerKV() {
 	register(&scenarios.Scenario{
 		Name: "kv-basic", Description: "5 nodes, 1 clerk, no faults",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 10 * s, Bound: 5 * s,
-		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s},
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
 		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-concurrent", Description: "5 nodes, many clerks sharing keys, appends racing",
 		Servers: [2]int{5, 5}, Clients: 10, Duration: 10 * s, Bound: 5 * s,
-		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s},
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
 		Params: Params{KV: appendsHot, Think: kvThink, ApplyLagWithin: calmApplyLag},
 	})
 	register(&scenarios.Scenario{
@@ -84,7 +84,7 @@ func registerKV() {
 	register(&scenarios.Scenario{
 		Name: "kv-speed", Description: "1000 operations by one clerk, no faults: at least 3 operations per heartbeat interval",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 30 * s, Bound: 5 * s,
-		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s},
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
 		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]sim.Duration{0, 0}, MinOpsPerHeartbeat: 3, ApplyLagWithin: calmApplyLag},
 	})
 }

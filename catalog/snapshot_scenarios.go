@@ -22,7 +22,7 @@ func cutFollowers(g *scenarios.Gen, times ...sim.Time) {
 func registerSnapshots1() {
 	register(&scenarios.Scenario{
 		Name: "snapshot-basic", Description: "commands with a snapshot every 10 entries, no faults",
-		Servers: [2]int{3, 5}, Clients: 4, Duration: 10 * s, Bound: 5 * s, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s},
+		Servers: [2]int{3, 5}, Clients: 4, Duration: 10 * s, Bound: 5 * s, Probes: probes("snapshot-taken"), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
 		Params: Params{Think: [2]sim.Duration{1 * ms, 20 * ms}, SnapshotEvery: snapEvery, ApplyLagWithin: calmApplyLag},
 	})
 	register(&scenarios.Scenario{

@@ -24,6 +24,9 @@ import (
 //   - MaxLeaderTerms: at most this many terms had a leader (elections
 //     per fault: a storm of extra ones is a defect even when it heals);
 //     the ok line reports how many.
+//   - MaxMessagesPerOp: the messages sent over the run, per client
+//     operation that returned, are at most this; the ok line reports the
+//     figure.
 //
 // The leader promises need a system that names its leaders; without one
 // they fail, saying so. A verdict due after the run ended early is judged
@@ -38,8 +41,12 @@ type ExpectConfig struct {
 	MaxLatency      sim.Duration
 	LatencyAfter    sim.Time
 	MaxLeaderTerms  int
-	Servers, Nodes  int     // servers are nodes 0 to Servers-1; clients follow
-	Leaders         Leaders // nil: the system names none
+	// MaxMessagesPerOp bounds Sent() per returned operation, read at the
+	// end of the run.
+	MaxMessagesPerOp int
+	Sent             func() uint64 // the messages sent so far
+	Servers, Nodes   int           // servers are nodes 0 to Servers-1; clients follow
+	Leaders          Leaders       // nil: the system names none
 	// At runs fn at virtual time t, from the event loop (the world's At).
 	At func(t sim.Time, fn func())
 }
@@ -231,6 +238,16 @@ func (e *ExpectWatch) Result(own []string, figures ...string) Result {
 			e.fail("%d leader terms, at most %d: more elections than the faults call for", n, x.MaxLeaderTerms)
 		}
 	}
+	if x.MaxMessagesPerOp > 0 && x.Sent == nil {
+		e.fail("the scenario bounds messages per operation, but nothing counts them (ExpectConfig.Sent is nil)")
+	} else if x.MaxMessagesPerOp > 0 {
+		switch sent := x.Sent(); {
+		case sent > 0 && e.returns == 0:
+			e.fail("%d messages and no operation returned (at most %d per operation)", sent, x.MaxMessagesPerOp)
+		case sent > uint64(x.MaxMessagesPerOp)*uint64(e.returns):
+			e.fail("%d messages for %d operations: %s per operation, at most %d", sent, e.returns, perOp(sent, e.returns), x.MaxMessagesPerOp)
+		}
+	}
 	e.violations = append(e.violations, own...)
 	if len(e.violations) == 0 {
 		return Result{Name: Expectations, Status: OK, Detail: strings.Join(append(e.figures(), figures...), " ")}
@@ -251,5 +268,17 @@ func (e *ExpectWatch) figures() []string {
 	if e.cfg.MaxLeaderTerms > 0 && e.cfg.Leaders != nil {
 		f = append(f, fmt.Sprintf("leader-terms=%d (at most %d)", e.cfg.Leaders.LeaderTerms(), e.cfg.MaxLeaderTerms))
 	}
+	if e.cfg.MaxMessagesPerOp > 0 && e.cfg.Sent != nil {
+		f = append(f, fmt.Sprintf("messages-per-op=%s (at most %d)", perOp(e.cfg.Sent(), e.returns), e.cfg.MaxMessagesPerOp))
+	}
 	return f
+}
+
+// perOp renders sent/ops with two decimals, in integers (0 for no ops).
+func perOp(sent uint64, ops int) string {
+	hundredths := uint64(0)
+	if ops > 0 {
+		hundredths = sent * 100 / uint64(ops)
+	}
+	return fmt.Sprintf("%d.%02d", hundredths/100, hundredths%100)
 }

@@ -45,3 +45,32 @@ func TestExpectWatchCatchesViolations(t *testing.T) {
 		t.Fatalf("no leaders named: %v", r)
 	}
 }
+
+// MaxMessagesPerOp: a storm of messages for few operations fails with the
+// figure; a run within the bound reports it on the ok line, with the
+// system's own figures after it.
+func TestMessagesPerOpCatchesAStorm(t *testing.T) {
+	sent := uint64(101)
+	watch := func() *ExpectWatch {
+		e := NewExpectWatch(ExpectConfig{MaxMessagesPerOp: 40, Sent: func() uint64 { return sent }, Servers: 3, Nodes: 4, At: func(sim.Time, func()) {}})
+		e.Call(0)
+		e.Return(3, 0, sim.Time(sim.Millisecond))
+		e.Call(0)
+		e.Return(3, 0, sim.Time(2*sim.Millisecond))
+		return e
+	}
+	if r := watch().Result(nil); r.Status != Fail || r.Detail != "101 messages for 2 operations: 50.50 per operation, at most 40" {
+		t.Fatalf("storm: %v", r)
+	}
+	sent = 35
+	if r := watch().Result(nil, "apply-lag=1s"); r.Status != OK || r.Detail != "messages-per-op=17.50 (at most 40) apply-lag=1s" {
+		t.Fatalf("calm: %v", r)
+	}
+	idle := NewExpectWatch(ExpectConfig{MaxMessagesPerOp: 40, Sent: func() uint64 { return sent }, At: func(sim.Time, func()) {}})
+	if r := idle.Result(nil); r.Status != Fail || !strings.Contains(r.Detail, "35 messages and no operation returned") {
+		t.Fatalf("no operation: %v", r)
+	}
+	if r := NewExpectWatch(ExpectConfig{MaxMessagesPerOp: 40}).Result(nil); r.Status != Fail || !strings.Contains(r.Detail, "nothing counts them") {
+		t.Fatalf("no counter: %v", r)
+	}
+}

@@ -77,6 +77,7 @@ func Run(opts Options, seed uint64, cfg RunConfig) *Report {
 	x := opts.Expect
 	r.exp = checker.NewExpectWatch(checker.ExpectConfig{StableLeader: x.StableLeader, NewLeaderWithin: x.NewLeaderWithin,
 		NoDisruption: x.NoDisruption, MinorityIdle: x.MinorityIdle, MaxLatency: x.MaxLatency, LatencyAfter: sim.Time(x.LatencyAfter), MaxLeaderTerms: x.MaxLeaderTerms,
+		MaxMessagesPerOp: x.MaxMessagesPerOp, Sent: func() uint64 { return r.w.Stats.Sent },
 		Servers: opts.Servers, Nodes: opts.Nodes(), Leaders: r.lead, At: r.w.At})
 
 	start := time.Now()

@@ -70,6 +70,11 @@ type Expectations struct {
 	// MaxLeaderTerms: at most this many terms have a leader in the run —
 	// the elections the faults call for, and no storm of extra ones.
 	MaxLeaderTerms int `json:"max_leader_terms,omitempty"`
+	// MaxMessagesPerOp: the messages the nodes sent over the run, divided
+	// by the client operations that returned, are at most this — the cost
+	// of an operation, where a storm (two nodes answering each other's
+	// empty messages forever, a retry loop) costs hundreds.
+	MaxMessagesPerOp int `json:"max_messages_per_op,omitempty"`
 }
 
 // Options is a resolved scenario: the whole run as data.
@@ -211,6 +216,9 @@ const (
 	// MaxServers and MaxClients bound the cluster.
 	MaxServers = 15
 	MaxClients = 64
+	// MaxMessagesPerOp bounds the expectation of that name
+	// (max_messages_per_op): a million.
+	MaxMessagesPerOp = 1_000_000
 )
 
 // Validate reports the first problem with options read from outside, in one
@@ -261,8 +269,11 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("options: clock %d out of range (drift within ±%d ppm, skew within ±%d ns)", i, sim.MaxDriftPPM, int64(MaxClockSkew))
 		}
 	}
-	if e := o.Expect; e.NewLeaderWithin < 0 || e.NewLeaderWithin > MaxDuration || e.NoDisruption < 0 || e.NoDisruption > MaxDuration {
-		return fmt.Errorf("options: expectations out of range (times 0 to %d ns)", int64(MaxDuration))
+	if e := o.Expect; !within(e.NewLeaderWithin, MaxDuration) || !within(e.NoDisruption, MaxDuration) ||
+		!within(e.MaxLatency, MaxDuration) || !within(e.LatencyAfter, MaxDuration) ||
+		e.MaxLeaderTerms < 0 || e.MaxMessagesPerOp < 0 || e.MaxMessagesPerOp > MaxMessagesPerOp {
+		return fmt.Errorf("options: expectations out of range (times 0 to %d ns, max_leader_terms at least 0, max_messages_per_op 0 to %d)",
+			int64(MaxDuration), MaxMessagesPerOp)
 	}
 	end := o.Duration + o.Bound // the drain's deadline: the run's last instant
 	for i, f := range o.Faults {
@@ -312,3 +323,6 @@ func (o *Options) DecodeParams(v any) error {
 	}
 	return nil
 }
+
+// within reports whether 0 <= d <= most.
+func within(d, most sim.Duration) bool { return d >= 0 && d <= most }

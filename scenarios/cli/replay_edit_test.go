@@ -230,6 +230,9 @@ func TestReplayRefusesImpossibleValues(t *testing.T) {
 		"events beyond the cap":     {func(m map[string]any) { m["events"] = json.Number("60000000000") }, "event cap"},
 		"checkpoint hash not hex":   {func(m map[string]any) { list(m, "checkpoints")[0].(map[string]any)["hash"] = "zzzzzzzzzzzzzzzz" }, "checkpoint 0"},
 		"negative expectation time": {opt(func(o map[string]any) { obj(o, "expect")["new_leader_within"] = -1 }), "expectations"},
+		"negative latency bound":    {opt(func(o map[string]any) { obj(o, "expect")["max_latency_ns"] = -1 }), "expectations"},
+		"negative leader terms":     {opt(func(o map[string]any) { obj(o, "expect")["max_leader_terms"] = -1 }), "expectations"},
+		"messages per op too many":  {opt(func(o map[string]any) { obj(o, "expect")["max_messages_per_op"] = 2_000_000 }), "max_messages_per_op 0 to 1000000"},
 	}
 	for name, c := range edits {
 		code, out, errOut := runCLI("replay", writeRepro(t, editJSON(t, b, c.edit)))
