@@ -24,6 +24,7 @@ type Raft struct {
 	snaps   map[uint64]uint64    // snapshot index → digest of its data
 	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
 	votes   map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
+	asked   map[voteKey]logEnd   // (term, candidate) → the log end its vote requests claimed
 	spans   []LeaderSpan         // every term's leadership, in the order they began
 	probes  map[string]int
 	lag     lagWatch
@@ -62,6 +63,7 @@ func NewRaft(n int, now func() sim.Time) *Raft {
 	c := &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{}, votes: map[voteKey]uint64{},
+		asked: map[voteKey]logEnd{},
 	}
 	for i := range c.nodes {
 		c.nodes[i].hs.Vote, c.nodes[i].lead, c.nodes[i].led = NoNode, NoNode, -1 // nothing durable yet
@@ -82,6 +84,14 @@ func (n *nodeView) entry(i uint64) (entryID, bool) {
 }
 
 func (n *nodeView) lastIndex() uint64 { return n.base + uint64(len(n.log)) }
+
+// end is where the node's persisted log ends.
+func (n *nodeView) end() logEnd {
+	if len(n.log) == 0 {
+		return logEnd{term: n.baseID.term, index: n.base}
+	}
+	return logEnd{term: n.log[len(n.log)-1].term, index: n.lastIndex()}
+}
 
 // truncate starts a persisted batch at index first: the node's log keeps
 // what precedes it. A log may not skip an index, nor be rewritten inside its

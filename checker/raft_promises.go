@@ -8,7 +8,26 @@ import "github.com/detsim/detsim/sim"
 // again), and an acknowledged entry too (leader-completeness: the leader
 // counts it as replicated). The host reports both as the message leaves.
 
-// VoteGranted is reported as node sends candidate its vote in term.
+// logEnd is the last entry of a log, as Raft compares logs (§5.4.1).
+type logEnd struct{ term, index uint64 }
+
+// behind reports whether a log ending at e is less up to date than one
+// ending at o: an older last term, or the same one and a shorter log.
+func (e logEnd) behind(o logEnd) bool {
+	return e.term < o.term || e.term == o.term && e.index < o.index
+}
+
+// VoteRequested is reported as candidate sends a vote request of term
+// (not a pre-vote), claiming its log ends at lastIndex of lastTerm.
+func (c *Raft) VoteRequested(candidate int, term, lastIndex, lastTerm uint64) {
+	c.asked[voteKey{term, candidate}] = logEnd{term: lastTerm, index: lastIndex}
+}
+
+// VoteGranted is reported as node sends candidate its vote in term. The
+// vote needs the candidate's log at least as up to date as the voter's
+// (the election restriction, which leader completeness rests on): judged
+// against the log end the candidate's request claimed, a node's log being
+// what it holds durable when its reply leaves.
 func (c *Raft) VoteGranted(node, candidate int, term uint64) {
 	c.settle(node)
 	n := &c.nodes[node]
@@ -18,6 +37,11 @@ func (c *Raft) VoteGranted(node, candidate int, term uint64) {
 	if n.hs.Term != term || n.hs.Vote != candidate {
 		c.v.add(ElectionSafety, "n%d granted its vote in term %d to n%d at %s before it was durable (disk: term %d vote %d): after a restart it could vote again",
 			node, term, candidate, sim.AppendTime(nil, c.now()), n.hs.Term, n.hs.Vote)
+	}
+	if claim, ok := c.asked[voteKey{term, candidate}]; ok && claim.behind(n.end()) {
+		own := n.end()
+		c.v.add(LeaderCompleteness, "n%d granted its vote in term %d to n%d at %s, whose log ends at %d of term %d, behind its own at %d of term %d (the election restriction, §5.4.1)",
+			node, term, candidate, sim.AppendTime(nil, c.now()), claim.index, claim.term, own.index, own.term)
 	}
 }
 

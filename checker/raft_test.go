@@ -244,6 +244,29 @@ func TestLeaderCompletenessCatchesAckBeforeDurable(t *testing.T) {
 	wantFail(t, c, LeaderCompleteness, "acknowledged entries through 2")
 }
 
+// The election restriction (§5.4.1): a longer log of an older term is
+// behind a shorter one of a newer term, and a vote for it is caught.
+func TestLeaderCompletenessCatchesAVoteForALogBehindTheVoters(t *testing.T) {
+	c, _ := newTestChecker(2)
+	persist(c, 0, HardState{Term: 3, Vote: 1}, append(entries(1, 1, "a"), entries(2, 2, "b")...))
+	persist(c, 1, HardState{Term: 3, Vote: 1}, entries(1, 1, "a", "x", "y"))
+	c.VoteRequested(1, 3, 3, 1)
+	c.VoteGranted(0, 1, 3)
+	wantFail(t, c, LeaderCompleteness, "whose log ends at 3 of term 1, behind its own at 2 of term 2")
+}
+
+func TestElectionRestrictionAllowsLogsAsUpToDate(t *testing.T) {
+	c, _ := newTestChecker(2)
+	persist(c, 0, HardState{Term: 3, Vote: 1}, entries(1, 1, "a", "b"))
+	for _, claim := range [][2]uint64{{2, 1}, {5, 1}, {1, 2}} { // as long, longer, a newer last term
+		c.VoteRequested(1, 3, claim[0], claim[1])
+		c.VoteGranted(0, 1, 3)
+	}
+	if r := result(c, LeaderCompleteness); r.Status != OK {
+		t.Fatal(r)
+	}
+}
+
 func TestDurablePromisesPass(t *testing.T) {
 	c, _ := newTestChecker(2)
 	persist(c, 0, HardState{Term: 2, Vote: 0}, entries(1, 1, "a", "b"))

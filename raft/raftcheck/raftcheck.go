@@ -51,10 +51,13 @@ func (o Observer) CommitAdvanced(node int, commit uint64) { o.c.CommitAdvanced(n
 
 func (o Observer) Applied(node int, e *raft.Entry) { o.c.Applied(node, entry(e)) }
 
-// Sent reports what the checker judges of a message: a granted vote, an
-// acknowledged append, a heartbeat. Refusals promise nothing.
+// Sent reports what the checker judges of a message: a vote request's
+// claim, a granted vote, an acknowledged append, a heartbeat. Refusals
+// promise nothing.
 func (o Observer) Sent(node int, m *raft.Message) {
 	switch {
+	case m.Type == raft.MsgVote:
+		o.c.VoteRequested(node, m.Term, m.Index, m.LogTerm)
 	case m.Type == raft.MsgVoteResp && !m.Reject:
 		o.c.VoteGranted(node, m.To, m.Term)
 	case m.Type == raft.MsgAppResp && !m.Reject:
