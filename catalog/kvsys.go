@@ -23,7 +23,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	if p.KV == nil {
 		return nil, fmt.Errorf("a kv run needs a kv workload")
 	}
-	inst := &kvInstance{cluster: newCluster(h, p), rec: &kvRecorder{h: h, open: map[int]int{}, noHistory: h.NoHistory}}
+	inst := &kvInstance{cluster: newCluster(h, p), rec: &kvRecorder{h: h, open: map[int]int{}, calls: map[int]int{}, noHistory: h.NoHistory}}
 	c := inst.cluster
 	servers := h.Servers()
 	cfg := kv.DefaultServerConfig(servers)
@@ -42,7 +42,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 			StopAt: o.SafetyEnd(), MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: bugSet(o.Bug)}}
 		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, inst.rec, wl), nil })
 	}
-	c.extra = inst.snapshotSize
+	c.extra = func() []string { return append(inst.snapshotSize(), inst.opsWithinMax(w.MaxOps)...) }
 	return inst, nil
 }
 
@@ -67,18 +67,35 @@ func (k *kvInstance) snapshotSize() []string {
 	return nil
 }
 
+// opsWithinMax: a clerk whose workload stops at max operations (max_ops)
+// calls no more than that.
+func (k *kvInstance) opsWithinMax(most int) []string {
+	if most <= 0 {
+		return nil
+	}
+	var out []string
+	for n := k.h.Options.Servers; n < k.h.Options.Nodes(); n++ { // in node order, not the map's
+		if got := k.rec.calls[n]; got > most {
+			out = append(out, fmt.Sprintf("clerk n%d called %d operations; its workload stops at %d (max_ops)", n, got, most))
+		}
+	}
+	return out
+}
+
 // kvRecorder records every clerk call and return, with virtual timestamps,
 // into the history the linearizability checker reads, and into the trace.
 type kvRecorder struct {
 	h       *scenarios.Harness
 	history []checker.HistoryOp
 	open    map[int]int // clerk node → index of its operation in flight (-1: not kept)
+	calls   map[int]int // clerk node → operations it called
 	// noHistory (RunConfig.NoHistory): history stays empty; calls and
 	// returns still reach the trace and the expectations.
 	noHistory bool
 }
 
 func (k *kvRecorder) Call(node int, op *kv.Op) {
+	k.calls[node]++
 	k.open[node] = -1
 	if !k.noHistory {
 		k.open[node] = len(k.history)

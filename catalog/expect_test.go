@@ -45,3 +45,18 @@ func expectationsDetail(t *testing.T, rep *scenarios.Report) string {
 	t.Fatal("no expectations result")
 	return ""
 }
+
+// max_ops: a clerk that calls more operations than its workload allows
+// is named (the mutant whose clerk never counts what it finished runs
+// kv-speed's one clerk to 2,556 of 1,000).
+func TestOpsWithinMaxCatchesAClerkThatDoesNotStop(t *testing.T) {
+	h := &scenarios.Harness{Options: scenarios.Options{Servers: 3, Clients: 2}}
+	k := &kvInstance{cluster: &cluster{h: h}, rec: &kvRecorder{calls: map[int]int{3: 10, 4: 11}}}
+	got := k.opsWithinMax(10)
+	if len(got) != 1 || got[0] != "clerk n4 called 11 operations; its workload stops at 10 (max_ops)" {
+		t.Fatalf("%q", got)
+	}
+	if got := k.opsWithinMax(0); got != nil {
+		t.Fatalf("no max_ops, but %q", got)
+	}
+}
