@@ -44,6 +44,16 @@ func registerKV() {
 		Params: Params{KV: mixed, Think: kvThink},
 	})
 	register(&scenarios.Scenario{
+		Name: "kv-minority-leader", Description: "a leader cut off with two clerks and CheckQuorum off keeps leading; their requests must time out at it (the server's op timeout), and the minority completes nothing until heal",
+		Servers: [2]int{5, 5}, Clients: 6, Duration: 12 * s, Bound: 5 * s,
+		Probes: probes("request-timed-out"), Expect: scenarios.Expectations{MinorityIdle: true},
+		Faults: func(g *scenarios.Gen) {
+			g.Targeted(at(3*s), scenarios.TargetLeader, g.Clients()[:2], "minority-idle")
+			g.Add(sim.Fault{At: at(8 * s), Kind: sim.FaultHeal})
+		},
+		Params: Params{KV: mixed, Think: kvThink, NoCheckQuorum: true},
+	})
+	register(&scenarios.Scenario{
 		Name: "kv-many-partitions", Description: "random partitions of any shape, many clerks",
 		Servers: [2]int{5, 5}, Clients: 10, Duration: 30 * s, Bound: 10 * s,
 		Probes: probes("lagging-follower-reprobed"),
