@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
 )
 
 // apply_lag_within_ns names the slowest calm apply; a bound no follower
@@ -58,5 +60,25 @@ func TestOpsWithinMaxCatchesAClerkThatDoesNotStop(t *testing.T) {
 	}
 	if got := k.opsWithinMax(0); got != nil {
 		t.Fatalf("no max_ops, but %q", got)
+	}
+}
+
+// The batch size: an append larger than max_batch is named (the mutant
+// whose core swaps a configured 1 for its default 64 fails
+// agree-one-by-one in 5 of 5 seeds), and the default bounds a run that
+// sets none.
+func TestBatchLimitCatchesAnOversizedAppend(t *testing.T) {
+	c := &cluster{chk: checker.NewRaft(3, func() sim.Time { return 0 }), params: Params{MaxBatch: 2}}
+	c.chk.AppendSent(0, 1, 2)
+	if got := c.batchLimit(); got != nil {
+		t.Fatalf("two entries of two: %q", got)
+	}
+	c.chk.AppendSent(0, 2, 3)
+	if got := c.batchLimit(); len(got) != 1 || got[0] != "n0 sent n2 an AppendEntries of 3 entries; the batch size is 2" {
+		t.Fatalf("%q", got)
+	}
+	c.params.MaxBatch = 0
+	if got := c.batchLimit(); got != nil {
+		t.Fatalf("three of the default 64: %q", got)
 	}
 }

@@ -28,6 +28,7 @@ type Raft struct {
 	spans   []LeaderSpan         // every term's leadership, in the order they began
 	probes  map[string]int
 	lag     lagWatch
+	batch   AppendBatch // the largest AppendEntries sent
 
 	maxLeaderTerm uint64
 	dropped       uint64 // indexes at or below this are forgotten

@@ -25,12 +25,13 @@ package checker
 //     AppliedState with the service's state digest after it, if it keeps one.
 //   - SnapshotRestored: the service's state was replaced by a snapshot (at
 //     start, or installed), with the state digest after it.
-//   - VoteRequested, VoteGranted, AppendAcked, HeartbeatSent: a message
-//     left the node (after the persist it depends on), asking for a vote
-//     (with the end of the candidate's log it claims), granting one
-//     (every granted vote: a leader must show a majority of them),
+//   - VoteRequested, VoteGranted, AppendAcked, HeartbeatSent, AppendSent:
+//     a message left the node (after the persist it depends on), asking
+//     for a vote (with the end of the candidate's log it claims), granting
+//     one (every granted vote: a leader must show a majority of them),
 //     acknowledging to the leader of a term that its log matches through
-//     an index, or as a leader's heartbeat.
+//     an index, as a leader's heartbeat, or as an append of so many
+//     entries.
 //   - StateSize: the bytes of durable Raft state after each persist.
 //   - Probe: a coverage event the node reports.
 

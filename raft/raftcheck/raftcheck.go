@@ -52,8 +52,8 @@ func (o Observer) CommitAdvanced(node int, commit uint64) { o.c.CommitAdvanced(n
 func (o Observer) Applied(node int, e *raft.Entry) { o.c.Applied(node, entry(e)) }
 
 // Sent reports what the checker judges of a message: a vote request's
-// claim, a granted vote, an acknowledged append, a heartbeat. Refusals
-// promise nothing.
+// claim, a granted vote, an acknowledged append, a heartbeat, the size of
+// an append. Refusals promise nothing.
 func (o Observer) Sent(node int, m *raft.Message) {
 	switch {
 	case m.Type == raft.MsgVote:
@@ -64,6 +64,8 @@ func (o Observer) Sent(node int, m *raft.Message) {
 		o.c.AppendAcked(node, m.To, m.Term, m.Index)
 	case m.Type == raft.MsgHeartbeat:
 		o.c.HeartbeatSent(node, m.To)
+	case m.Type == raft.MsgApp:
+		o.c.AppendSent(node, m.To, len(m.Entries))
 	}
 }
 
