@@ -354,11 +354,13 @@ func TestSecondSignalEndsTheProcess(t *testing.T) {
 			// already stopped, could end before the signal lands.
 			time.Sleep(5 * time.Second)
 		}
-		runCLI("fuzz", "--scenario=election", "--seeds=1000", "--workers=1", "--out="+t.TempDir())
+		// The signal kills the child before its own cleanup could run:
+		// it writes into the parent's temporary directory.
+		runCLI("fuzz", "--scenario=election", "--seeds=1000", "--workers=1", "--out="+os.Getenv("DETSIM_SECOND_SIGNAL_OUT"))
 		t.Fatal("the campaign ended on its own")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalEndsTheProcess$")
-	cmd.Env = append(os.Environ(), "DETSIM_SECOND_SIGNAL_CHILD=1")
+	cmd.Env = append(os.Environ(), "DETSIM_SECOND_SIGNAL_CHILD=1", "DETSIM_SECOND_SIGNAL_OUT="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
