@@ -327,6 +327,25 @@ func TestInterruptedFuzzIsNotAPass(t *testing.T) {
 	}
 }
 
+// A mutation campaign stopped by a signal in its first phase (caught as
+// the handler is installed, before the work directory exists) exits as
+// interrupted and leaves no work directory behind.
+func TestMutateStoppedEarlyLeavesNoWorkDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Chdir("../..") // the module's root, where mutate reads packages
+	old := signalsReady
+	signalsReady = func(<-chan struct{}) { syscall.Kill(os.Getpid(), syscall.SIGTERM) }
+	defer func() { signalsReady = old }()
+	code, out, errOut := runCLI("mutate", "--pkg=./kv", "--scenario=kv-basic", "--seeds=1", "--sample=1", "--build=./cmd/detsim", "--out="+filepath.Join(t.TempDir(), "m"))
+	if code != exitTerminated {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitTerminated, out, errOut)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
+	}
+}
+
 func TestDiffRefusesAFileThatIsNotATrace(t *testing.T) {
 	dir := t.TempDir()
 	trace, junk, empty := filepath.Join(dir, "t"), filepath.Join(dir, "junk"), filepath.Join(dir, "empty")

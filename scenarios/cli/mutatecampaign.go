@@ -34,6 +34,11 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	}
 	defer tidy()
 	selected := mutate.Select(all, f.sample, f.sampleSeed, shard, shards)
+	// Signals are caught before the work directory exists: one that came
+	// while its cache is being linked would otherwise end the process
+	// with the directory left behind.
+	stop, caught, release := stopOnSignal()
+	defer release()
 	work, err := os.MkdirTemp("", "detsim-mutate-")
 	if err != nil {
 		return 0, usagef("mutate: %v", err)
@@ -43,8 +48,6 @@ func runMutationCampaign(stdout, stderr io.Writer, f *mutateFlags, all []mutate.
 	if err != nil {
 		return 0, err
 	}
-	stop, caught, release := stopOnSignal()
-	defer release()
 	cfg.Stop = stop
 	base, err := mutate.Prepare(context.Background(), cfg)
 	if err != nil {
