@@ -251,7 +251,6 @@ func (rep *Report) Recheck(budget time.Duration) {
 // SeedString renders a seed as its digits.
 func SeedString(seed uint64) string { return fmt.Sprint(seed) }
 
-// ownExpectations are the system's own expectation violations (Expecter).
 // ownFigures are the system's own measurements (Measurer).
 func (r *runner) ownFigures() []string {
 	if sys, ok := r.inst.(Measurer); ok {
@@ -260,6 +259,7 @@ func (r *runner) ownFigures() []string {
 	return nil
 }
 
+// ownExpectations are the system's own expectation violations (Expecter).
 func (r *runner) ownExpectations() []string {
 	if sys, ok := r.inst.(Expecter); ok {
 		return sys.Violations()
