@@ -21,6 +21,19 @@ func (c *cluster) applyLag() []string {
 		l.Node, l.Index, sim.AppendTime(nil, l.Lag), sim.AppendTime(nil, l.Committed), sim.AppendTime(nil, within))}
 }
 
+// lateApply judges prompt apply, in every scenario: the bundled Raft hands
+// committed, durable entries to its service in the step that made them so
+// (Ready is due whenever anything is owed), so entries still owed at the
+// node's next event waited for an unrelated wake-up, such as a heartbeat.
+func (c *cluster) lateApply() []string {
+	l := c.chk.FirstLateApply()
+	if l.Node < 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("n%d ended its step at %s with entries %d..%d committed and durable but not applied; they were still waiting at its next event at %s",
+		l.Node, sim.AppendTime(nil, l.StepAt), l.From, l.Through, sim.AppendTime(nil, l.NextAt))}
+}
+
 // Figures are what the Raft expectations measured, for the expectations
 // line: the slowest calm apply where it is bounded.
 func (c *cluster) Figures() []string {

@@ -69,16 +69,37 @@ func TestOpsWithinMaxCatchesAClerkThatDoesNotStop(t *testing.T) {
 // sets none.
 func TestBatchLimitCatchesAnOversizedAppend(t *testing.T) {
 	c := &cluster{chk: checker.NewRaft(3, func() sim.Time { return 0 }), params: Params{MaxBatch: 2}}
-	c.chk.AppendSent(0, 1, 2)
+	c.chk.AppendSent(0, 1, 1, 2)
 	if got := c.batchLimit(); got != nil {
 		t.Fatalf("two entries of two: %q", got)
 	}
-	c.chk.AppendSent(0, 2, 3)
+	c.chk.AppendSent(0, 2, 1, 3)
 	if got := c.batchLimit(); len(got) != 1 || got[0] != "n0 sent n2 an AppendEntries of 3 entries; the batch size is 2" {
 		t.Fatalf("%q", got)
 	}
 	c.params.MaxBatch = 0
 	if got := c.batchLimit(); got != nil {
 		t.Fatalf("three of the default 64: %q", got)
+	}
+}
+
+// Prompt apply: a follower that leaves a committed, durable entry for its
+// next wake-up is named (the mutant whose HasReady forgets entries owed to
+// the service fails backup at its first seed).
+func TestLateApplyCatchesAnEntryLeftForTheNextHeartbeat(t *testing.T) {
+	now := sim.Time(0)
+	c := &cluster{chk: checker.NewRaft(3, func() sim.Time { return now })}
+	e := checker.Entry{Term: 1, Index: 1, Command: true}
+	c.chk.Persisted(1, checker.HardState{Term: 1})
+	c.chk.Append(1, e)
+	c.chk.CommitAdvanced(1, 1)
+	if got := c.lateApply(); got != nil {
+		t.Fatalf("within its step: %q", got)
+	}
+	now = sim.Time(50 * sim.Millisecond)
+	c.chk.HeartbeatSent(1, 0)
+	want := "n1 ended its step at 0.000000000s with entries 1..1 committed and durable but not applied; they were still waiting at its next event at 0.050000000s"
+	if got := c.lateApply(); len(got) != 1 || got[0] != want {
+		t.Fatalf("%q", got)
 	}
 }

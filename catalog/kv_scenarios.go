@@ -27,6 +27,12 @@ func registerKV() {
 		Params: Params{KV: appendsHot, Think: kvThink, ApplyLagWithin: calmApplyLag},
 	})
 	register(&scenarios.Scenario{
+		Name: "kv-single", Description: "a cluster of one server, 3 clerks, no faults: it commits on its own sync, with no acknowledgement to wait for",
+		Servers: [2]int{1, 1}, Clients: 3, Duration: 10 * s, Bound: 5 * s,
+		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
+		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag},
+	})
+	register(&scenarios.Scenario{
 		Name: "kv-unreliable", Description: "loss, duplication and reordering for everyone, clerks included",
 		Servers: [2]int{5, 5}, Clients: 5, Duration: 20 * s, Bound: 10 * s,
 		Net:    sim.NetParams{MinLatency: 1 * ms, MaxLatency: 10 * ms, LossPPM: 100_000, DupPPM: 50_000, ReorderPPM: 100_000, ReorderMax: 1 * s},

@@ -45,7 +45,7 @@ func TestScenariosHold(t *testing.T) {
 // TestEveryScenarioInjectsFaults: only the calm scenarios have no fault
 // before the final heal (an unreliable network counts as one).
 func TestEveryScenarioInjectsFaults(t *testing.T) {
-	calm := map[string]bool{"election": true, "agree": true, "kv-basic": true, "kv-concurrent": true, "kv-speed": true,
+	calm := map[string]bool{"election": true, "agree": true, "kv-basic": true, "kv-concurrent": true, "kv-speed": true, "kv-single": true,
 		"snapshot-basic": true, "kv-snapshot-size": true}
 	for _, sc := range catalog() {
 		o := sc.Resolve(1)

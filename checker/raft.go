@@ -29,6 +29,8 @@ type Raft struct {
 	probes  map[string]int
 	lag     lagWatch
 	batch   AppendBatch // the largest AppendEntries sent
+	resent  Resent
+	late    LateApply // the first step that ended with entries owed to the service
 
 	maxLeaderTerm uint64
 	dropped       uint64 // indexes at or below this are forgotten
@@ -54,9 +56,11 @@ type nodeView struct {
 	lead        int
 	commit      uint64
 	lastApplied uint64
-	ack         acked   // the most acknowledged in the current term
-	led         int     // its latest term as leader: an index in Raft.spans, -1 none
-	rewrite     rewrite // a batch rewriting protected entries, being checked
+	ack         acked    // the most acknowledged in the current term
+	led         int      // its latest term as leader: an index in Raft.spans, -1 none
+	rewrite     rewrite  // a batch rewriting protected entries, being checked
+	stepped     bool     // eventAt is set (false: new incarnation, or down)
+	eventAt     sim.Time // its latest event's time
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
@@ -64,7 +68,7 @@ func NewRaft(n int, now func() sim.Time) *Raft {
 	c := &Raft{
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{}, votes: map[voteKey]uint64{},
-		asked: map[voteKey]logEnd{},
+		asked: map[voteKey]logEnd{}, late: LateApply{Node: -1},
 	}
 	for i := range c.nodes {
 		c.nodes[i].hs.Vote, c.nodes[i].lead, c.nodes[i].led = NoNode, NoNode, -1 // nothing durable yet
@@ -313,6 +317,7 @@ func (c *Raft) Down(node int) {
 		c.spans[n.led].Until = c.now()
 	}
 	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
+	c.forgetStep(node) // what its last step owed, the crash excuses
 	c.settle(node)
 }
 
@@ -392,6 +397,7 @@ func (c *Raft) Node(i int) (term uint64, role Role, commit, applied uint64) {
 // Results returns the safety checks' verdicts in contract order.
 func (c *Raft) Results() []Result {
 	for i := range c.nodes {
+		c.forgetStep(i) // a node's last step may have been cut short by a crash
 		c.settle(i)
 	}
 	var rs []Result

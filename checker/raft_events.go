@@ -94,6 +94,7 @@ const (
 // node's volatile view: it will apply again from its snapshot (whose
 // restore is reported next), or from the start.
 func (c *Raft) Recovered(node int, hs HardState, snap *Snapshot) {
+	c.forgetStep(node)
 	c.settle(node)
 	n := &c.nodes[node]
 	c.durableTermMoved(node, hs, "read back")

@@ -171,6 +171,7 @@ func (c *Raft) rewritten(node int, e Entry) {
 // settle ends a rewrite at the node's next event: a protected entry the
 // batch did not write again is gone.
 func (c *Raft) settle(node int) {
+	c.checkPrompt(node)
 	if rw := &c.nodes[node].rewrite; rw.active {
 		rw.active = false
 		if last := rw.from + uint64(len(rw.old)) - 1; rw.checked < last {

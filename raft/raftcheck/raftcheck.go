@@ -65,7 +65,7 @@ func (o Observer) Sent(node int, m *raft.Message) {
 	case m.Type == raft.MsgHeartbeat:
 		o.c.HeartbeatSent(node, m.To)
 	case m.Type == raft.MsgApp:
-		o.c.AppendSent(node, m.To, len(m.Entries))
+		o.c.AppendSent(node, m.To, m.Index+1, len(m.Entries))
 	}
 }
 
