@@ -173,6 +173,7 @@ func (c *cluster) Violations() []string {
 	v = append(v, c.commits.violations(c)...)
 	v = append(v, c.applyLag()...)
 	v = append(v, c.lateApply()...)
+	v = append(v, c.backupMiss()...)
 	v = append(v, c.batchLimit()...)
 	if n := c.params.MinOpsPerHeartbeat; n > 0 {
 		v = append(v, c.throughput(n)...)

@@ -103,3 +103,35 @@ func TestLateApplyCatchesAnEntryLeftForTheNextHeartbeat(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// Fast backup: a follower whose hint points anywhere but where its log
+// ends is named (the mutants that drop the short-log case or shift its
+// hint fail figure8 at their first seeds), and so is a leader that
+// answers a hint elsewhere than it sends (the mutant that reads every
+// hint as a term it holds none of fails backup at its first seed).
+func TestBackupMissNamesTheWrongHintAndTheWrongAnswer(t *testing.T) {
+	c := &cluster{chk: checker.NewRaft(3, func() sim.Time { return 0 })}
+	c.chk.Persisted(1, checker.HardState{Term: 1})
+	c.chk.Append(1, checker.Entry{Term: 1, Index: 1, Command: true})
+	c.chk.AppendRejected(1, 0, 1, 4, 2, 0)
+	if got := c.backupMiss(); got != nil {
+		t.Fatalf("the end of a short log: %q", got)
+	}
+	c.chk.AppendRejected(1, 0, 1, 4, 1, 1)
+	want := "n1 refused n0's append at 4 hinting 1 (term 1), where its log said 2 (term 0): the end of a short log, or the first entry of the conflicting term"
+	if got := c.backupMiss(); len(got) != 1 || got[0] != want {
+		t.Fatalf("%q", got)
+	}
+
+	c = &cluster{chk: checker.NewRaft(3, func() sim.Time { return 0 })}
+	c.chk.Persisted(0, checker.HardState{Term: 1})
+	c.chk.Append(0, checker.Entry{Term: 1, Index: 1, Command: true})
+	c.chk.StateChanged(0, 1, checker.Leader, 0)
+	c.chk.AppendRejected(1, 0, 1, 4, 1, 0)
+	c.chk.BackingUp(0)
+	c.chk.AppendSent(0, 1, 2, 0)
+	want = "n0 answered n1's refusal at 4 (hint 1, term 0) with an append from 2, where the hint sends it to 1"
+	if got := c.backupMiss(); len(got) != 1 || got[0] != want {
+		t.Fatalf("%q", got)
+	}
+}

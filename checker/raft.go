@@ -12,25 +12,26 @@ import (
 // Raft checks Raft's safety properties online (Figure 3 of the paper) from
 // the events each node reports (raft_events.go), never reaching into one.
 type Raft struct {
-	now     func() sim.Time
-	v       violations
-	leaders map[uint64]int // term → the node that led it
-	nodes   []nodeView
-	chains  map[[2]uint64]uint64 // (index, term) → chain hash of the log through it
-	commits window[entryID]      // the entry committed at each index
-	commitT window[uint64]       // the term of the node that first reported it committed
-	applied window[entryID]      // the entry first applied at each index
-	states  window[uint64]       // the service's state digest after each index
-	snaps   map[uint64]uint64    // snapshot index → digest of its data
-	hb      map[[2]int]*beats    // (leader, follower) → recent heartbeat times
-	votes   map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
-	asked   map[voteKey]logEnd   // (term, candidate) → the log end its vote requests claimed
-	spans   []LeaderSpan         // every term's leadership, in the order they began
-	probes  map[string]int
-	lag     lagWatch
-	batch   AppendBatch // the largest AppendEntries sent
-	resent  Resent
-	late    LateApply // the first step that ended with entries owed to the service
+	now        func() sim.Time
+	v          violations
+	leaders    map[uint64]int // term → the node that led it
+	nodes      []nodeView
+	chains     map[[2]uint64]uint64 // (index, term) → chain hash of the log through it
+	commits    window[entryID]      // the entry committed at each index
+	commitT    window[uint64]       // the term of the node that first reported it committed
+	applied    window[entryID]      // the entry first applied at each index
+	states     window[uint64]       // the service's state digest after each index
+	snaps      map[uint64]uint64    // snapshot index → digest of its data
+	hb         map[[2]int]*beats    // (leader, follower) → recent heartbeat times
+	votes      map[voteKey]uint64   // (term, candidate) → the voters that granted it, a bit each
+	asked      map[voteKey]logEnd   // (term, candidate) → the log end its vote requests claimed
+	spans      []LeaderSpan         // every term's leadership, in the order they began
+	probes     map[string]int
+	lag        lagWatch
+	batch      AppendBatch        // the largest AppendEntries sent
+	late       LateApply          // the first step that ended with entries owed to the service
+	backups    map[[2]int]*backup // by leader and follower
+	backupMiss BackupMiss
 
 	maxLeaderTerm uint64
 	dropped       uint64 // indexes at or below this are forgotten
@@ -61,6 +62,7 @@ type nodeView struct {
 	rewrite     rewrite  // a batch rewriting protected entries, being checked
 	stepped     bool     // eventAt is set (false: new incarnation, or down)
 	eventAt     sim.Time // its latest event's time
+	backingUp   bool     // its next AppendEntries answers a rejection
 }
 
 // NewRaft returns a checker for n servers; now reads the world's virtual time.
@@ -69,6 +71,7 @@ func NewRaft(n int, now func() sim.Time) *Raft {
 		now: now, nodes: make([]nodeView, n), leaders: map[uint64]int{}, snaps: map[uint64]uint64{},
 		chains: map[[2]uint64]uint64{}, hb: map[[2]int]*beats{}, probes: map[string]int{}, votes: map[voteKey]uint64{},
 		asked: map[voteKey]logEnd{}, late: LateApply{Node: -1},
+		backups: map[[2]int]*backup{}, backupMiss: BackupMiss{Node: -1},
 	}
 	for i := range c.nodes {
 		c.nodes[i].hs.Vote, c.nodes[i].lead, c.nodes[i].led = NoNode, NoNode, -1 // nothing durable yet

@@ -31,7 +31,10 @@ package checker
 //     one (every granted vote: a leader must show a majority of them),
 //     acknowledging to the leader of a term that its log matches through
 //     an index, as a leader's heartbeat, or as an append of so many
-//     entries.
+//     entries from an index.
+//   - AppendRejected, BackingUp, SnapshotSent (fast backup, opt-in): a
+//     refusal of an append with its hint; a leader about to answer one
+//     (its next AppendSent is the answer); a snapshot sent instead.
 //   - StateSize: the bytes of durable Raft state after each persist.
 //   - Probe: a coverage event the node reports.
 

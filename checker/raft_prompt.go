@@ -39,4 +39,6 @@ func (c *Raft) checkPrompt(node int) {
 
 // forgetStep is called when a node stops or starts again: a step a crash
 // cut short owes nothing.
-func (c *Raft) forgetStep(node int) { c.nodes[node].stepped = false }
+func (c *Raft) forgetStep(node int) {
+	c.nodes[node].stepped, c.nodes[node].backingUp = false, false
+}

@@ -62,6 +62,10 @@ func (o Observer) Sent(node int, m *raft.Message) {
 		o.c.VoteGranted(node, m.To, m.Term)
 	case m.Type == raft.MsgAppResp && !m.Reject:
 		o.c.AppendAcked(node, m.To, m.Term, m.Index)
+	case m.Type == raft.MsgAppResp:
+		o.c.AppendRejected(node, m.To, m.Term, m.Index, m.Hint, m.HintTerm)
+	case m.Type == raft.MsgSnap:
+		o.c.SnapshotSent(node, m.To)
 	case m.Type == raft.MsgHeartbeat:
 		o.c.HeartbeatSent(node, m.To)
 	case m.Type == raft.MsgApp:
@@ -69,7 +73,14 @@ func (o Observer) Sent(node int, m *raft.Message) {
 	}
 }
 
-func (o Observer) Probe(node int, name string) { o.c.Probe(node, name) }
+// Probe reports a coverage event; the leader's "fast-backup" also says
+// that the AppendEntries it sends next answers a rejection.
+func (o Observer) Probe(node int, name string) {
+	if name == "fast-backup" {
+		o.c.BackingUp(node)
+	}
+	o.c.Probe(node, name)
+}
 
 func (o Observer) SnapshotSaved(node int, s *raft.Snapshot) { o.c.SnapshotSaved(node, snapshot(s)) }
 
