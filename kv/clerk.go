@@ -125,7 +125,10 @@ func (c *Clerk) Receive(from int, msg []byte) error {
 	case ErrBadRequest:
 		c.finish(rep.Seq, "") // the reply carries the reason, not a value
 	case ErrWrongLeader:
-		if i := c.indexOf(rep.Leader); i >= 0 && c.servers[i] != from {
+		// A server names itself only while it leads (a follower's leader
+		// is another node): it refused a waiter of its earlier term, and
+		// takes the retry at once.
+		if i := c.indexOf(rep.Leader); i >= 0 {
 			c.leader = i
 			c.send()
 			return nil

@@ -280,3 +280,53 @@ func TestClerkBadKeyFinishes(t *testing.T) {
 		}
 	}
 }
+
+// clerkEnv is a node environment that records what a lone clerk sends and
+// the timers it sets.
+type clerkEnv struct {
+	rand   *sim.Rand
+	sent   []int // the servers sent to, in order
+	timers []sim.Duration
+}
+
+func (e *clerkEnv) ID() int                 { return 9 }
+func (e *clerkEnv) Now() sim.Time           { return 0 }
+func (e *clerkEnv) Rand() *sim.Rand         { return e.rand }
+func (e *clerkEnv) Send(to int, _ []byte)   { e.sent = append(e.sent, to) }
+func (e *clerkEnv) CancelTimer(sim.TimerID) {}
+func (e *clerkEnv) FS() sim.FS              { return nil }
+func (e *clerkEnv) SetTimer(d sim.Duration) sim.TimerID {
+	e.timers = append(e.timers, d)
+	return sim.TimerID(len(e.timers))
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Call(int, *Op)                   {}
+func (nopRecorder) Return(int, *Op, uint64, string) {}
+
+// A server that answers "wrong leader" and names itself is the leader of
+// a newer term refusing a waiter of its old one: the clerk retries there at
+// once instead of backing off and asking another server, which would only
+// send it back.
+func TestClerkRetriesAtALeaderThatNamesItself(t *testing.T) {
+	env := &clerkEnv{rand: sim.NewRand(1)}
+	c := NewClerk(env, []int{0, 1, 2}, nopRecorder{}, workload(0, 60*s, "a"))
+	if err := c.Timer(sim.TimerID(1)); err != nil { // its first think timer: the first call
+		t.Fatal(err)
+	}
+	if len(env.sent) != 1 {
+		t.Fatalf("sent %v, want the first request", env.sent)
+	}
+	to := env.sent[0]
+	rep := AppendReply(nil, &Reply{Seq: 1, Err: ErrWrongLeader, Leader: to})
+	if err := c.Receive(to, rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(env.sent) != 2 || env.sent[1] != to {
+		t.Fatalf("sent %v after n%d named itself leader, want the request again to n%d", env.sent, to, to)
+	}
+	if last := env.timers[len(env.timers)-1]; last != c.timeout {
+		t.Fatalf("last timer %s, want the retry timeout %s (not a backoff)", last, c.timeout)
+	}
+}
