@@ -28,12 +28,17 @@ func TestApplyLagCatchesASlowApply(t *testing.T) {
 	}
 }
 
-// A swarm seed changes the weather: the calm bound is dropped.
+// A swarm seed changes the weather: the calm bounds are dropped.
 func TestSwarmDropsTheApplyLagBound(t *testing.T) {
 	sc, _ := scenarios.Lookup("agree")
 	o := sc.ResolveSwarm(1)
 	if p := paramsOf(&o); p.ApplyLagWithin != 0 {
 		t.Fatalf("swarm kept apply_lag_within_ns=%d", p.ApplyLagWithin)
+	}
+	sc, _ = scenarios.Lookup("kv-basic")
+	o = sc.ResolveSwarm(1)
+	if p := paramsOf(&o); p.OneRequestPerOp {
+		t.Fatal("swarm kept one_request_per_op")
 	}
 }
 
@@ -133,5 +138,29 @@ func TestBackupMissNamesTheWrongHintAndTheWrongAnswer(t *testing.T) {
 	want = "n0 answered n1's refusal at 4 (hint 1, term 0) with an append from 2, where the hint sends it to 1"
 	if got := c.backupMiss(); len(got) != 1 || got[0] != want {
 		t.Fatalf("%q", got)
+	}
+}
+
+// One request per operation: a run whose clerks must retry (a partition
+// cuts the leader off) breaks it, and the calm kv-basic keeps it (the
+// mutants whose leader answers its own waiter "wrong leader", and so a
+// retry reaches the dedup cache, fail kv-single at every seed).
+func TestOneRequestPerOpCatchesARetry(t *testing.T) {
+	sc, _ := scenarios.Lookup("kv-basic")
+	o := sc.Resolve(1)
+	if !paramsOf(&o).OneRequestPerOp {
+		t.Fatal("kv-basic does not promise one request per operation")
+	}
+	rep := scenarios.Run(o, 1, scenarios.RunConfig{NoHistory: true})
+	if d := expectationsDetail(t, rep); strings.Contains(d, "requests;") {
+		t.Fatalf("calm kv-basic: %q", d)
+	}
+	sc, _ = scenarios.Lookup("kv-one-partition")
+	o = sc.Resolve(1)
+	p := paramsOf(&o)
+	p.OneRequestPerOp = true
+	rep = scenarios.Run(withParams(o, p), 1, scenarios.RunConfig{NoHistory: true})
+	if d := expectationsDetail(t, rep); !strings.Contains(d, "requests; on a calm network each after a clerk's first is answered by the leader it knows") {
+		t.Fatalf("a partitioned run kept one request per operation: %q", d)
 	}
 }

@@ -18,19 +18,19 @@ func registerKV() {
 		Name: "kv-basic", Description: "5 nodes, 1 clerk, no faults",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
-		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag},
+		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag, OneRequestPerOp: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-concurrent", Description: "5 nodes, many clerks sharing keys, appends racing",
 		Servers: [2]int{5, 5}, Clients: 10, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
-		Params: Params{KV: appendsHot, Think: kvThink, ApplyLagWithin: calmApplyLag},
+		Params: Params{KV: appendsHot, Think: kvThink, ApplyLagWithin: calmApplyLag, OneRequestPerOp: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-single", Description: "a cluster of one server, 3 clerks, no faults: it commits on its own sync, with no acknowledgement to wait for",
 		Servers: [2]int{1, 1}, Clients: 3, Duration: 10 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
-		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag},
+		Params: Params{KV: mixed, Think: kvThink, ApplyLagWithin: calmApplyLag, OneRequestPerOp: true},
 	})
 	register(&scenarios.Scenario{
 		Name: "kv-unreliable", Description: "loss, duplication and reordering for everyone, clerks included",
@@ -101,6 +101,6 @@ func registerKV() {
 		Name: "kv-speed", Description: "1000 operations by one clerk, no faults: at least 3 operations per heartbeat interval",
 		Servers: [2]int{5, 5}, Clients: 1, Duration: 30 * s, Bound: 5 * s,
 		Probes: probes(), Expect: scenarios.Expectations{StableLeader: true, MaxLatency: calmLatency, LatencyAfter: 1 * s, MaxMessagesPerOp: calmMessagesPerOp},
-		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]sim.Duration{0, 0}, MinOpsPerHeartbeat: 3, ApplyLagWithin: calmApplyLag},
+		Params: Params{KV: &KVWorkload{ClerksPerKey: 1, KeysPerGroup: 1, GetPPM: 340_000, PutPPM: 330_000, MaxOps: 1000}, Think: [2]sim.Duration{0, 0}, MinOpsPerHeartbeat: 3, ApplyLagWithin: calmApplyLag, OneRequestPerOp: true},
 	})
 }

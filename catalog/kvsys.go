@@ -23,7 +23,7 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	if p.KV == nil {
 		return nil, fmt.Errorf("a kv run needs a kv workload")
 	}
-	inst := &kvInstance{cluster: newCluster(h, p), rec: &kvRecorder{h: h, open: map[int]int{}, calls: map[int]int{}, noHistory: h.NoHistory}}
+	inst := &kvInstance{cluster: newCluster(h, p), rec: &kvRecorder{h: h, open: map[int]int{}, calls: map[int]int{}, requests: map[int]*requestCount{}, noHistory: h.NoHistory}}
 	c := inst.cluster
 	servers := h.Servers()
 	cfg := kv.DefaultServerConfig(servers)
@@ -40,9 +40,13 @@ func (kvSystem) Start(h *scenarios.Harness) (scenarios.Instance, error) {
 	for i := range o.Clients {
 		wl := kv.Workload{Keys: w.KeysFor(i), GetPPM: w.GetPPM, PutPPM: w.PutPPM, Think: p.Think,
 			StopAt: o.SafetyEnd(), MaxOps: w.MaxOps, Testing: kv.TestingKnobs{Bugs: bugSet(o.Bug)}}
-		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) { return kv.NewClerk(env, servers, inst.rec, wl), nil })
+		c.factories = append(c.factories, func(env sim.Env) (sim.Process, error) {
+			return kv.NewClerk(inst.rec.countRequests(env.ID(), env), servers, inst.rec, wl), nil
+		})
 	}
-	c.extra = func() []string { return append(inst.snapshotSize(), inst.opsWithinMax(w.MaxOps)...) }
+	c.extra = func() []string {
+		return append(append(inst.snapshotSize(), inst.opsWithinMax(w.MaxOps)...), inst.oneRequestPerOp()...)
+	}
 	return inst, nil
 }
 
@@ -89,6 +93,10 @@ type kvRecorder struct {
 	history []checker.HistoryOp
 	open    map[int]int // clerk node → index of its operation in flight (-1: not kept)
 	calls   map[int]int // clerk node → operations it called
+	// requests counts each clerk's requests (Params.OneRequestPerOp);
+	// extra is the first operation that needed more than one.
+	requests map[int]*requestCount
+	extra    extraRequest
 	// noHistory (RunConfig.NoHistory): history stays empty; calls and
 	// returns still reach the trace and the expectations.
 	noHistory bool
@@ -96,6 +104,7 @@ type kvRecorder struct {
 
 func (k *kvRecorder) Call(node int, op *kv.Op) {
 	k.calls[node]++
+	k.called(node)
 	k.open[node] = -1
 	if !k.noHistory {
 		k.open[node] = len(k.history)
@@ -108,6 +117,7 @@ func (k *kvRecorder) Call(node int, op *kv.Op) {
 func (k *kvRecorder) Return(node int, op *kv.Op, answered uint64, value string) {
 	i, ok := k.open[node]
 	delete(k.open, node)
+	k.returned(node, op.Seq)
 	if ok && i >= 0 { // (a return with nothing open still reaches the harness, whose client-reply check fails it)
 		h := &k.history[i]
 		now := int64(k.h.Now()) // the history keeps plain nanoseconds

@@ -44,6 +44,9 @@ type Params struct {
 	// its first commit anywhere, unless a fault came between (the
 	// protocol's own delay: a follower told of a commit late shows here).
 	ApplyLagWithin sim.Duration `json:"apply_lag_within_ns,omitempty"`
+	// OneRequestPerOp (kv): after a clerk's first completed operation,
+	// each of its operations takes one request (a calm network).
+	OneRequestPerOp bool `json:"one_request_per_op,omitempty"`
 	// MinOpsPerHeartbeat: the clients' operations per heartbeat interval,
 	// over the span of the workload, is at least this.
 	MinOpsPerHeartbeat int `json:"min_ops_per_heartbeat,omitempty"`
