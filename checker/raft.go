@@ -320,8 +320,8 @@ func (c *Raft) Down(node int) {
 		c.spans[n.led].Until = c.now()
 	}
 	c.nodes[node].role, c.nodes[node].lead = Follower, NoNode
-	c.forgetStep(node) // what its last step owed, the crash excuses
-	c.settle(node)
+	c.settle(node)     // its last step, if it ended before the crash, is judged
+	c.forgetStep(node) // what a step the crash cut short owed, it excuses
 }
 
 // LeaderSpan is one term's leadership: who led it, from when, until when

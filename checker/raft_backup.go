@@ -37,10 +37,39 @@ type rejection struct {
 }
 
 // backup is what the checker remembers of one follower's refusals to one
-// leader: those of the latest term, each once.
+// leader: those of the latest term, each once, and the most it acknowledged
+// to that leader in the term (the leader's match index is at most this: a
+// restart of the follower, which the leader does not see, forgets nothing
+// here).
 type backup struct {
-	term uint64
-	seen []rejection
+	term  uint64
+	seen  []rejection
+	acked uint64
+}
+
+// pair is the record of follower's refusals and acknowledgements to
+// leader in term, begun afresh when the term moves on.
+func (c *Raft) pair(leader, follower int, term uint64) *backup {
+	b := c.backups[[2]int{leader, follower}]
+	if b == nil {
+		b = &backup{}
+		c.backups[[2]int{leader, follower}] = b
+	}
+	if term > b.term {
+		b.term, b.seen, b.acked = term, b.seen[:0], 0
+	}
+	return b
+}
+
+// backupAcked records node's acknowledgement through index to leader in
+// term.
+func (c *Raft) backupAcked(node, leader int, term, index uint64) {
+	if leader < 0 || leader >= len(c.nodes) {
+		return
+	}
+	if b := c.pair(leader, node, term); term == b.term {
+		b.acked = max(b.acked, index)
+	}
 }
 
 // AppendRejected is reported as node refuses leader's AppendEntries at
@@ -60,13 +89,9 @@ func (c *Raft) AppendRejected(node, leader int, term, prev, hint, hintTerm uint6
 		c.backupMiss = BackupMiss{Node: node, Leader: leader, Prev: prev, Hint: hint, HintTerm: hintTerm,
 			WantHint: want, WantTerm: wantTerm, At: c.now()}
 	}
-	b := c.backups[[2]int{leader, node}]
-	if b == nil {
-		b = &backup{}
-		c.backups[[2]int{leader, node}] = b
-	}
+	b := c.pair(leader, node, term)
 	if term != b.term {
-		b.term, b.seen = term, b.seen[:0]
+		return // older than a term the pair has moved on to
 	}
 	r := rejection{term: term, prev: prev, hint: hint, hintTerm: hintTerm}
 	for _, s := range b.seen {
@@ -87,7 +112,8 @@ func (c *Raft) SnapshotSent(node, to int) { c.nodes[node].backingUp = false }
 // checkBackup judges leader's answer to a rejection by to, an append
 // beginning at first. It must begin where one of to's rejections in the
 // leader's term sends it, or later, but no later than just after what to
-// acknowledged (a leader never backs up below what it knows matches).
+// acknowledged to it in the term (a leader never backs up below what it
+// knows matches, and knows no more than was acknowledged).
 func (c *Raft) checkBackup(leader, to int, first uint64) {
 	l := &c.nodes[leader]
 	l.backingUp = false
@@ -95,14 +121,10 @@ func (c *Raft) checkBackup(leader, to int, first uint64) {
 	if b == nil || b.term != l.term || len(b.seen) == 0 || c.backupMiss.Node >= 0 {
 		return // its rejection predates what the checker saw, or its term
 	}
-	acked := uint64(1<<64 - 1)
-	if f := &c.nodes[to]; f.ack.term == l.term {
-		acked = f.ack.index
-	}
 	var want uint64
 	for _, r := range b.seen {
 		want = min(r.prev, l.resumeAt(r))
-		if first == want || first > want && first <= acked+1 {
+		if first == want || first > want && first <= b.acked+1 {
 			return
 		}
 	}

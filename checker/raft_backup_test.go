@@ -95,3 +95,27 @@ func TestFastBackupAllowsWhatTheFollowerAcknowledged(t *testing.T) {
 		t.Fatalf("miss = %+v, want the answer from 6 beyond the acknowledged 4", m)
 	}
 }
+
+// A stale rejection the leader handles after the follower caught up and
+// restarted: the leader's match (6, acknowledged before the restart) lifts
+// its answer to 7, above the hint's 4. The restart does not make the
+// checker forget the acknowledgement the leader still counts.
+func TestFastBackupRemembersAcknowledgementsAcrossARestart(t *testing.T) {
+	c, _ := newTestChecker(3)
+	log := append(append(entries(1, 1, "a", "b"), entries(2, 3, "c")...), entries(3, 4, "d", "e", "f")...)
+	persist(c, 0, HardState{Term: 3, Vote: 0}, log)
+	elected(c, 0, 3)
+	persist(c, 1, HardState{Term: 3, Vote: 0}, log[:3])
+	c.StateChanged(1, 3, Follower, 0)
+	c.AppendRejected(1, 0, 3, 6, 4, 0) // its log ends at 3
+	persist(c, 1, HardState{Term: 3, Vote: 0}, log[3:])
+	c.AppendAcked(1, 0, 3, 6)
+	c.Down(1)
+	restart(c, 1, HardState{Term: 3, Vote: 0}, nil, log)
+	c.StateChanged(1, 3, Follower, 0)
+	c.BackingUp(0)
+	c.AppendSent(0, 1, 7, 0) // a duplicate of the old rejection, answered from match+1
+	if m := c.FirstBackupMiss(); m.Node != -1 {
+		t.Fatalf("an answer from the leader's match judged a miss: %+v", m)
+	}
+}

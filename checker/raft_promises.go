@@ -52,6 +52,7 @@ func (c *Raft) AppendAcked(node, leader int, term, index uint64) {
 	n := &c.nodes[node]
 	if index > 0 { // through 0 promises nothing (a stale leader told the newer term)
 		c.checkAck(node, leader, term, index)
+		c.backupAcked(node, leader, term, index)
 	}
 	if index > n.lastIndex() {
 		c.v.add(LeaderCompleteness, "n%d acknowledged entries through %d at %s with only %d durable: a crash would lose what its leader counts as replicated",
