@@ -108,6 +108,10 @@ func (h *Host) restore(snap *Snapshot) error {
 	return nil
 }
 
+// stateDigest is the service's state digest for the observer, 0 if it
+// keeps none.
+//
+//detsim:nomutate the observer's view
 func (h *Host) stateDigest() uint64 {
 	if h.digester == nil {
 		return 0
@@ -189,7 +193,7 @@ func (h *Host) flush() error {
 		if err := h.persist(&rd); err != nil {
 			return err
 		}
-		h.observeState()
+		h.observeState() //detsim:nomutate the observer's view
 		if !ackFirst {
 			h.send(rd.Messages)
 		}
@@ -209,7 +213,7 @@ func (h *Host) flush() error {
 		}
 		h.core.Advance(rd)
 	}
-	h.observeState()
+	h.observeState() //detsim:nomutate the observer's view
 	return nil
 }
 
@@ -247,6 +251,10 @@ func (h *Host) persist(rd *Ready) error {
 	return nil
 }
 
+// observeState reports to the observer what changed since it last
+// looked: what the node tells its checker, never what it does.
+//
+//detsim:nomutate the observer's view
 func (h *Host) observeState() {
 	c := h.core
 	if c.Term() != h.term || c.Role() != h.role || c.Lead() != h.lead {
