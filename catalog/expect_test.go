@@ -123,7 +123,7 @@ func TestBackupMissNamesTheWrongHintAndTheWrongAnswer(t *testing.T) {
 		t.Fatalf("the end of a short log: %q", got)
 	}
 	c.chk.AppendRejected(1, 0, 1, 4, 1, 1)
-	want := "n1 refused n0's append at 4 hinting 1 (term 1), where its log said 2 (term 0): the end of a short log, or the first entry of the conflicting term"
+	want := "n1 refused n0's append at 4 hinting 1 (term 1) at 0.000000000s, where its log said 2 (term 0): the end of a short log, or the first entry of the conflicting term"
 	if got := c.backupMiss(); len(got) != 1 || got[0] != want {
 		t.Fatalf("%q", got)
 	}
@@ -135,7 +135,7 @@ func TestBackupMissNamesTheWrongHintAndTheWrongAnswer(t *testing.T) {
 	c.chk.AppendRejected(1, 0, 1, 4, 1, 0)
 	c.chk.BackingUp(0)
 	c.chk.AppendSent(0, 1, 2, 0)
-	want = "n0 answered n1's refusal at 4 (hint 1, term 0) with an append from 2, where the hint sends it to 1"
+	want = "n0 answered n1's refusal at 4 (hint 1, term 0) with an append from 2 at 0.000000000s, where the hint sends it to 1"
 	if got := c.backupMiss(); len(got) != 1 || got[0] != want {
 		t.Fatalf("%q", got)
 	}

@@ -101,9 +101,9 @@ func (bundled) RecordsHistory(o *scenarios.Options) bool { return paramsOf(o).KV
 // Swarm keeps the probes any run fires and drops the bundled expectations
 // promised for the scenario's own weather: nothing committed in a cut, the
 // throughput, and a calm scenario's apply lag (which would time a follower
-// catching up after an extra partition) and its one request per operation. The snapshot-size bound reads the
-// history, and the step-down and commit-in-term bounds skip what a fault
-// disturbed, so they stay.
+// catching up after an extra partition) and its one request per operation.
+// The snapshot-size bound reads the history, and the step-down and
+// commit-in-term bounds skip what a fault disturbed, so they stay.
 func (bundled) Swarm(o *scenarios.Options) {
 	o.Probes = probes()
 	p := paramsOf(o)

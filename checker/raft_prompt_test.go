@@ -61,3 +61,16 @@ func TestFirstLateApplyForgetsAStepACrashCut(t *testing.T) {
 		t.Fatalf("late apply = %+v, want none across a crash", got)
 	}
 }
+
+// The run's end judges every running node's last step: entries it left
+// owed are late even with no event after them.
+func TestFirstLateApplyJudgesTheLastStepAtTheEnd(t *testing.T) {
+	c, now, es := leaderAppliedFirst()
+	c.CommitAdvanced(1, 2)
+	c.Applied(1, es[0])
+	*now += sim.Time(100 * sim.Millisecond)
+	c.Results()
+	if got := c.FirstLateApply(); got.Node != 1 || got.From != 2 {
+		t.Fatalf("late apply = %+v, want n1's entry 2 at the end", got)
+	}
+}
